@@ -1,0 +1,62 @@
+# routeyard: two commands on a fresh clone.
+#   make demo  -- installs what it needs, runs the reconciler against a local AWS emulator
+#   make test  -- installs what it needs, type-checks, lints, runs unit + integration suites
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# npm's own node_modules/.bin holds the pinned Node 24 (the `node` devDependency); put it
+# first so every recipe runs on it rather than on the machine's Node 20.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+PYTHON ?= python3
+VENV := .venv
+MOTO := $(VENV)/bin/moto_server
+export ROUTEYARD_MOTO_SERVER := $(CURDIR)/$(MOTO)
+
+.PHONY: help install build schema check-schema typecheck lint test test-unit test-integration demo bench clean
+
+help:
+	@echo "make demo   converge the example RouteSet on a local AWS emulator (moto), twice"
+	@echo "make test   type-check, lint, unit and integration tests"
+	@echo "make bench  benchmarks that print figures"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(MOTO): requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	@touch $@
+
+install: node_modules/.installed $(MOTO)
+
+build: node_modules/.installed
+	npm run --silent build
+
+typecheck: node_modules/.installed
+	npm run --silent typecheck
+
+lint: node_modules/.installed
+	npm run --silent lint
+
+schema: build
+	node dist/desired/write-schema.js
+
+test-unit: node_modules/.installed
+	npx vitest run --project unit
+
+test-integration: install build
+	npx vitest run --project integration
+
+test: install build typecheck lint
+	npx vitest run
+
+demo: install build
+	node demo/demo.ts
+
+bench: install build
+	node bench/run.ts
+
+clean:
+	rm -rf dist node_modules $(VENV)

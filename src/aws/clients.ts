@@ -1,0 +1,105 @@
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { Client, MetadataBearer } from '@smithy/types';
+import { CallCounter } from './call-counter.ts';
+import { TokenBucket } from './rate-limiter.ts';
+
+/** Error codes the SDK classifies as throttling (see shared notes / @smithy service-error-classification). */
+const THROTTLING_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'BandwidthLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'EC2ThrottledException',
+]);
+
+export interface ClientSettings {
+  /** SDK retry mode; `standard` by default, `adaptive` adds the SDK's own client-side rate limiter. */
+  retryMode?: 'standard' | 'adaptive';
+  maxAttempts?: number;
+  /** Client-side pacing of API Gateway management calls (requests per second). */
+  apiGatewayRps?: number;
+  apiGatewayBurst?: number;
+}
+
+export interface AwsClients {
+  elbv2: ElasticLoadBalancingV2Client;
+  apigateway: ApiGatewayV2Client;
+  ssm: SSMClient;
+  s3: S3Client;
+  counter: CallCounter;
+}
+
+/**
+ * The one place AWS SDK clients are made. Region, credentials and endpoint come from the
+ * SDK's standard environment (AWS_REGION, the credential chain, AWS_ENDPOINT_URL[_<SERVICE>]),
+ * so pointing routeyard at an emulator or a real account needs no flag of its own.
+ * Every client gets the call-counting middleware; API Gateway also gets the pacing one.
+ */
+export function createAwsClients(settings: ClientSettings = {}, counter = new CallCounter()): AwsClients {
+  const common = {
+    retryMode: settings.retryMode ?? 'standard',
+    maxAttempts: settings.maxAttempts ?? 3,
+  };
+  const elbv2 = new ElasticLoadBalancingV2Client(common);
+  const apigateway = new ApiGatewayV2Client(common);
+  const ssm = new SSMClient(common);
+  // An S3-compatible endpoint override (an emulator) wants path-style bucket addressing.
+  const customS3Endpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  const s3 = new S3Client({ ...common, forcePathStyle: customS3Endpoint });
+
+  instrument(elbv2, 'ELBv2', counter);
+  instrument(apigateway, 'APIGateway', counter, new TokenBucket(settings.apiGatewayRps ?? 10, settings.apiGatewayBurst ?? 10));
+  instrument(ssm, 'SSM', counter);
+  instrument(s3, 'S3', counter);
+  return { elbv2, apigateway, ssm, s3, counter };
+}
+
+type AnyClient = Client<object, MetadataBearer, unknown>;
+
+/** Attach counting (once per operation) and per-attempt pacing and throttle counting. */
+export function instrument(client: AnyClient, service: string, counter: CallCounter, bucket?: TokenBucket): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      counter.recordCall(service, operationName(context));
+      return next(args);
+    },
+    { step: 'initialize', name: 'routeyardCallCounter', priority: 'high' },
+  );
+  // Below the retry middleware (finalizeRequest), so this sees every attempt. The handler
+  // context is shared by the attempts of one operation, which is how a retry is told apart.
+  const attempted = new WeakSet<object>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (bucket) await bucket.take();
+      if (attempted.has(context)) counter.recordRetry();
+      attempted.add(context);
+      try {
+        return await next(args);
+      } catch (err) {
+        if (isThrottle(err)) counter.recordThrottle(service, operationName(context));
+        throw err;
+      }
+    },
+    { step: 'deserialize', name: 'routeyardAttemptObserver', priority: 'high' },
+  );
+}
+
+function operationName(context: { commandName?: string }): string {
+  return (context.commandName ?? 'Unknown').replace(/Command$/, '');
+}
+
+export function isThrottle(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return THROTTLING_CODES.has(e.name ?? '') || THROTTLING_CODES.has(e.Code ?? '') || e.$metadata?.httpStatusCode === 429;
+}

@@ -1,0 +1,97 @@
+import {
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DeleteRuleCommand,
+  DeleteTargetGroupCommand,
+  ModifyRuleCommand,
+  ModifyTargetGroupCommand,
+  SetRulePrioritiesCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { HealthCheckSettings } from '../../model/desired.ts';
+import type { Tags } from '../../model/tags.ts';
+
+/** The ELBv2 mutations routeyard makes; each returns the id it produced, if any. */
+export class Elbv2Applier {
+  private readonly elbv2: ElasticLoadBalancingV2Client;
+
+  constructor(elbv2: ElasticLoadBalancingV2Client) {
+    this.elbv2 = elbv2;
+  }
+
+  async createTargetGroup(p: { name: string; port: number; protocol: string; targetType: string; vpcId: string; healthCheck: HealthCheckSettings; tags: Tags }): Promise<string> {
+    const out = await this.elbv2.send(
+      new CreateTargetGroupCommand({
+        Name: p.name,
+        Port: p.port,
+        Protocol: p.protocol as 'HTTP',
+        TargetType: p.targetType as 'ip',
+        VpcId: p.vpcId,
+        ...healthCheckParams(p.healthCheck),
+        Tags: toTagList(p.tags),
+      }),
+    );
+    return out.TargetGroups?.[0]?.TargetGroupArn ?? '';
+  }
+
+  async modifyTargetGroup(arn: string, healthCheck: HealthCheckSettings): Promise<void> {
+    await this.elbv2.send(new ModifyTargetGroupCommand({ TargetGroupArn: arn, ...healthCheckParams(healthCheck) }));
+  }
+
+  async deleteTargetGroup(arn: string): Promise<void> {
+    await this.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
+  }
+
+  async createRule(p: { listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: string; tags: Tags }): Promise<string> {
+    const out = await this.elbv2.send(
+      new CreateRuleCommand({
+        ListenerArn: p.listenerArn,
+        Priority: p.priority,
+        Conditions: headerCondition(p.headerName, p.headerValue),
+        Actions: [{ Type: 'forward', TargetGroupArn: p.targetGroupArn }],
+        Tags: toTagList(p.tags),
+      }),
+    );
+    return out.Rules?.[0]?.RuleArn ?? '';
+  }
+
+  async modifyRule(p: { arn: string; headerName: string; headerValue: string; targetGroupArn: string }): Promise<void> {
+    await this.elbv2.send(
+      new ModifyRuleCommand({
+        RuleArn: p.arn,
+        Conditions: headerCondition(p.headerName, p.headerValue),
+        Actions: [{ Type: 'forward', TargetGroupArn: p.targetGroupArn }],
+      }),
+    );
+  }
+
+  /** One call for all moves: AWS applies the set atomically, so priorities can be exchanged. */
+  async setRulePriorities(moves: { arn: string; priority: number }[]): Promise<void> {
+    await this.elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: moves.map((m) => ({ RuleArn: m.arn, Priority: m.priority })) }));
+  }
+
+  async deleteRule(arn: string): Promise<void> {
+    await this.elbv2.send(new DeleteRuleCommand({ RuleArn: arn }));
+  }
+}
+
+function headerCondition(name: string, value: string) {
+  return [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: name, Values: [value] } }];
+}
+
+function healthCheckParams(hc: HealthCheckSettings) {
+  return {
+    ...(hc.path !== undefined ? { HealthCheckPath: hc.path } : {}),
+    ...(hc.protocol !== undefined ? { HealthCheckProtocol: hc.protocol } : {}),
+    ...(hc.port !== undefined ? { HealthCheckPort: hc.port } : {}),
+    ...(hc.intervalSeconds !== undefined ? { HealthCheckIntervalSeconds: hc.intervalSeconds } : {}),
+    ...(hc.timeoutSeconds !== undefined ? { HealthCheckTimeoutSeconds: hc.timeoutSeconds } : {}),
+    ...(hc.healthyThresholdCount !== undefined ? { HealthyThresholdCount: hc.healthyThresholdCount } : {}),
+    ...(hc.unhealthyThresholdCount !== undefined ? { UnhealthyThresholdCount: hc.unhealthyThresholdCount } : {}),
+    ...(hc.matcher !== undefined ? { Matcher: { HttpCode: hc.matcher } } : {}),
+  };
+}
+
+function toTagList(tags: Tags) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}

@@ -1,0 +1,122 @@
+import { RouteyardError, type FieldError } from '../errors.ts';
+import { targetGroupName } from '../model/names.ts';
+import type { DesiredApi, DesiredService, DesiredState, DesiredTargetGroup } from '../model/desired.ts';
+import type { ApiSpec, RouteSet, ServiceSpec } from './schema.ts';
+import type { ParameterStore } from './sources/types.ts';
+
+export const DEFAULT_HEADER_NAME = 'X-Target-Service';
+/** Automatic priorities come from high in the range, leaving the low numbers for explicit ones. */
+export const DEFAULT_PRIORITY_BAND = { from: 1000, to: 49999 };
+export const DEFAULT_ACCESS_LOG_FORMAT =
+  '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","integrationLatency":"$context.integrationLatency"}';
+
+const SHARED_REFS = ['listenerArn', 'vpcLinkId', 'vpcId'] as const;
+
+/**
+ * Resolve `ssm:` references in spec.shared (one batched GetParameters call) and apply
+ * defaults. A reference to a parameter that does not exist is an invalid document.
+ */
+export async function resolveDesiredState(doc: RouteSet, parameters: () => ParameterStore): Promise<DesiredState> {
+  const shared = doc.spec.shared;
+  const refs = SHARED_REFS.filter((k) => shared[k].startsWith('ssm:'));
+  const values: Record<string, string> = {};
+  for (const k of SHARED_REFS) values[k] = shared[k];
+  if (refs.length > 0) {
+    const names = [...new Set(refs.map((k) => shared[k].slice('ssm:'.length)))];
+    const { found, missing } = await parameters().getParameters(names);
+    const byName = new Map(found.map((p) => [p.name, p.value]));
+    const errors: FieldError[] = [];
+    for (const k of refs) {
+      const name = shared[k].slice('ssm:'.length);
+      const value = byName.get(name);
+      if (value === undefined || missing.includes(name)) errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${name}, which does not exist` });
+      else if (value.trim() === '') errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${name}, which is empty` });
+      else values[k] = value.trim();
+    }
+    if (errors.length > 0) {
+      throw new RouteyardError('UnresolvedReference', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { fault: 'user', fieldErrors: errors });
+    }
+  }
+  return buildDesiredState(doc, { listenerArn: values.listenerArn!, vpcLinkId: values.vpcLinkId!, vpcId: values.vpcId! });
+}
+
+/** Pure: the resolved model from a validated document and the shared values. */
+export function buildDesiredState(doc: RouteSet, shared: { listenerArn: string; vpcLinkId: string; vpcId: string }): DesiredState {
+  const owner = doc.metadata.name;
+  return {
+    owner,
+    ...shared,
+    headerName: doc.spec.shared.headerName ?? DEFAULT_HEADER_NAME,
+    priorityBand: doc.spec.shared.priorityBand ?? DEFAULT_PRIORITY_BAND,
+    services: doc.spec.services.map((s) => buildService(owner, shared.vpcId, s)),
+  };
+}
+
+function buildService(owner: string, vpcId: string, s: ServiceSpec): DesiredService {
+  return {
+    name: s.name,
+    headerValue: s.headerValue,
+    ...(s.priority !== undefined ? { priority: s.priority } : {}),
+    targetGroup: buildTargetGroup(owner, vpcId, s),
+    ...(s.api ? { api: buildApi(s.name, s.api) } : {}),
+    adopt: s.adopt ?? false,
+  };
+}
+
+function buildTargetGroup(owner: string, vpcId: string, s: ServiceSpec): DesiredTargetGroup {
+  const tg = s.targetGroup;
+  if (tg.arn !== undefined) return { kind: 'existing', arn: tg.arn };
+  const port = tg.port!;
+  const protocol = tg.protocol!;
+  const targetType = tg.targetType!;
+  const hc = tg.healthCheck;
+  return {
+    kind: 'managed',
+    name: targetGroupName(owner, s.name, { port, protocol, targetType, vpcId }),
+    port,
+    protocol,
+    targetType,
+    vpcId,
+    healthCheck: {
+      ...(hc?.path !== undefined ? { path: hc.path } : {}),
+      ...(hc?.protocol !== undefined ? { protocol: hc.protocol } : {}),
+      ...(hc?.port !== undefined ? { port: String(hc.port) } : {}),
+      ...(hc?.intervalSeconds !== undefined ? { intervalSeconds: hc.intervalSeconds } : {}),
+      ...(hc?.timeoutSeconds !== undefined ? { timeoutSeconds: hc.timeoutSeconds } : {}),
+      ...(hc?.healthyThresholdCount !== undefined ? { healthyThresholdCount: hc.healthyThresholdCount } : {}),
+      ...(hc?.unhealthyThresholdCount !== undefined ? { unhealthyThresholdCount: hc.unhealthyThresholdCount } : {}),
+      ...(hc?.matcher !== undefined ? { matcher: hc.matcher } : {}),
+    },
+  };
+}
+
+
+function buildApi(service: string, a: ApiSpec): DesiredApi {
+  return {
+    name: a.name ?? `${service}-http-api`,
+    ...(a.description !== undefined ? { description: a.description } : {}),
+    ...(a.cors
+      ? {
+          cors: {
+            allowOrigins: a.cors.allowOrigins ?? [],
+            allowMethods: a.cors.allowMethods ?? [],
+            allowHeaders: a.cors.allowHeaders ?? [],
+            exposeHeaders: a.cors.exposeHeaders ?? [],
+            allowCredentials: a.cors.allowCredentials ?? false,
+            ...(a.cors.maxAgeSeconds !== undefined ? { maxAgeSeconds: a.cors.maxAgeSeconds } : {}),
+          },
+        }
+      : {}),
+    routes: a.routes ?? ['$default'],
+    stage: {
+      name: '$default',
+      autoDeploy: true,
+      ...(a.stage?.throttling ? { throttling: { ...a.stage.throttling } } : {}),
+      detailedMetrics: a.stage?.detailedMetrics ?? false,
+      ...(a.stage?.accessLog
+        ? { accessLog: { destinationArn: a.stage.accessLog.destinationArn, format: a.stage.accessLog.format ?? DEFAULT_ACCESS_LOG_FORMAT } }
+        : {}),
+    },
+    payloadFormatVersion: a.payloadFormatVersion ?? '1.0',
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * What a desired-state source needs from AWS, as narrow interfaces. The implementations
+ * live in aws/ssm and aws/s3; desired/ never imports the SDK.
+ */
+export interface StoredParameter {
+  name: string;
+  value: string;
+  version: number;
+}
+
+export interface ParameterStore {
+  /** Throws RouteyardError('SourceUnreadable' | 'UnresolvedReference') when it cannot. */
+  getParameter(name: string): Promise<StoredParameter>;
+  /** All parameters below a path, recursively, every page. */
+  getParametersByPath(prefix: string): Promise<StoredParameter[]>;
+  /** Several parameters by name, in batches; names not found are listed in `missing`. */
+  getParameters(names: string[]): Promise<{ found: StoredParameter[]; missing: string[] }>;
+}
+
+export interface ObjectStore {
+  getObject(bucket: string, key: string): Promise<{ body: string; etag: string; versionId?: string }>;
+}
+
+/** The raw document a source read, before validation, and the version it was read at. */
+export interface SourceDocument {
+  uri: string;
+  version: string;
+  /** Either JSON text (file, ssm, s3) or an object composed from several parameters (ssm-path). */
+  text?: string;
+  composed?: unknown;
+  /** For composed documents: which parameter each spec.services[i] came from. */
+  serviceOrigins?: string[];
+}

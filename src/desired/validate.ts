@@ -1,0 +1,151 @@
+import type { z } from 'zod';
+import { RouteyardError, type FieldError } from '../errors.ts';
+import { RouteSet } from './schema.ts';
+
+/** Largest document accepted, in bytes. Far above SSM's 8 KB; it guards memory, not AWS. */
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+export const DEFAULT_RULE_QUOTA = 100;
+
+export interface ValidateOptions {
+  /** Rules the shared listener may hold (AWS default 100 per load balancer). */
+  ruleQuota?: number;
+}
+
+/**
+ * Parse and validate a desired-state document: JSON syntax, schema, then semantics.
+ * Every problem is collected and returned at once, each with its JSON path. No I/O.
+ */
+export function validateDocument(text: string, opts: ValidateOptions = {}): RouteSet {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_DOCUMENT_BYTES) {
+    throw invalid([{ path: '(document)', message: `is ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes` }]);
+  }
+  if (text.trim() === '') throw invalid([{ path: '(document)', message: 'is empty' }]);
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw invalid([{ path: '(document)', message: `is not valid JSON: ${jsonErrorWhere(text, err)}` }]);
+  }
+  return validateObject(raw, opts);
+}
+
+export function validateObject(raw: unknown, opts: ValidateOptions = {}): RouteSet {
+  const parsed = RouteSet.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw invalid(zodIssuesToFieldErrors(parsed.error.issues));
+  const semantic = semanticErrors(parsed.data, opts.ruleQuota ?? DEFAULT_RULE_QUOTA);
+  if (semantic.length > 0) throw invalid(semantic);
+  return parsed.data;
+}
+
+/** Rules a schema cannot express: uniqueness across services and the listener quota. */
+export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
+  const errors: FieldError[] = [];
+  const services = doc.spec.services;
+  const firstIndex = new Map<string, number>();
+  const unique = (key: string, i: number, field: string, what: string) => {
+    const seen = firstIndex.get(key);
+    if (seen !== undefined) errors.push({ path: `spec.services[${i}].${field}`, message: `duplicates ${what} of spec.services[${seen}]` });
+    else firstIndex.set(key, i);
+  };
+  services.forEach((svc, i) => {
+    unique(`name:${svc.name}`, i, 'name', `the name "${svc.name}"`);
+    // The ALB compares header values case-insensitively, so "App" and "app" collide.
+    unique(`header:${svc.headerValue.toLowerCase()}`, i, 'headerValue', `the header value "${svc.headerValue}" (ALB matching is case-insensitive)`);
+    if (svc.priority !== undefined) unique(`priority:${svc.priority}`, i, 'priority', `the priority ${svc.priority}`);
+    const seenRoutes = new Set<string>();
+    (svc.api?.routes ?? []).forEach((key, r) => {
+      if (seenRoutes.has(key)) errors.push({ path: `spec.services[${i}].api.routes[${r}]`, message: `duplicates the route key "${key}"` });
+      seenRoutes.add(key);
+    });
+  });
+  if (services.length > ruleQuota) {
+    errors.push({
+      path: 'spec.services',
+      message: `needs ${services.length} listener rules but the listener quota is ${ruleQuota} (raise it with --rule-quota after AWS raises yours)`,
+    });
+  }
+  const band = doc.spec.shared.priorityBand;
+  if (band) {
+    const explicitInBand = services.filter((s) => s.priority !== undefined && s.priority >= band.from && s.priority <= band.to).length;
+    const automatic = services.filter((s) => s.priority === undefined).length;
+    if (automatic > band.to - band.from + 1 - explicitInBand) {
+      errors.push({ path: 'spec.shared.priorityBand', message: `has room for ${band.to - band.from + 1 - explicitInBand} automatic priorities but ${automatic} services need one` });
+    }
+  }
+  return errors;
+}
+
+export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: formatPath([...issue.path, key]), message: 'is not a known field' });
+      continue;
+    }
+    out.push({ path: formatPath(issue.path), message: issueMessage(issue) });
+  }
+  return out;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    const input = (issue as { input?: unknown }).input;
+    if (input === undefined) return `is required (${issue.expected})`;
+    return `must be ${article(issue.expected)} (got ${describeType(input)})`;
+  }
+  if (issue.code === 'invalid_value') {
+    return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+  }
+  if (issue.code === 'too_small' && issue.origin === 'string' && issue.minimum === 1) return 'must not be empty';
+  if (issue.code === 'too_big' && issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
+  if (issue.code === 'too_big' && issue.origin === 'array') return `must have at most ${issue.maximum} items`;
+  if (issue.code === 'too_small' && issue.origin === 'array') {
+    return issue.message.startsWith('Too small') ? `must have at least ${issue.minimum} items` : issue.message;
+  }
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.message.startsWith('Too ')) {
+    return issue.code === 'too_small' ? `must be at least ${issue.minimum}` : `must be at most ${issue.maximum}`;
+  }
+  return issue.message;
+}
+
+function article(expected: string): string {
+  if (expected === 'int') return 'an integer';
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number' && !Number.isInteger(v)) return `number ${v}`;
+  return typeof v === 'string' ? `string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"` : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out === '' ? '(document)' : out;
+}
+
+function jsonErrorWhere(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const m = /position (\d+)/.exec(message);
+  if (!m) return message;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${col}`;
+}
+
+function invalid(fieldErrors: FieldError[]): RouteyardError {
+  const summary = fieldErrors.map((e) => `${e.path}: ${e.message}`).join('; ');
+  return new RouteyardError('InvalidDesiredState', `invalid desired state (${fieldErrors.length} error${fieldErrors.length === 1 ? '' : 's'}): ${summary}`, {
+    fault: 'user',
+    fieldErrors,
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * The one error type. Every failure routeyard reports carries a stable `code` (what a
+ * pipeline or a person can match on), a message that says what to do, who is at fault,
+ * and the original cause. The CLI maps codes to exit codes (run/exit-codes.ts).
+ */
+export type ErrorCode =
+  | 'InvalidDesiredState' // the document fails schema or semantic checks
+  | 'UnresolvedReference' // an ssm: reference in the document names no parameter
+  | 'SourceUnreadable' // the document could not be fetched (missing file, access denied, ...)
+  | 'ObserveFailed' // live state could not be read; nothing is planned from a partial view
+  | 'ApplyFailed' // an AWS mutation failed
+  | 'SafetyGuard' // the pass was refused by a safety guard
+  | 'UsageError' // bad command line
+  | 'Internal'; // a bug in routeyard: please report it
+
+export type Fault = 'user' | 'aws' | 'tool';
+
+export interface FieldError {
+  /** JSON path into the desired document, e.g. `spec.services[2].priority`. */
+  path: string;
+  message: string;
+}
+
+export class RouteyardError extends Error {
+  readonly code: ErrorCode;
+  readonly fault: Fault;
+  readonly fieldErrors: FieldError[];
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { fault?: Fault; cause?: unknown; fieldErrors?: FieldError[] } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'RouteyardError';
+    this.code = code;
+    this.fault = opts.fault ?? 'tool';
+    this.fieldErrors = opts.fieldErrors ?? [];
+  }
+}
+
+/** A short, human-readable description of an AWS SDK or other error, for reports and logs. */
+export function describeError(err: unknown): string {
+  if (err instanceof RouteyardError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) {
+    const name = err.name && err.name !== 'Error' ? `${err.name}: ` : '';
+    return `${name}${err.message}`;
+  }
+  return String(err);
+}

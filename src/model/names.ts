@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+
+/** routeyard creates target groups only with names that start with this. */
+export const TARGET_GROUP_PREFIX = 'ry-';
+
+/**
+ * Target group names are unique per account and Region, at most 32 characters, and
+ * immutable, as are port, protocol, target type and VPC. The name therefore carries a
+ * hash of the owner, the service and those settings: changing one of them yields a new
+ * name, so a replacement can be created beside the old group before the rule moves over.
+ */
+export function targetGroupName(owner: string, service: string, immutable: { port: number; protocol: string; targetType: string; vpcId: string }): string {
+  const hash = createHash('sha256')
+    .update([owner, service, immutable.port, immutable.protocol, immutable.targetType, immutable.vpcId].join('\n'))
+    .digest('hex')
+    .slice(0, 8);
+  const slug = service.slice(0, 32 - TARGET_GROUP_PREFIX.length - 1 - hash.length).replace(/-+$/, '');
+  return `${TARGET_GROUP_PREFIX}${slug}-${hash}`;
+}

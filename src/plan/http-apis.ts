@@ -1,0 +1,478 @@
+import type { DesiredApi, DesiredService, DesiredState } from '../model/desired.ts';
+import type { ObservedApi, ObservedCors, ObservedIntegration, ObservedStage } from '../model/observed.ts';
+import { ownershipTags } from '../model/tags.ts';
+import { extraItems, sameSet } from './diff.ts';
+import type { ObservedIndex } from './observed-index.ts';
+import { ownerOf } from './observed-index.ts';
+import { PHASE } from './phases.ts';
+import type { Action, CorsSpec, Diff, IntegrationSpec, Ref, ResourceState } from './types.ts';
+
+export interface ApiPlan {
+  resources: ResourceState[];
+  actions: Action[];
+}
+
+/**
+ * A service's public half: one HTTP API, one HTTP_PROXY integration over the shared VPC
+ * link to the shared listener that overwrites the routing header, its routes, and the
+ * `$default` stage. Children of an API routeyard owns are routeyard's (integrations,
+ * routes and stages cannot be tagged on their own).
+ */
+export function planHttpApi(desired: DesiredState, svc: DesiredService, idx: ObservedIndex): ApiPlan {
+  const owned = idx.ownedApisByService.get(svc.name) ?? [];
+  const want = svc.api;
+  if (!want) {
+    // An internal-only service: any API routeyard made for it earlier goes.
+    return mergePlans(owned.map((a) => deleteApiTree(svc.name, a, 'the service no longer declares an api block')));
+  }
+  const [current, ...duplicates] = owned;
+  const extra = duplicates.map((a) => deleteApiTree(svc.name, a, 'a second HTTP API for the same service'));
+
+  if (current) return mergePlans([convergeApi(desired, svc, want, current, { value: current.id }, false), ...extra]);
+
+  const candidates = (idx.foreignApisByName.get(want.name) ?? []).filter((a) => (a.protocolType ?? 'HTTP') === 'HTTP');
+  const candidate = candidates[0];
+  if (candidate) {
+    const otherOwner = ownerOf(candidate.tags);
+    if (otherOwner) {
+      return conflict(candidate.id, `an HTTP API named "${want.name}" (${candidate.id}) belongs to RouteSet "${otherOwner}"; it is never adopted`);
+    }
+    if (!svc.adopt) {
+      return conflict(candidate.id, `an HTTP API named "${want.name}" (${candidate.id}) exists without routeyard's owner tag; set adopt: true on the service to manage it`);
+    }
+    const tagAction: Action = {
+      id: `adopt:httpApi:${svc.name}`,
+      op: 'update',
+      kind: 'httpApi',
+      service: svc.name,
+      resourceId: candidate.id,
+      reason: 'adopted (adopt: true): the ownership tags are added and the API is managed from now on',
+      diffs: [{ path: 'httpApi.tags', desired: ownershipTags(desired.owner, svc.name), live: candidate.tags }],
+      phase: PHASE.adoptApi,
+      payload: { type: 'tagApi', apiId: candidate.id, tags: ownershipTags(desired.owner, svc.name) },
+    };
+    const adopted = convergeApi(desired, svc, want, candidate, { value: candidate.id }, true);
+    adopted.actions.unshift(tagAction);
+    adopted.resources[0]!.diffs.unshift(tagAction.diffs[0]!);
+    adopted.resources[0]!.status = 'Drifted';
+    return adopted;
+  }
+
+  // Nothing there: create the whole chain, each step feeding its id to the next.
+  const createApi: Action = {
+    id: `create:httpApi:${svc.name}`,
+    op: 'create',
+    kind: 'httpApi',
+    service: svc.name,
+    resourceId: want.name,
+    reason: 'HTTP API does not exist',
+    diffs: [{ path: 'httpApi', desired: want.name, live: null }],
+    phase: PHASE.createApi,
+    payload: {
+      type: 'createApi',
+      name: want.name,
+      ...(want.description !== undefined ? { description: want.description } : {}),
+      ...(want.cors ? { cors: want.cors } : {}),
+      tags: ownershipTags(desired.owner, svc.name),
+    },
+  };
+  const children = convergeChildren(desired, svc, want, { fromAction: createApi.id }, { integrations: [], routes: [], stages: [] });
+  return {
+    resources: [{ kind: 'httpApi', id: want.name, status: 'Missing', diffs: createApi.diffs }, ...children.resources],
+    actions: [createApi, ...children.actions],
+  };
+}
+
+function convergeApi(desired: DesiredState, svc: DesiredService, want: DesiredApi, live: ObservedApi, apiRef: Ref, adopting: boolean): ApiPlan {
+  if (!live.children || !live.children.readable) {
+    const why = live.children && !live.children.readable ? live.children.error : 'its integrations, routes and stages were not read';
+    return conflictLike('Error', live.id, `cannot plan the API's children: ${why}`);
+  }
+  const actions: Action[] = [];
+  const diffs: Diff[] = [];
+  if (live.name !== want.name) diffs.push({ path: 'httpApi.name', desired: want.name, live: live.name });
+  if (want.description !== undefined && (live.description ?? '') !== want.description) {
+    diffs.push({ path: 'httpApi.description', desired: want.description, live: live.description ?? null });
+  }
+  const cors = corsDiffs(want.cors, live.cors);
+  diffs.push(...cors.diffs);
+  if (diffs.length > 0) {
+    const apiOnly = diffs.filter((d) => !d.path.startsWith('httpApi.cors'));
+    if (!want.cors && live.cors) {
+      actions.push({
+        id: `update:httpApi:${svc.name}:cors`,
+        op: 'update',
+        kind: 'httpApi',
+        service: svc.name,
+        resourceId: live.id,
+        reason: 'CORS is configured but the document declares none',
+        diffs: cors.diffs,
+        phase: PHASE.updateApi,
+        payload: { type: 'deleteCors', apiId: live.id },
+      });
+    }
+    if (apiOnly.length > 0 || (want.cors && cors.diffs.length > 0)) {
+      actions.push({
+        id: `update:httpApi:${svc.name}`,
+        op: 'update',
+        kind: 'httpApi',
+        service: svc.name,
+        resourceId: live.id,
+        reason: [apiOnly.length > 0 ? `API ${apiOnly.map((d) => d.path.replace('httpApi.', '')).join(', ')} differ` : '', want.cors ? cors.reason : '']
+          .filter(Boolean)
+          .join('; '),
+        diffs: want.cors ? diffs : apiOnly,
+        phase: PHASE.updateApi,
+        payload: {
+          type: 'updateApi',
+          apiId: live.id,
+          name: want.name,
+          ...(want.description !== undefined ? { description: want.description } : {}),
+          ...(want.cors ? { cors: want.cors } : {}),
+        },
+      });
+    }
+  }
+  const children = convergeChildren(desired, svc, want, apiRef, live.children);
+  return {
+    resources: [{ kind: 'httpApi', id: live.id, status: diffs.length > 0 || adopting ? 'Drifted' : 'InSync', diffs }, ...children.resources],
+    actions: [...actions, ...children.actions],
+  };
+}
+
+export function desiredIntegration(desired: DesiredState, svc: DesiredService, want: DesiredApi): IntegrationSpec {
+  return {
+    integrationType: 'HTTP_PROXY',
+    connectionType: 'VPC_LINK',
+    connectionId: desired.vpcLinkId,
+    integrationUri: desired.listenerArn,
+    integrationMethod: 'ANY',
+    payloadFormatVersion: want.payloadFormatVersion,
+    requestParameters: { [`overwrite:header.${desired.headerName}`]: svc.headerValue },
+  };
+}
+
+function convergeChildren(
+  desired: DesiredState,
+  svc: DesiredService,
+  want: DesiredApi,
+  apiRef: Ref,
+  live: { integrations: ObservedIntegration[]; routes: { id: string; routeKey: string; target?: string }[]; stages: ObservedStage[] },
+): ApiPlan {
+  const resources: ResourceState[] = [];
+  const actions: Action[] = [];
+  const apiId = 'value' in apiRef ? apiRef.value : undefined;
+  const spec = desiredIntegration(desired, svc, want);
+
+  // The integration the routes use (the most-targeted one) is the one kept and converged.
+  const usage = new Map<string, number>();
+  for (const r of live.routes) {
+    const id = r.target?.replace(/^integrations\//, '');
+    if (id) usage.set(id, (usage.get(id) ?? 0) + 1);
+  }
+  const integration = [...live.integrations].sort((a, b) => (usage.get(b.id) ?? 0) - (usage.get(a.id) ?? 0) || a.id.localeCompare(b.id))[0];
+  let integrationRef: Ref;
+  if (!integration || !apiId) {
+    const id = `create:integration:${svc.name}`;
+    actions.push({
+      id,
+      op: 'create',
+      kind: 'integration',
+      service: svc.name,
+      resourceId: `${want.name} integration`,
+      reason: 'the API has no integration',
+      diffs: [{ path: 'integration', desired: summarizeIntegration(spec), live: null }],
+      phase: PHASE.createIntegration,
+      payload: { type: 'createIntegration', apiId: apiRef, spec },
+    });
+    resources.push({ kind: 'integration', id: `${want.name} integration`, status: 'Missing', diffs: actions.at(-1)!.diffs });
+    integrationRef = { fromAction: id };
+  } else {
+    const { diffs, reason, removeParameters } = integrationDiffs(spec, integration, desired.headerName);
+    if (diffs.length > 0) {
+      actions.push({
+        id: `update:integration:${svc.name}`,
+        op: 'update',
+        kind: 'integration',
+        service: svc.name,
+        resourceId: integration.id,
+        reason,
+        diffs,
+        phase: PHASE.updateIntegration,
+        payload: { type: 'updateIntegration', apiId, integrationId: integration.id, spec, removeParameters },
+      });
+    }
+    resources.push({ kind: 'integration', id: integration.id, status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs });
+    integrationRef = { value: integration.id };
+    for (const other of live.integrations.filter((i) => i !== integration)) {
+      actions.push({
+        id: `delete:integration:${svc.name}:${other.id}`,
+        op: 'delete',
+        kind: 'integration',
+        service: svc.name,
+        resourceId: other.id,
+        reason: 'a second integration on the API (routes are moved to the managed one first)',
+        diffs: [{ path: 'integration', desired: null, live: other.id }],
+        phase: PHASE.deleteIntegration,
+        payload: { type: 'deleteIntegration', apiId, integrationId: other.id },
+      });
+      resources.push({ kind: 'integration', id: other.id, status: 'Orphaned', diffs: [] });
+    }
+  }
+
+  const wantTarget = 'value' in integrationRef ? `integrations/${integrationRef.value}` : '(integration created in this pass)';
+  for (const key of want.routes) {
+    const route = live.routes.find((r) => r.routeKey === key);
+    if (!route || !apiId) {
+      const diffs = [{ path: `route[${key}]`, desired: wantTarget, live: null }];
+      actions.push({
+        id: `create:route:${svc.name}:${key}`,
+        op: 'create',
+        kind: 'route',
+        service: svc.name,
+        resourceId: key,
+        reason: `route ${key} does not exist`,
+        diffs,
+        phase: PHASE.createRoute,
+        payload: { type: 'createRoute', apiId: apiRef, routeKey: key, integrationId: integrationRef },
+      });
+      resources.push({ kind: 'route', id: key, status: 'Missing', diffs });
+    } else if (route.target !== wantTarget) {
+      const diffs = [{ path: `route[${key}].target`, desired: wantTarget, live: route.target ?? null }];
+      actions.push({
+        id: `update:route:${svc.name}:${key}`,
+        op: 'update',
+        kind: 'route',
+        service: svc.name,
+        resourceId: route.id,
+        reason: `route ${key} does not target the managed integration`,
+        diffs,
+        phase: PHASE.updateRoute,
+        payload: { type: 'updateRoute', apiId, routeId: route.id, routeKey: key, integrationId: integrationRef },
+      });
+      resources.push({ kind: 'route', id: key, status: 'Drifted', diffs });
+    } else {
+      resources.push({ kind: 'route', id: key, status: 'InSync', diffs: [] });
+    }
+  }
+  if (apiId) {
+    for (const route of live.routes.filter((r) => !want.routes.includes(r.routeKey))) {
+      actions.push({
+        id: `delete:route:${svc.name}:${route.routeKey}`,
+        op: 'delete',
+        kind: 'route',
+        service: svc.name,
+        resourceId: route.id,
+        reason: `route ${route.routeKey} is not in the document`,
+        diffs: [{ path: `route[${route.routeKey}]`, desired: null, live: route.target ?? null }],
+        phase: PHASE.deleteRoute,
+        payload: { type: 'deleteRoute', apiId, routeId: route.id },
+      });
+      resources.push({ kind: 'route', id: route.routeKey, status: 'Orphaned', diffs: [] });
+    }
+  }
+
+  const stage = apiId ? live.stages.find((s) => s.name === '$default') : undefined;
+  if (!stage) {
+    const diffs = [{ path: 'stage[$default]', desired: summarizeStage(want), live: null }];
+    actions.push({
+      id: `create:stage:${svc.name}`,
+      op: 'create',
+      kind: 'stage',
+      service: svc.name,
+      resourceId: '$default',
+      reason: 'the $default stage does not exist',
+      diffs,
+      phase: PHASE.createStage,
+      payload: { type: 'createStage', apiId: apiRef, stage: want.stage },
+    });
+    resources.push({ kind: 'stage', id: '$default', status: 'Missing', diffs });
+  } else {
+    const { diffs, reason } = stageDiffs(want, stage);
+    if (diffs.length > 0 && apiId) {
+      actions.push({
+        id: `update:stage:${svc.name}`,
+        op: 'update',
+        kind: 'stage',
+        service: svc.name,
+        resourceId: '$default',
+        reason,
+        diffs,
+        phase: PHASE.updateStage,
+        payload: { type: 'updateStage', apiId, stage: want.stage },
+      });
+    }
+    resources.push({ kind: 'stage', id: '$default', status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs });
+  }
+  return { resources, actions };
+}
+
+function integrationDiffs(spec: IntegrationSpec, live: ObservedIntegration, headerName: string): { diffs: Diff[]; reason: string; removeParameters: string[] } {
+  const diffs: Diff[] = [];
+  const reasons: string[] = [];
+  const field = (path: string, want: string, have: string | undefined, why?: string) => {
+    if ((have ?? '') === want) return;
+    diffs.push({ path: `integration.${path}`, desired: want, live: have ?? null });
+    if (why) reasons.push(why);
+  };
+  field('integrationType', spec.integrationType, live.integrationType);
+  field('connectionType', spec.connectionType, live.connectionType, 'the integration bypasses the VPC link');
+  if (live.connectionType === 'VPC_LINK' || live.connectionId) field('connectionId', spec.connectionId, live.connectionId, 'the integration goes through another VPC link');
+  field('integrationUri', spec.integrationUri, live.integrationUri, 'the integration points at another listener');
+  field('integrationMethod', spec.integrationMethod, live.integrationMethod);
+  field('payloadFormatVersion', spec.payloadFormatVersion, live.payloadFormatVersion);
+
+  const removeParameters: string[] = [];
+  const keys = new Set([...Object.keys(spec.requestParameters), ...Object.keys(live.requestParameters)]);
+  for (const key of [...keys].sort()) {
+    const want = spec.requestParameters[key];
+    const have = live.requestParameters[key];
+    if (want === have) continue;
+    diffs.push({ path: `integration.requestParameters["${key}"]`, desired: want ?? null, live: have ?? null });
+    if (want === undefined) removeParameters.push(key);
+  }
+  const lower = headerName.toLowerCase();
+  const liveKeys = Object.keys(live.requestParameters).map((k) => k.toLowerCase());
+  if (liveKeys.some((k) => k === `append:header.${lower}`)) {
+    reasons.unshift(`the ${headerName} header is appended, not overwritten: a client could choose the backend`);
+  } else if (!liveKeys.includes(`overwrite:header.${lower}`)) {
+    reasons.unshift(`the ${headerName} header is not injected: requests would not reach the service's rule`);
+  }
+  if (diffs.some((d) => d.path.startsWith('integration.requestParameters')) && reasons.length === 0) reasons.push('request parameters differ from the document');
+  if (reasons.length === 0 && diffs.length > 0) reasons.push(`integration ${diffs.map((d) => d.path.replace('integration.', '')).join(', ')} differ`);
+  return { diffs, reason: reasons.join('; '), removeParameters };
+}
+
+function corsDiffs(want: CorsSpec | undefined, live: ObservedCors | undefined): { diffs: Diff[]; reason: string } {
+  if (!want && !live) return { diffs: [], reason: '' };
+  if (!want) return { diffs: [{ path: 'httpApi.cors', desired: null, live }], reason: 'CORS is configured but the document declares none' };
+  const have: ObservedCors = live ?? { allowOrigins: [], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false };
+  const diffs: Diff[] = [];
+  const wider: string[] = [];
+  // Origins, methods and headers compare case-insensitively and ignore order, as browsers do.
+  for (const key of ['allowOrigins', 'allowMethods', 'allowHeaders', 'exposeHeaders'] as const) {
+    if (!sameSet(want[key], have[key], true)) {
+      diffs.push({ path: `httpApi.cors.${key}`, desired: want[key], live: have[key] });
+      const extra = extraItems(want[key], have[key], true);
+      if (extra.length > 0) wider.push(`${key} adds ${extra.join(', ')}`);
+    }
+  }
+  if (want.allowCredentials !== have.allowCredentials) {
+    diffs.push({ path: 'httpApi.cors.allowCredentials', desired: want.allowCredentials, live: have.allowCredentials });
+    if (have.allowCredentials) wider.push('allowCredentials is on');
+  }
+  if (want.maxAgeSeconds !== undefined && want.maxAgeSeconds !== have.maxAgeSeconds) {
+    diffs.push({ path: 'httpApi.cors.maxAgeSeconds', desired: want.maxAgeSeconds, live: have.maxAgeSeconds ?? null });
+  }
+  const reason = wider.length > 0 ? `CORS is wider than declared (${wider.join('; ')})` : diffs.length > 0 ? 'CORS differs from the document' : '';
+  return { diffs, reason };
+}
+
+function stageDiffs(want: DesiredApi, live: ObservedStage): { diffs: Diff[]; reason: string } {
+  const diffs: Diff[] = [];
+  const reasons: string[] = [];
+  if (live.autoDeploy !== true) diffs.push({ path: 'stage.autoDeploy', desired: true, live: live.autoDeploy ?? null });
+  const t = want.stage.throttling;
+  if (t) {
+    if (live.throttlingRateLimit !== t.rateLimit) diffs.push({ path: 'stage.throttling.rateLimit', desired: t.rateLimit, live: live.throttlingRateLimit ?? null });
+    if (live.throttlingBurstLimit !== t.burstLimit) diffs.push({ path: 'stage.throttling.burstLimit', desired: t.burstLimit, live: live.throttlingBurstLimit ?? null });
+    if (diffs.some((d) => d.path.startsWith('stage.throttling'))) reasons.push('throttling differs from the document');
+  }
+  if ((live.detailedMetricsEnabled ?? false) !== want.stage.detailedMetrics) {
+    diffs.push({ path: 'stage.detailedMetrics', desired: want.stage.detailedMetrics, live: live.detailedMetricsEnabled ?? false });
+  }
+  const log = want.stage.accessLog;
+  if (log) {
+    if (!live.accessLog?.destinationArn) {
+      diffs.push({ path: 'stage.accessLog', desired: log, live: null });
+      reasons.unshift('the stage writes no access logs though the document declares them');
+    } else {
+      if (live.accessLog.destinationArn !== log.destinationArn) diffs.push({ path: 'stage.accessLog.destinationArn', desired: log.destinationArn, live: live.accessLog.destinationArn });
+      if ((live.accessLog.format ?? '') !== log.format) diffs.push({ path: 'stage.accessLog.format', desired: log.format, live: live.accessLog.format ?? null });
+    }
+  }
+  if (reasons.length === 0 && diffs.length > 0) reasons.push(`stage ${diffs.map((d) => d.path.replace('stage.', '')).join(', ')} differ`);
+  return { diffs, reason: reasons.join('; ') };
+}
+
+/** Remove an API routeyard owns, child by child, so each removal is its own reported step. */
+export function deleteApiTree(service: string, api: ObservedApi, reason: string): ApiPlan {
+  const actions: Action[] = [];
+  const resources: ResourceState[] = [];
+  const children = api.children?.readable ? api.children : undefined;
+  for (const r of children?.routes ?? []) {
+    actions.push({
+      id: `delete:route:${service}:${api.id}:${r.routeKey}`,
+      op: 'delete',
+      kind: 'route',
+      service,
+      resourceId: r.id,
+      reason,
+      diffs: [{ path: `route[${r.routeKey}]`, desired: null, live: r.target ?? null }],
+      phase: PHASE.deleteOrphanRoute,
+      payload: { type: 'deleteRoute', apiId: api.id, routeId: r.id },
+    });
+    resources.push({ kind: 'route', id: r.routeKey, status: 'Orphaned', diffs: [] });
+  }
+  for (const i of children?.integrations ?? []) {
+    actions.push({
+      id: `delete:integration:${service}:${api.id}:${i.id}`,
+      op: 'delete',
+      kind: 'integration',
+      service,
+      resourceId: i.id,
+      reason,
+      diffs: [{ path: 'integration', desired: null, live: i.id }],
+      phase: PHASE.deleteOrphanIntegration,
+      payload: { type: 'deleteIntegration', apiId: api.id, integrationId: i.id },
+    });
+    resources.push({ kind: 'integration', id: i.id, status: 'Orphaned', diffs: [] });
+  }
+  for (const s of children?.stages ?? []) {
+    actions.push({
+      id: `delete:stage:${service}:${api.id}:${s.name}`,
+      op: 'delete',
+      kind: 'stage',
+      service,
+      resourceId: s.name,
+      reason,
+      diffs: [{ path: `stage[${s.name}]`, desired: null, live: s.name }],
+      phase: PHASE.deleteOrphanStage,
+      payload: { type: 'deleteStage', apiId: api.id, stageName: s.name },
+    });
+    resources.push({ kind: 'stage', id: s.name, status: 'Orphaned', diffs: [] });
+  }
+  actions.push({
+    id: `delete:httpApi:${service}:${api.id}`,
+    op: 'delete',
+    kind: 'httpApi',
+    service,
+    resourceId: api.id,
+    reason,
+    diffs: [{ path: 'httpApi', desired: null, live: api.name }],
+    phase: PHASE.deleteOrphanApi,
+    payload: { type: 'deleteApi', apiId: api.id },
+  });
+  resources.unshift({ kind: 'httpApi', id: api.id, status: 'Orphaned', diffs: [] });
+  return { resources, actions };
+}
+
+function summarizeIntegration(spec: IntegrationSpec): Record<string, unknown> {
+  return { ...spec };
+}
+
+function summarizeStage(want: DesiredApi): Record<string, unknown> {
+  return { ...want.stage };
+}
+
+function conflict(id: string, message: string): ApiPlan {
+  return conflictLike('Conflict', id, message);
+}
+
+function conflictLike(status: 'Conflict' | 'Error', id: string, message: string): ApiPlan {
+  return { resources: [{ kind: 'httpApi', id, status, diffs: [], message }], actions: [] };
+}
+
+function mergePlans(plans: ApiPlan[]): ApiPlan {
+  return { resources: plans.flatMap((p) => p.resources), actions: plans.flatMap((p) => p.actions) };
+}

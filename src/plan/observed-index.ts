@@ -1,0 +1,57 @@
+import type { DesiredState } from '../model/desired.ts';
+import type { ObservedApi, ObservedRule, ObservedState, ObservedTargetGroup } from '../model/observed.ts';
+import { OWNER_TAG, SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
+
+/**
+ * The observed snapshot split the way the planner asks about it: what routeyard owns,
+ * grouped by service (matched / desired-only / live-only falls out of these maps), and
+ * what it does not own, which it may only report on.
+ */
+export interface ObservedIndex {
+  ownedRulesByService: Map<string, ObservedRule[]>;
+  foreignRules: ObservedRule[];
+  ownedTargetGroupsByService: Map<string, ObservedTargetGroup[]>;
+  targetGroupsByArn: Map<string, ObservedTargetGroup>;
+  targetGroupsByName: Map<string, ObservedTargetGroup>;
+  ownedApisByService: Map<string, ObservedApi[]>;
+  /** APIs not owned by this RouteSet, by name (candidates for Conflict or adoption). */
+  foreignApisByName: Map<string, ObservedApi[]>;
+}
+
+const UNKNOWN_SERVICE = '(untagged)';
+
+export function indexObserved(desired: DesiredState, observed: ObservedState): ObservedIndex {
+  const owner = desired.owner;
+  const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
+  const idx: ObservedIndex = {
+    ownedRulesByService: new Map(),
+    foreignRules: [],
+    ownedTargetGroupsByService: new Map(),
+    targetGroupsByArn: new Map(),
+    targetGroupsByName: new Map(),
+    ownedApisByService: new Map(),
+    foreignApisByName: new Map(),
+  };
+  for (const r of [...observed.rules].sort((a, b) => a.priority - b.priority)) {
+    if (isOwnedBy(r.tags, owner)) push(idx.ownedRulesByService, r.tags[SERVICE_TAG] ?? UNKNOWN_SERVICE, r);
+    else idx.foreignRules.push(r);
+  }
+  for (const g of observed.targetGroups) {
+    idx.targetGroupsByArn.set(g.arn, g);
+    idx.targetGroupsByName.set(g.name, g);
+    if (isOwnedBy(g.tags, owner)) push(idx.ownedTargetGroupsByService, g.tags?.[SERVICE_TAG] ?? UNKNOWN_SERVICE, g);
+  }
+  for (const a of [...observed.apis].sort((x, y) => x.id.localeCompare(y.id))) {
+    if (isOwnedBy(a.tags, owner)) push(idx.ownedApisByService, a.tags[SERVICE_TAG] ?? UNKNOWN_SERVICE, a);
+    else push(idx.foreignApisByName, a.name, a);
+  }
+  return idx;
+}
+
+export function ownerOf(tags: Record<string, string> | undefined): string | undefined {
+  return tags?.[OWNER_TAG];
+}

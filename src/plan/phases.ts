@@ -1,0 +1,30 @@
+/**
+ * Dependency order of a pass. Deletes of whatever sits in front of something run before
+ * that thing is deleted (routes before integration before stage before API; rule before
+ * target group); creates run the other way (target group before the rule forwarding to it).
+ * Priority moves run before rule creates so a create never lands on a priority still held.
+ */
+export const PHASE = {
+  deleteOrphanRoute: 10,
+  deleteOrphanIntegration: 11,
+  deleteOrphanStage: 12,
+  deleteOrphanApi: 13,
+  deleteRule: 20,
+  createTargetGroup: 30,
+  updateTargetGroup: 31,
+  setRulePriority: 40,
+  modifyRule: 41,
+  createRule: 42,
+  deleteTargetGroup: 50,
+  adoptApi: 59,
+  createApi: 60,
+  updateApi: 61,
+  createIntegration: 62,
+  updateIntegration: 63,
+  createRoute: 64,
+  updateRoute: 65,
+  deleteRoute: 66,
+  deleteIntegration: 67,
+  createStage: 68,
+  updateStage: 69,
+} as const;

@@ -1,0 +1,106 @@
+import type { DesiredState } from '../model/desired.ts';
+import type { ObservedState } from '../model/observed.ts';
+import { deleteApiTree, planHttpApi } from './http-apis.ts';
+import { deleteRuleAction, planListenerRule } from './listener-rules.ts';
+import { indexObserved } from './observed-index.ts';
+import { decidePriorities } from './priorities.ts';
+import { deleteTargetGroupAction, planTargetGroup } from './target-groups.ts';
+import type { Action, Plan, ResourceState, ServicePlan, Status } from './types.ts';
+
+/**
+ * plan(desired, observed) -> Plan. Pure: no SDK, no clock, no I/O, so the same inputs
+ * always give the same plan, and planning again after the plan is applied gives none.
+ *
+ * Reconciliation is level-based: the plan is derived from the whole observed state each
+ * pass, never from events or from what a previous pass did, so it is safe to run any
+ * number of times. Only resources carrying this RouteSet's owner tag (and the children of
+ * an HTTP API that carries it) ever appear in an action; anything else is only reported.
+ */
+export function plan(desired: DesiredState, observed: ObservedState): Plan {
+  const idx = indexObserved(desired, observed);
+  const wanted = new Set(desired.services.map((s) => s.name));
+
+  const orphanRules = [...idx.ownedRulesByService].filter(([svc]) => !wanted.has(svc)).flatMap(([, rules]) => rules);
+  const livePriorityByService = new Map<string, number>();
+  for (const [svc, rules] of idx.ownedRulesByService) if (wanted.has(svc) && rules[0]) livePriorityByService.set(svc, rules[0].priority);
+  const retained = new Set<number>();
+  for (const [svc, rules] of idx.ownedRulesByService) if (wanted.has(svc) && rules[0]) retained.add(rules[0].priority);
+  const priorities = decidePriorities({
+    services: desired.services,
+    band: desired.priorityBand,
+    livePriorityByService,
+    foreignPriorities: new Set(idx.foreignRules.map((r) => r.priority)),
+    retainedOwnedPriorities: retained,
+  });
+
+  const services: ServicePlan[] = [];
+  const actions: Action[] = [];
+  for (const svc of desired.services) {
+    const tg = planTargetGroup(desired, svc, idx);
+    const rule = planListenerRule(desired, svc, idx, priorities.get(svc.name), tg.targetRef);
+    const api = planHttpApi(desired, svc, idx);
+    const resources = [...rule.resources, ...tg.resources, ...api.resources];
+    services.push({ name: svc.name, status: serviceStatus(resources), resources });
+    actions.push(...tg.actions, ...rule.actions, ...api.actions);
+  }
+
+  // Live-only: everything this RouteSet owns for services the document no longer lists.
+  const orphans = new Map<string, { resources: ResourceState[]; actions: Action[] }>();
+  const orphan = (svc: string) => {
+    let o = orphans.get(svc);
+    if (!o) orphans.set(svc, (o = { resources: [], actions: [] }));
+    return o;
+  };
+  for (const r of orphanRules) {
+    const svc = r.tags['routeyard:service'] ?? '(untagged)';
+    orphan(svc).actions.push(deleteRuleAction(svc, r, 'the service is no longer in the document'));
+    orphan(svc).resources.push({ kind: 'listenerRule', id: r.arn, status: 'Orphaned', diffs: [] });
+  }
+  for (const [svc, groups] of idx.ownedTargetGroupsByService) {
+    if (wanted.has(svc)) continue;
+    for (const g of groups) {
+      orphan(svc).actions.push(deleteTargetGroupAction(svc, g, 'the service is no longer in the document'));
+      orphan(svc).resources.push({ kind: 'targetGroup', id: g.arn, status: 'Orphaned', diffs: [] });
+    }
+  }
+  for (const [svc, apis] of idx.ownedApisByService) {
+    if (wanted.has(svc)) continue;
+    for (const a of apis) {
+      const tree = deleteApiTree(svc, a, 'the service is no longer in the document');
+      orphan(svc).actions.push(...tree.actions);
+      orphan(svc).resources.push(...tree.resources);
+    }
+  }
+  let orphanDeleteCount = 0;
+  for (const [name, o] of [...orphans].sort(([a], [b]) => a.localeCompare(b))) {
+    services.push({ name, status: 'Orphaned', resources: o.resources });
+    actions.push(...o.actions);
+    orphanDeleteCount += o.actions.filter(isTopLevelDelete).length;
+  }
+
+  const ownedResourceCount =
+    [...idx.ownedRulesByService.values()].flat().length +
+    [...idx.ownedTargetGroupsByService.values()].flat().length +
+    [...idx.ownedApisByService.values()].flat().length;
+
+  return { services, actions: orderActions(actions), ownedResourceCount, orphanDeleteCount };
+}
+
+function isTopLevelDelete(a: Action): boolean {
+  return a.payload.type === 'deleteRule' || a.payload.type === 'deleteTargetGroup' || a.payload.type === 'deleteApi';
+}
+
+/** Dependency order: by phase; within a phase by service then id, so plans are stable. */
+export function orderActions(actions: Action[]): Action[] {
+  return [...actions].sort((a, b) => a.phase - b.phase || a.service.localeCompare(b.service) || a.id.localeCompare(b.id));
+}
+
+/** The worst resource status decides the service's: Error, Conflict, then drift. */
+export function serviceStatus(resources: ResourceState[]): Status {
+  const has = (s: Status) => resources.some((r) => r.status === s);
+  if (has('Error')) return 'Error';
+  if (has('Conflict')) return 'Conflict';
+  if (resources.length > 0 && resources.every((r) => r.status === 'Missing')) return 'Missing';
+  if (has('Missing') || has('Drifted') || has('Orphaned')) return 'Drifted';
+  return 'InSync';
+}

@@ -1,0 +1,98 @@
+import type { DesiredStage, HealthCheckSettings } from '../model/desired.ts';
+import type { Tags } from '../model/tags.ts';
+
+/** Plan as data: what would change, why, and field by field. The report is a view of it. */
+export type Op = 'create' | 'update' | 'replace' | 'delete';
+export type ResourceKind = 'targetGroup' | 'listenerRule' | 'httpApi' | 'integration' | 'route' | 'stage';
+export type Status = 'InSync' | 'Drifted' | 'Missing' | 'Orphaned' | 'Conflict' | 'Error';
+
+export interface Diff {
+  path: string;
+  desired: unknown;
+  live: unknown;
+}
+
+/** A value known now, or the id an earlier action of the same pass will produce. */
+export type Ref = { value: string } | { fromAction: string };
+
+export interface IntegrationSpec {
+  integrationType: 'HTTP_PROXY';
+  connectionType: 'VPC_LINK';
+  connectionId: string;
+  integrationUri: string;
+  integrationMethod: 'ANY';
+  payloadFormatVersion: string;
+  requestParameters: Record<string, string>;
+}
+
+export interface CorsSpec {
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  allowCredentials: boolean;
+  maxAgeSeconds?: number;
+}
+
+/** What the applier must do; one variant per AWS mutation routeyard makes. */
+export type Payload =
+  | { type: 'createTargetGroup'; name: string; port: number; protocol: string; targetType: string; vpcId: string; healthCheck: HealthCheckSettings; tags: Tags }
+  | { type: 'modifyTargetGroup'; arn: string; healthCheck: HealthCheckSettings }
+  | { type: 'deleteTargetGroup'; arn: string }
+  | { type: 'createRule'; listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: Ref; tags: Tags }
+  | { type: 'modifyRule'; arn: string; headerName: string; headerValue: string; targetGroupArn: Ref }
+  | { type: 'setRulePriority'; arn: string; priority: number }
+  | { type: 'deleteRule'; arn: string }
+  | { type: 'createApi'; name: string; description?: string; cors?: CorsSpec; tags: Tags }
+  | { type: 'updateApi'; apiId: string; name: string; description?: string; cors?: CorsSpec }
+  | { type: 'deleteCors'; apiId: string }
+  | { type: 'tagApi'; apiId: string; tags: Tags }
+  | { type: 'deleteApi'; apiId: string }
+  | { type: 'createIntegration'; apiId: Ref; spec: IntegrationSpec }
+  | { type: 'updateIntegration'; apiId: string; integrationId: string; spec: IntegrationSpec; removeParameters: string[] }
+  | { type: 'deleteIntegration'; apiId: string; integrationId: string }
+  | { type: 'createRoute'; apiId: Ref; routeKey: string; integrationId: Ref }
+  | { type: 'updateRoute'; apiId: string; routeId: string; routeKey: string; integrationId: Ref }
+  | { type: 'deleteRoute'; apiId: string; routeId: string }
+  | { type: 'createStage'; apiId: Ref; stage: DesiredStage }
+  | { type: 'updateStage'; apiId: string; stage: DesiredStage }
+  | { type: 'deleteStage'; apiId: string; stageName: string };
+
+export interface Action {
+  /** Unique within a plan; later actions refer to it to get the id it produced. */
+  id: string;
+  op: Op;
+  kind: ResourceKind;
+  service: string;
+  /** The live id or ARN, or for a create the name it will have. */
+  resourceId: string;
+  reason: string;
+  diffs: Diff[];
+  /** Dependency order: lower phases run first (see phases.ts). */
+  phase: number;
+  payload: Payload;
+}
+
+export interface ResourceState {
+  kind: ResourceKind;
+  id: string;
+  status: Status;
+  diffs: Diff[];
+  /** Why the resource is in this state, for Conflict, Error and notable cases. */
+  message?: string;
+}
+
+export interface ServicePlan {
+  name: string;
+  status: Status;
+  resources: ResourceState[];
+}
+
+export interface Plan {
+  services: ServicePlan[];
+  actions: Action[];
+  /** Top-level resources (rules, target groups, APIs) routeyard owns now: the mass-delete guard's denominator. */
+  ownedResourceCount: number;
+  /** Of those, how many this plan deletes because their service is gone from the document. */
+  orphanDeleteCount: number;
+}

@@ -1,0 +1,129 @@
+import { describeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Action, Payload, Ref } from '../plan/types.ts';
+import type { Mutations } from './ports.ts';
+
+export type ActionOutcome = 'applied' | 'failed' | 'skipped';
+
+export interface ActionResult {
+  actionId: string;
+  outcome: ActionOutcome;
+  /** The id the action produced (ARN, API id, ...), for creates. */
+  producedId?: string;
+  error?: string;
+}
+
+/**
+ * Run a plan's actions in their dependency order. Ids produced by creates feed later
+ * actions (a new target group's ARN into its rule). When an action fails, the rest of
+ * that service's chain is skipped; other services carry on. Rule priority moves of one
+ * phase go to AWS as a single SetRulePriorities call, which AWS applies atomically.
+ */
+export async function applyPlan(actions: readonly Action[], mutations: Mutations, log: Logger): Promise<ActionResult[]> {
+  const produced = new Map<string, string>();
+  const failedServices = new Set<string>();
+  const results: ActionResult[] = [];
+
+  const resolve = (ref: Ref): string | undefined => ('value' in ref ? ref.value : produced.get(ref.fromAction));
+
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i]!;
+    if (action.payload.type === 'setRulePriority') {
+      const batch = [action];
+      while (actions[i + 1]?.payload.type === 'setRulePriority') batch.push(actions[++i]!);
+      results.push(...(await applyPriorityBatch(batch, mutations, failedServices, log)));
+      continue;
+    }
+    const alog = log.child({ service: action.service, action: action.id });
+    if (failedServices.has(action.service)) {
+      results.push({ actionId: action.id, outcome: 'skipped', error: 'an earlier action for this service failed' });
+      alog.warn({ outcome: 'skipped' }, 'skipped: an earlier action for this service failed');
+      continue;
+    }
+    try {
+      const id = await execute(action.payload, mutations, resolve);
+      if (id !== undefined) produced.set(action.id, id);
+      results.push({ actionId: action.id, outcome: 'applied', ...(id !== undefined ? { producedId: id } : {}) });
+      alog.info({ outcome: 'applied', op: action.op, kind: action.kind, resource: id ?? action.resourceId }, action.reason);
+    } catch (err) {
+      failedServices.add(action.service);
+      results.push({ actionId: action.id, outcome: 'failed', error: describeError(err) });
+      alog.error({ outcome: 'failed', op: action.op, kind: action.kind, err: describeError(err) }, 'action failed');
+    }
+  }
+  return results;
+}
+
+async function applyPriorityBatch(batch: Action[], mutations: Mutations, failedServices: Set<string>, log: Logger): Promise<ActionResult[]> {
+  const runnable = batch.filter((a) => !failedServices.has(a.service));
+  const skipped = batch.filter((a) => failedServices.has(a.service)).map((a) => ({ actionId: a.id, outcome: 'skipped' as const, error: 'an earlier action for this service failed' }));
+  if (runnable.length === 0) return skipped;
+  try {
+    await mutations.loadBalancer.setRulePriorities(
+      runnable.map((a) => {
+        const p = a.payload as Extract<Payload, { type: 'setRulePriority' }>;
+        return { arn: p.arn, priority: p.priority };
+      }),
+    );
+    for (const a of runnable) log.info({ service: a.service, action: a.id, outcome: 'applied' }, a.reason);
+    return [...runnable.map((a) => ({ actionId: a.id, outcome: 'applied' as const })), ...skipped];
+  } catch (err) {
+    for (const a of runnable) failedServices.add(a.service);
+    log.error({ actions: runnable.map((a) => a.id), err: describeError(err) }, 'rule priority moves failed');
+    return [...runnable.map((a) => ({ actionId: a.id, outcome: 'failed' as const, error: describeError(err) })), ...skipped];
+  }
+}
+
+async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | undefined): Promise<string | undefined> {
+  const need = (r: Ref, what: string): string => {
+    const v = resolve(r);
+    if (!v) throw new Error(`${what} is not known: the action that creates it did not succeed`);
+    return v;
+  };
+  const lb = m.loadBalancer;
+  const gw = m.apiGateway;
+  switch (p.type) {
+    case 'createTargetGroup':
+      return lb.createTargetGroup(p);
+    case 'modifyTargetGroup':
+      return void (await lb.modifyTargetGroup(p.arn, p.healthCheck));
+    case 'deleteTargetGroup':
+      return void (await lb.deleteTargetGroup(p.arn));
+    case 'createRule':
+      return lb.createRule({ ...p, targetGroupArn: need(p.targetGroupArn, 'the target group ARN') });
+    case 'modifyRule':
+      return void (await lb.modifyRule({ ...p, targetGroupArn: need(p.targetGroupArn, 'the target group ARN') }));
+    case 'setRulePriority':
+      return void (await lb.setRulePriorities([{ arn: p.arn, priority: p.priority }]));
+    case 'deleteRule':
+      return void (await lb.deleteRule(p.arn));
+    case 'createApi':
+      return gw.createApi(p);
+    case 'updateApi':
+      return void (await gw.updateApi(p));
+    case 'deleteCors':
+      return void (await gw.deleteCors(p.apiId));
+    case 'tagApi':
+      return void (await gw.tagApi(p.apiId, p.tags));
+    case 'deleteApi':
+      return void (await gw.deleteApi(p.apiId));
+    case 'createIntegration':
+      return gw.createIntegration(need(p.apiId, 'the API id'), p.spec);
+    case 'updateIntegration':
+      return void (await gw.updateIntegration(p.apiId, p.integrationId, p.spec, p.removeParameters));
+    case 'deleteIntegration':
+      return void (await gw.deleteIntegration(p.apiId, p.integrationId));
+    case 'createRoute':
+      return gw.createRoute(need(p.apiId, 'the API id'), p.routeKey, need(p.integrationId, 'the integration id'));
+    case 'updateRoute':
+      return void (await gw.updateRoute(p.apiId, p.routeId, need(p.integrationId, 'the integration id')));
+    case 'deleteRoute':
+      return void (await gw.deleteRoute(p.apiId, p.routeId));
+    case 'createStage':
+      return gw.createStage(need(p.apiId, 'the API id'), p.stage);
+    case 'updateStage':
+      return void (await gw.updateStage(p.apiId, p.stage));
+    case 'deleteStage':
+      return void (await gw.deleteStage(p.apiId, p.stageName));
+  }
+}

@@ -1,0 +1,28 @@
+import { RouteyardError, describeError } from '../errors.ts';
+import type { DesiredState } from '../model/desired.ts';
+import type { ObservedState } from '../model/observed.ts';
+import type { Observer } from './ports.ts';
+
+/**
+ * Read everything the planner compares against, in one snapshot. A failure to read the
+ * listener, target groups or API list fails the pass (a partial view would look like
+ * missing resources and cause wrong creates); a failure on one API's children is kept
+ * in the snapshot and marks only that service.
+ */
+export async function observeLiveState(desired: DesiredState, observer: Observer): Promise<ObservedState> {
+  const wantedApiNames = new Set(desired.services.flatMap((s) => (s.api ? [s.api.name] : [])));
+  const adoptable = new Set(desired.services.flatMap((s) => (s.api && s.adopt ? [s.api.name] : [])));
+  const step = async <T>(what: string, read: () => Promise<T>): Promise<T> => {
+    try {
+      return await read();
+    } catch (err) {
+      throw new RouteyardError('ObserveFailed', `cannot read ${what}: ${describeError(err)}`, { fault: 'aws', cause: err });
+    }
+  };
+  const [rules, targetGroups, apis] = await Promise.all([
+    step(`the rules of listener ${desired.listenerArn}`, () => observer.listenerRules(desired.listenerArn)),
+    step('target groups', () => observer.targetGroups()),
+    step('HTTP APIs', () => observer.httpApis(desired.owner, wantedApiNames, adoptable)),
+  ]);
+  return { listenerArn: desired.listenerArn, rules, targetGroups, apis };
+}

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { CallCounter } from '../aws/call-counter.ts';
+import { loadRouteSet, type LoadedRouteSet } from '../desired/load.ts';
+import { resolveDesiredState } from '../desired/resolve.ts';
+import type { SourceBackends } from '../desired/sources/index.ts';
+import { RouteyardError, describeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { plan as makePlan } from '../plan/planner.ts';
+import { buildReport, type Mode, type Report } from '../plan/report.ts';
+import type { Plan } from '../plan/types.ts';
+import { applyPlan, type ActionResult } from './apply.ts';
+import { checkGuards, type GuardSettings } from './guards.ts';
+import { observeLiveState } from './observe.ts';
+import type { Mutations, Observer } from './ports.ts';
+
+export interface PassDependencies {
+  sources: SourceBackends;
+  observer: Observer;
+  mutations: Mutations;
+  counter: CallCounter;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface PassOptions {
+  sourceUri: string;
+  mode: Mode;
+  guards: GuardSettings;
+  ruleQuota?: number;
+}
+
+/**
+ * One reconciliation pass: load -> observe -> plan -> (guard) -> apply -> report.
+ *
+ * Contract (the same for the CLI, the daemon and the drift endpoint):
+ * - Level-based and idempotent: each pass plans from the whole live state; running it
+ *   again after success plans nothing.
+ * - Nothing is written unless the document was read, validated and resolved, the live
+ *   state was read completely, and the safety guards passed.
+ * - Errors are values in the report (`error`, per-service `Error` statuses); the caller
+ *   decides what they mean (exit code, retry on the next tick). Only programming errors throw.
+ */
+export async function runPass(opts: PassOptions, deps: PassDependencies): Promise<Report> {
+  const now = deps.now ?? (() => new Date());
+  const started = performance.now();
+  const passId = randomUUID();
+  const log = deps.log.child({ passId });
+  deps.counter.reset();
+  let source: { uri: string; version: string | null } = { uri: opts.sourceUri, version: null };
+  let plan: Plan | undefined;
+  let results: ActionResult[] | undefined;
+
+  const finish = (extra: { error?: RouteyardError; refused?: boolean } = {}): Report => {
+    const report = buildReport({
+      passId,
+      mode: opts.mode,
+      generatedAt: now().toISOString(),
+      source,
+      ...(plan ? { plan } : {}),
+      ...(results ? { results } : {}),
+      ...(extra.error ? { error: { code: extra.error.code, message: extra.error.message, fieldErrors: extra.error.fieldErrors } } : {}),
+      ...(extra.refused ? { refused: true } : {}),
+      durationMs: Math.round(performance.now() - started),
+      awsCalls: deps.counter.snapshot(),
+    });
+    log.info({ outcome: report.outcome, summary: report.summary, awsCalls: report.stats.awsCalls.total, mutating: report.stats.awsCalls.mutating }, 'pass finished');
+    return report;
+  };
+
+  try {
+    let loaded: LoadedRouteSet;
+    loaded = await loadRouteSet(opts.sourceUri, deps.sources, { ...(opts.ruleQuota !== undefined ? { ruleQuota: opts.ruleQuota } : {}) });
+    source = loaded.source;
+    log.info({ source }, 'desired state loaded');
+    if (opts.mode === 'validate') return finish();
+
+    const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters);
+    const observed = await observeLiveState(desired, deps.observer);
+    plan = makePlan(desired, observed);
+    log.info({ actions: plan.actions.length }, 'plan computed');
+
+    const refusal = checkGuards(plan, opts.guards);
+    if (refusal) {
+      log.warn({ err: refusal.message }, 'pass refused by safety guard');
+      return finish({ error: refusal, refused: true });
+    }
+    if (opts.mode === 'reconcile' && plan.actions.length > 0) {
+      results = await applyPlan(plan.actions, deps.mutations, log);
+    }
+    return finish();
+  } catch (err) {
+    const error = err instanceof RouteyardError ? err : new RouteyardError('Internal', describeError(err), { cause: err });
+    log.error({ code: error.code, err: error.message }, 'pass failed');
+    return finish({ error });
+  }
+}

@@ -1,0 +1,46 @@
+import type { DesiredStage, HealthCheckSettings } from '../model/desired.ts';
+import type { ObservedApi, ObservedRule, ObservedTargetGroup } from '../model/observed.ts';
+import type { Tags } from '../model/tags.ts';
+import type { CorsSpec, IntegrationSpec } from '../plan/types.ts';
+
+/**
+ * What a pass needs from AWS, as narrow interfaces. The adapters in aws/ implement them;
+ * run/ wires them in; tests pass the same adapters pointed at the emulator or a mocked client.
+ */
+export interface Observer {
+  listenerRules(listenerArn: string): Promise<ObservedRule[]>;
+  targetGroups(): Promise<ObservedTargetGroup[]>;
+  httpApis(owner: string, wantedNames: ReadonlySet<string>, adoptableNames: ReadonlySet<string>): Promise<ObservedApi[]>;
+}
+
+export interface LoadBalancerMutations {
+  createTargetGroup(p: { name: string; port: number; protocol: string; targetType: string; vpcId: string; healthCheck: HealthCheckSettings; tags: Tags }): Promise<string>;
+  modifyTargetGroup(arn: string, healthCheck: HealthCheckSettings): Promise<void>;
+  deleteTargetGroup(arn: string): Promise<void>;
+  createRule(p: { listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: string; tags: Tags }): Promise<string>;
+  modifyRule(p: { arn: string; headerName: string; headerValue: string; targetGroupArn: string }): Promise<void>;
+  setRulePriorities(moves: { arn: string; priority: number }[]): Promise<void>;
+  deleteRule(arn: string): Promise<void>;
+}
+
+export interface ApiGatewayMutations {
+  createApi(p: { name: string; description?: string; cors?: CorsSpec; tags: Tags }): Promise<string>;
+  updateApi(p: { apiId: string; name: string; description?: string; cors?: CorsSpec }): Promise<void>;
+  deleteCors(apiId: string): Promise<void>;
+  tagApi(apiId: string, tags: Tags): Promise<void>;
+  deleteApi(apiId: string): Promise<void>;
+  createIntegration(apiId: string, spec: IntegrationSpec): Promise<string>;
+  updateIntegration(apiId: string, integrationId: string, spec: IntegrationSpec, removeParameters: string[]): Promise<void>;
+  deleteIntegration(apiId: string, integrationId: string): Promise<void>;
+  createRoute(apiId: string, routeKey: string, integrationId: string): Promise<string>;
+  updateRoute(apiId: string, routeId: string, integrationId: string): Promise<void>;
+  deleteRoute(apiId: string, routeId: string): Promise<void>;
+  createStage(apiId: string, stage: DesiredStage): Promise<string>;
+  updateStage(apiId: string, stage: DesiredStage): Promise<void>;
+  deleteStage(apiId: string, stageName: string): Promise<void>;
+}
+
+export interface Mutations {
+  loadBalancer: LoadBalancerMutations;
+  apiGateway: ApiGatewayMutations;
+}

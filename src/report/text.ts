@@ -1,0 +1,50 @@
+import type { Report, ReportAction } from '../plan/report.ts';
+
+const OP_MARK: Record<ReportAction['op'], string> = { create: '+', update: '~', replace: '±', delete: '-' };
+
+/** For a person at a terminal: one line per service with its status, then the actions. */
+export function renderText(r: Report): string {
+  const lines: string[] = [];
+  lines.push(`routeyard ${r.mode}  source ${r.source.uri}${r.source.version ? ` (${r.source.version})` : ''}  pass ${r.passId}`);
+  if (r.error) {
+    lines.push('', `${r.error.code}: ${r.error.fieldErrors.length > 0 ? `${r.error.fieldErrors.length} problem(s) in the desired state` : r.error.message}`);
+    for (const e of r.error.fieldErrors) lines.push(`  ${e.path}: ${e.message}`);
+  }
+  if (r.services.length > 0) {
+    lines.push('');
+    const width = Math.max(7, ...r.services.map((s) => s.name.length));
+    lines.push(`${'SERVICE'.padEnd(width)}  ${'STATUS'.padEnd(9)}  DETAIL`);
+    for (const s of r.services) {
+      const notable = s.resources.filter((x) => x.status !== 'InSync');
+      const detail = notable.map((x) => `${x.kind} ${x.status}${x.message ? `: ${x.message}` : ''}`).join('; ');
+      lines.push(`${s.name.padEnd(width)}  ${s.status.padEnd(9)}  ${detail}`);
+    }
+  }
+  if (r.actions.length > 0) {
+    lines.push('', r.mode === 'dry-run' ? 'Planned actions (not applied: --dry-run):' : 'Actions:');
+    for (const a of r.actions) {
+      const result = a.result && a.result !== 'planned' ? ` [${a.result}${a.error ? `: ${a.error}` : ''}]` : '';
+      lines.push(`  ${OP_MARK[a.op]} ${a.op} ${a.kind} ${a.service} ${a.id}: ${a.reason}${result}`);
+      for (const d of a.diffs) lines.push(`      ${d.path}: desired ${show(d.desired)}, live ${show(d.live)}`);
+    }
+  }
+  const s = r.summary;
+  const calls = r.stats.awsCalls;
+  lines.push(
+    '',
+    `Summary: ${s.services} services: ${s.inSync} in sync, ${s.drifted} drifted, ${s.missing} missing, ${s.orphaned} orphaned, ${s.conflicts} conflicts, ${s.errors} errors; ${s.actions} actions (${s.applied} applied, ${s.failed} failed, ${s.skipped} skipped)`,
+    `AWS calls: ${calls.total} (${calls.mutating} mutating, ${calls.throttled} throttled, ${calls.retries} retries) ${Object.entries(calls.byService)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; ${r.stats.durationMs} ms`,
+    `Outcome: ${r.outcome}`,
+  );
+  if (r.error && r.error.fieldErrors.length === 0 && r.error.code !== 'SafetyGuard') lines.push(`Error: ${r.error.message}`);
+  if (r.error?.code === 'SafetyGuard') lines.push(r.error.message);
+  return lines.join('\n') + '\n';
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return '(none)';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
