@@ -68,8 +68,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
   };
 
   try {
-    let loaded: LoadedRouteSet;
-    loaded = await loadRouteSet(opts.sourceUri, deps.sources, { ...(opts.ruleQuota !== undefined ? { ruleQuota: opts.ruleQuota } : {}) });
+    const loaded: LoadedRouteSet = await loadRouteSet(opts.sourceUri, deps.sources, { ...(opts.ruleQuota !== undefined ? { ruleQuota: opts.ruleQuota } : {}) });
     source = loaded.source;
     log.info({ source }, 'desired state loaded');
     if (opts.mode === 'validate') return finish();
