@@ -237,6 +237,7 @@ describe('priorities, replacement and removal', () => {
 
   it('a pointed-at missing target group ARN is an Error for that service only', async () => {
     const d = albOnlyDoc();
+    await reconcile(d);
     d.spec.services.push({
       name: 'ghost',
       headerValue: 'ghost',
