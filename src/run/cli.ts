@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseSourceUri } from '../desired/sources/index.ts';
 import { RouteyardError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { DEFAULT_GUARDS } from '../reconcile/guards.ts';
@@ -81,6 +82,7 @@ export async function runCli(argv: string[], io: CliIo, makeDeps?: (log: Logger,
     if (output !== 'text' && output !== 'json') throw usage(`--output must be text or json, not ${JSON.stringify(output)}`);
     const sourceUri = values.source ?? io.env.ROUTEYARD_SOURCE;
     if (!sourceUri) throw usage('no desired state: pass --source URI or set ROUTEYARD_SOURCE');
+    parseSourceUri(sourceUri); // a malformed URI is a usage error, before anything runs
     const maxDeleteShare = numberOption(values['max-delete-share'], '--max-delete-share', DEFAULT_GUARDS.maxDeleteShare, 0, 1);
     const ruleQuota = numberOption(values['rule-quota'], '--rule-quota', 100, 1, 10000, true);
     const apiGatewayRps = numberOption(values['apigw-rps'], '--apigw-rps', 10, 0.1, 1000);
