@@ -8,6 +8,7 @@ import {
   SetRulePrioritiesCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import pRetry, { AbortError } from 'p-retry';
 import type { HealthCheckSettings } from '../../model/desired.ts';
 import type { Tags } from '../../model/tags.ts';
 
@@ -38,8 +39,23 @@ export class Elbv2Applier {
     await this.elbv2.send(new ModifyTargetGroupCommand({ TargetGroupArn: arn, ...healthCheckParams(healthCheck) }));
   }
 
-  async deleteTargetGroup(arn: string): Promise<void> {
-    await this.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
+  /**
+   * A target group stays "in use" for a moment after the rule that forwarded to it is
+   * deleted. The SDK does not retry ResourceInUse (it is not a throttle or a fault), so
+   * this one call retries it briefly itself; any other error ends at once.
+   */
+  async deleteTargetGroup(arn: string, retryDelayMs = 1000): Promise<void> {
+    await pRetry(
+      async () => {
+        try {
+          await this.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
+        } catch (err) {
+          if ((err as Error).name === 'ResourceInUseException' || (err as Error).name === 'ResourceInUse') throw err;
+          throw new AbortError(err as Error);
+        }
+      },
+      { retries: 4, minTimeout: retryDelayMs, factor: 2 },
+    );
   }
 
   async createRule(p: { listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: string; tags: Tags }): Promise<string> {

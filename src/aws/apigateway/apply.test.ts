@@ -1,0 +1,60 @@
+import { ApiGatewayV2Client, TagResourceCommand, UpdateIntegrationCommand, UpdateStageCommand } from '@aws-sdk/client-apigatewayv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ApiGatewayApplier } from './apply.ts';
+
+// aws-sdk-client-mock: these paths cannot run against moto (no UpdateStage there), or
+// check the exact request shape AWS needs.
+const client = new ApiGatewayV2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const mock = mockClient(client);
+const applier = new ApiGatewayApplier(client, async () => 'eu-west-1');
+
+describe('ApiGatewayApplier (aws-sdk-client-mock)', () => {
+  beforeEach(() => mock.reset());
+
+  it('updateStage sends throttling, detailed metrics, auto-deploy and access logs (moto lacks UpdateStage)', async () => {
+    mock.on(UpdateStageCommand).resolves({});
+    await applier.updateStage('api1', {
+      name: '$default',
+      autoDeploy: true,
+      throttling: { rateLimit: 10000, burstLimit: 5000 },
+      detailedMetrics: true,
+      accessLog: { destinationArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:x', format: '{"id":"$context.requestId"}' },
+    });
+    expect(mock.commandCalls(UpdateStageCommand)[0]!.args[0].input).toEqual({
+      ApiId: 'api1',
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { DetailedMetricsEnabled: true, ThrottlingRateLimit: 10000, ThrottlingBurstLimit: 5000 },
+      AccessLogSettings: { DestinationArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:x', Format: '{"id":"$context.requestId"}' },
+    });
+  });
+
+  it('updateIntegration removes stale request parameters by sending them empty', async () => {
+    mock.on(UpdateIntegrationCommand).resolves({});
+    await applier.updateIntegration(
+      'api1',
+      'int1',
+      {
+        integrationType: 'HTTP_PROXY',
+        connectionType: 'VPC_LINK',
+        connectionId: 'vl-1',
+        integrationUri: 'arn:listener',
+        integrationMethod: 'ANY',
+        payloadFormatVersion: '1.0',
+        requestParameters: { 'overwrite:header.X-Target-Service': 'a' },
+      },
+      ['append:header.X-Target-Service'],
+    );
+    expect(mock.commandCalls(UpdateIntegrationCommand)[0]!.args[0].input.RequestParameters).toEqual({
+      'overwrite:header.X-Target-Service': 'a',
+      'append:header.X-Target-Service': '',
+    });
+  });
+
+  it('tagApi tags the API by its ARN', async () => {
+    mock.on(TagResourceCommand).resolves({});
+    await applier.tagApi('abc123', { 'routeyard:owner': 'o' });
+    expect(mock.commandCalls(TagResourceCommand)[0]!.args[0].input).toEqual({ ResourceArn: 'arn:aws:apigateway:eu-west-1::/apis/abc123', Tags: { 'routeyard:owner': 'o' } });
+  });
+});

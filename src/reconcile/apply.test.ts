@@ -1,0 +1,89 @@
+import { describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../log.ts';
+import type { Action } from '../plan/types.ts';
+import { applyPlan } from './apply.ts';
+import type { Mutations } from './ports.ts';
+
+function mutations(overrides: Partial<Mutations['loadBalancer']> = {}): Mutations {
+  const lb = {
+    createTargetGroup: vi.fn(async () => 'arn:tg/new'),
+    modifyTargetGroup: vi.fn(async () => {}),
+    deleteTargetGroup: vi.fn(async () => {}),
+    createRule: vi.fn(async () => 'arn:rule/new'),
+    modifyRule: vi.fn(async () => {}),
+    setRulePriorities: vi.fn(async () => {}),
+    deleteRule: vi.fn(async () => {}),
+    ...overrides,
+  };
+  return { loadBalancer: lb, apiGateway: {} as Mutations['apiGateway'] };
+}
+
+const tgCreate = (service: string): Action => ({
+  id: `create:targetGroup:${service}`,
+  op: 'create',
+  kind: 'targetGroup',
+  service,
+  resourceId: `ry-${service}`,
+  reason: 'r',
+  diffs: [],
+  phase: 30,
+  payload: { type: 'createTargetGroup', name: `ry-${service}`, port: 80, protocol: 'HTTP', targetType: 'ip', vpcId: 'vpc', healthCheck: {}, tags: {} },
+});
+const ruleCreate = (service: string): Action => ({
+  id: `create:listenerRule:${service}`,
+  op: 'create',
+  kind: 'listenerRule',
+  service,
+  resourceId: service,
+  reason: 'r',
+  diffs: [],
+  phase: 42,
+  payload: { type: 'createRule', listenerArn: 'l', priority: 1, headerName: 'X', headerValue: service, targetGroupArn: { fromAction: `create:targetGroup:${service}` }, tags: {} },
+});
+const move = (service: string, priority: number): Action => ({
+  id: `move:${service}`,
+  op: 'update',
+  kind: 'listenerRule',
+  service,
+  resourceId: `arn:rule/${service}`,
+  reason: 'r',
+  diffs: [],
+  phase: 40,
+  payload: { type: 'setRulePriority', arn: `arn:rule/${service}`, priority },
+});
+
+describe('applyPlan', () => {
+  it('feeds a created target group ARN into the rule that forwards to it', async () => {
+    const m = mutations();
+    const results = await applyPlan([tgCreate('a'), ruleCreate('a')], m, silentLogger());
+    expect(results.map((r) => r.outcome)).toEqual(['applied', 'applied']);
+    expect(m.loadBalancer.createRule).toHaveBeenCalledWith(expect.objectContaining({ targetGroupArn: 'arn:tg/new' }));
+  });
+
+  it('stops a failed service chain, not the pass', async () => {
+    const m = mutations({
+      createTargetGroup: vi.fn(async (p: { name: string }) => {
+        if (p.name === 'ry-a') throw Object.assign(new Error('quota'), { name: 'TooManyTargetGroupsException' });
+        return 'arn:tg/b';
+      }),
+    });
+    const results = await applyPlan([tgCreate('a'), tgCreate('b'), ruleCreate('a'), ruleCreate('b')], m, silentLogger());
+    expect(results.map((r) => `${r.actionId} ${r.outcome}`)).toEqual([
+      'create:targetGroup:a failed',
+      'create:targetGroup:b applied',
+      'create:listenerRule:a skipped',
+      'create:listenerRule:b applied',
+    ]);
+    expect(results[0]!.error).toContain('TooManyTargetGroupsException');
+  });
+
+  it('sends the priority moves of a phase as one SetRulePriorities call', async () => {
+    const m = mutations();
+    await applyPlan([move('a', 3), move('b', 2)], m, silentLogger());
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledTimes(1);
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledWith([
+      { arn: 'arn:rule/a', priority: 3 },
+      { arn: 'arn:rule/b', priority: 2 },
+    ]);
+  });
+});

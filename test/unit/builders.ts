@@ -1,0 +1,93 @@
+import { buildDesiredState } from '../../src/desired/resolve.ts';
+import { validateObject } from '../../src/desired/validate.ts';
+import type { DesiredState } from '../../src/model/desired.ts';
+import type { ObservedApi, ObservedRule, ObservedState, ObservedTargetGroup } from '../../src/model/observed.ts';
+import { ownershipTags } from '../../src/model/tags.ts';
+
+/** Builders for planner unit tests: plain data, no AWS. */
+export const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/abc/def';
+export const VPC_LINK = 'vl-123';
+export const VPC = 'vpc-123';
+export const OWNER = 'acmecorp-qa';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function desiredFrom(services: any[], shared: Record<string, unknown> = {}): DesiredState {
+  const doc = validateObject({
+    apiVersion: 'routeyard/v1',
+    kind: 'RouteSet',
+    metadata: { name: OWNER },
+    spec: { shared: { listenerArn: LISTENER, vpcLinkId: VPC_LINK, vpcId: VPC, ...shared }, services },
+  });
+  return buildDesiredState(doc, { listenerArn: LISTENER, vpcLinkId: VPC_LINK, vpcId: VPC });
+}
+
+export function svc(name: string, extra: Record<string, unknown> = {}) {
+  return { name, headerValue: name, targetGroup: { port: 8000, protocol: 'HTTP', targetType: 'ip', healthCheck: { path: '/healthz' } }, ...extra };
+}
+
+export function emptyObserved(): ObservedState {
+  return { listenerArn: LISTENER, rules: [], targetGroups: [], apis: [] };
+}
+
+export function rule(arn: string, priority: number, headerValue: string, tg: string, tags: Record<string, string> = {}): ObservedRule {
+  return { arn, priority, headerConditions: [{ name: 'X-Target-Service', values: [headerValue] }], otherConditions: [], actionTypes: ['forward'], targetGroupArns: [tg], tags };
+}
+
+export function ownedRule(service: string, priority: number, tg: string): ObservedRule {
+  return rule(`arn:rule/${service}`, priority, service, tg, ownershipTags(OWNER, service));
+}
+
+export function targetGroup(name: string, tags?: Record<string, string>, extra: Partial<ObservedTargetGroup> = {}): ObservedTargetGroup {
+  return { arn: `arn:tg/${name}`, name, port: 8000, protocol: 'HTTP', targetType: 'ip', vpcId: VPC, healthCheck: { path: '/healthz' }, ...(tags ? { tags } : {}), ...extra };
+}
+
+/** The observed state that matches `desired` exactly (what a converged account holds). */
+export function convergedObserved(desired: DesiredState, priorities: Record<string, number>): ObservedState {
+  const observed = emptyObserved();
+  for (const s of desired.services) {
+    let tgArn: string;
+    if (s.targetGroup.kind === 'managed') {
+      const tg = targetGroup(s.targetGroup.name, ownershipTags(OWNER, s.name), { port: s.targetGroup.port, healthCheck: { ...s.targetGroup.healthCheck } });
+      observed.targetGroups.push(tg);
+      tgArn = tg.arn;
+    } else tgArn = s.targetGroup.arn;
+    observed.rules.push(ownedRule(s.name, s.priority ?? priorities[s.name]!, tgArn));
+    if (s.api) {
+      const api: ObservedApi = {
+        id: `api-${s.name}`,
+        name: s.api.name,
+        protocolType: 'HTTP',
+        ...(s.api.description ? { description: s.api.description } : {}),
+        ...(s.api.cors ? { cors: { ...s.api.cors } } : {}),
+        tags: ownershipTags(OWNER, s.name),
+        children: {
+          readable: true,
+          integrations: [
+            {
+              id: `int-${s.name}`,
+              integrationType: 'HTTP_PROXY',
+              connectionType: 'VPC_LINK',
+              connectionId: desired.vpcLinkId,
+              integrationUri: desired.listenerArn,
+              integrationMethod: 'ANY',
+              payloadFormatVersion: s.api.payloadFormatVersion,
+              requestParameters: { [`overwrite:header.${desired.headerName}`]: s.headerValue },
+            },
+          ],
+          routes: s.api.routes.map((k, i) => ({ id: `route-${s.name}-${i}`, routeKey: k, target: `integrations/int-${s.name}` })),
+          stages: [
+            {
+              name: '$default',
+              autoDeploy: true,
+              detailedMetricsEnabled: s.api.stage.detailedMetrics,
+              ...(s.api.stage.throttling ? { throttlingRateLimit: s.api.stage.throttling.rateLimit, throttlingBurstLimit: s.api.stage.throttling.burstLimit } : {}),
+              ...(s.api.stage.accessLog ? { accessLog: { ...s.api.stage.accessLog } } : {}),
+            },
+          ],
+        },
+      };
+      observed.apis.push(api);
+    }
+  }
+  return observed;
+}
