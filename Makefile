@@ -56,7 +56,7 @@ demo: install build
 	node demo/demo.ts
 
 bench: install build
-	node bench/run.ts
+	node --expose-gc bench/run.ts
 
 clean:
 	rm -rf dist node_modules $(VENV)

@@ -33,8 +33,8 @@ export function rule(arn: string, priority: number, headerValue: string, tg: str
   return { arn, priority, headerConditions: [{ name: 'X-Target-Service', values: [headerValue] }], otherConditions: [], actionTypes: ['forward'], targetGroupArns: [tg], tags };
 }
 
-export function ownedRule(service: string, priority: number, tg: string): ObservedRule {
-  return rule(`arn:rule/${service}`, priority, service, tg, ownershipTags(OWNER, service));
+export function ownedRule(service: string, priority: number, tg: string, owner = OWNER): ObservedRule {
+  return rule(`arn:rule/${service}`, priority, service, tg, ownershipTags(owner, service));
 }
 
 export function targetGroup(name: string, tags?: Record<string, string>, extra: Partial<ObservedTargetGroup> = {}): ObservedTargetGroup {
@@ -47,11 +47,11 @@ export function convergedObserved(desired: DesiredState, priorities: Record<stri
   for (const s of desired.services) {
     let tgArn: string;
     if (s.targetGroup.kind === 'managed') {
-      const tg = targetGroup(s.targetGroup.name, ownershipTags(OWNER, s.name), { port: s.targetGroup.port, healthCheck: { ...s.targetGroup.healthCheck } });
+      const tg = targetGroup(s.targetGroup.name, ownershipTags(desired.owner, s.name), { port: s.targetGroup.port, healthCheck: { ...s.targetGroup.healthCheck } });
       observed.targetGroups.push(tg);
       tgArn = tg.arn;
     } else tgArn = s.targetGroup.arn;
-    observed.rules.push(ownedRule(s.name, s.priority ?? priorities[s.name]!, tgArn));
+    observed.rules.push(ownedRule(s.name, s.priority ?? priorities[s.name]!, tgArn, desired.owner));
     if (s.api) {
       const api: ObservedApi = {
         id: `api-${s.name}`,
@@ -59,7 +59,7 @@ export function convergedObserved(desired: DesiredState, priorities: Record<stri
         protocolType: 'HTTP',
         ...(s.api.description ? { description: s.api.description } : {}),
         ...(s.api.cors ? { cors: { ...s.api.cors } } : {}),
-        tags: ownershipTags(OWNER, s.name),
+        tags: ownershipTags(desired.owner, s.name),
         children: {
           readable: true,
           integrations: [
