@@ -4,6 +4,9 @@
  *     and steady state (nothing to do), by service and operation, with wall time.
  *  2. Planner cost for large RouteSets (pure: no AWS), time and heap.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildDesiredState } from '../src/desired/resolve.ts';
 import { validateObject } from '../src/desired/validate.ts';
 import { silentLogger } from '../src/log.ts';
@@ -15,14 +18,14 @@ import { bootstrapSharedPlatform } from '../test/support/bootstrap.ts';
 import { motoEnv, startMoto } from '../test/support/moto.ts';
 import { convergedObserved } from '../test/unit/builders.ts';
 
-async function awsCallsPerPass(): Promise<void> {
+async function awsCallsPerPass(title: string, sourceUri: string): Promise<void> {
   const moto = await startMoto();
   try {
     Object.assign(process.env, motoEnv(moto.endpoint));
     await bootstrapSharedPlatform();
     const deps = wireDependencies(silentLogger());
-    const opts = { sourceUri: 'file:desired-state.example.json', guards: DEFAULT_GUARDS };
-    console.log('AWS calls per pass, example RouteSet (5 services, each with rule, target group, HTTP API), moto 5.2.5');
+    const opts = { sourceUri, guards: DEFAULT_GUARDS };
+    console.log(`\nAWS calls per pass, ${title}, moto 5.2.5`);
     for (const [label, mode] of [
       ['cold (from empty, --reconcile-once)', 'reconcile'],
       ['steady state (--reconcile-once, nothing to do)', 'reconcile'],
@@ -79,5 +82,10 @@ function plannerCost(): void {
   }
 }
 
-await awsCallsPerPass();
+const albOnly = JSON.parse(readFileSync('desired-state.example.json', 'utf8')) as { spec: { services: { api?: unknown }[] } };
+for (const s of albOnly.spec.services) delete s.api;
+const albOnlyPath = join(mkdtempSync(join(tmpdir(), 'routeyard-bench-')), 'alb-only.json');
+writeFileSync(albOnlyPath, JSON.stringify(albOnly));
+await awsCallsPerPass('example RouteSet without api blocks (5 services: rule + target group each)', `file:${albOnlyPath}`);
+await awsCallsPerPass('example RouteSet (5 services: rule, target group and HTTP API each)', 'file:desired-state.example.json');
 plannerCost();

@@ -128,3 +128,16 @@ describe('planner', () => {
     expect(p.actions[0]!.reason).toBe('CORS is wider than declared (allowOrigins adds https://evil.example)');
   });
 });
+
+describe('planner: replacement while the rule is blocked', () => {
+  it('keeps the superseded target group while a foreign rule blocks the service rule', () => {
+    const desired = desiredFrom([svc('a', { priority: 5 })]);
+    const observed = emptyObserved();
+    const old = targetGroup('ry-a-oldhash0', ownershipTags(OWNER, 'a'), { port: 9000 });
+    observed.targetGroups.push(old);
+    observed.rules.push(ownedRule('a', 5, old.arn), rule('arn:foreign/1', 1, 'a', 'arn:tg/f'));
+    const p = plan(desired, observed);
+    expect(p.services[0]!.status).toBe('Conflict');
+    expect(p.actions.map((a) => `${a.op} ${a.kind}`)).toEqual(['replace targetGroup']);
+  });
+});

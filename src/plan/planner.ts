@@ -41,7 +41,10 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     const api = planHttpApi(desired, svc, idx);
     const resources = [...rule.resources, ...tg.resources, ...api.resources];
     services.push({ name: svc.name, status: serviceStatus(resources), resources });
-    actions.push(...tg.actions, ...rule.actions, ...api.actions);
+    // While the rule cannot be converged (Conflict, Error) it may still forward to a
+    // superseded target group, so that group is kept until the rule has moved.
+    const ruleBlocked = rule.resources.some((r) => r.kind === 'listenerRule' && (r.status === 'Conflict' || r.status === 'Error'));
+    actions.push(...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup')), ...rule.actions, ...api.actions);
   }
 
   // Live-only: everything this RouteSet owns for services the document no longer lists.

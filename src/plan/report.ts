@@ -61,6 +61,8 @@ export interface ReportInputs {
   results?: ActionResultLike[];
   error?: { code: string; message: string; fieldErrors: FieldError[] };
   refused?: boolean;
+  /** Services in the document, for --validate (which plans nothing). */
+  documentServices?: number;
   durationMs: number;
   awsCalls: CallStats;
 }
@@ -87,7 +89,7 @@ export function buildReport(input: ReportInputs): Report {
   const failed = actions.filter((a) => a.result === 'failed').length;
   const skipped = actions.filter((a) => a.result === 'skipped').length;
   const summary = {
-    services: services.length,
+    services: plan ? services.length : (input.documentServices ?? 0),
     inSync: count('InSync'),
     drifted: count('Drifted'),
     missing: count('Missing'),

@@ -50,6 +50,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
   let plan: Plan | undefined;
   let results: ActionResult[] | undefined;
 
+  let documentServices: number | undefined;
   const finish = (extra: { error?: RouteyardError; refused?: boolean } = {}): Report => {
     const report = buildReport({
       passId,
@@ -60,6 +61,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       ...(results ? { results } : {}),
       ...(extra.error ? { error: { code: extra.error.code, message: extra.error.message, fieldErrors: extra.error.fieldErrors } } : {}),
       ...(extra.refused ? { refused: true } : {}),
+      ...(documentServices !== undefined ? { documentServices } : {}),
       durationMs: Math.round(performance.now() - started),
       awsCalls: deps.counter.snapshot(),
     });
@@ -70,6 +72,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
   try {
     const loaded: LoadedRouteSet = await loadRouteSet(opts.sourceUri, deps.sources, { ...(opts.ruleQuota !== undefined ? { ruleQuota: opts.ruleQuota } : {}) });
     source = loaded.source;
+    documentServices = loaded.doc.spec.services.length;
     log.info({ source }, 'desired state loaded');
     if (opts.mode === 'validate') return finish();
 

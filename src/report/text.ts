@@ -30,12 +30,20 @@ export function renderText(r: Report): string {
   }
   const s = r.summary;
   const calls = r.stats.awsCalls;
+  if (r.mode === 'validate' && !r.error) {
+    lines.push('', `The desired state is valid: ${s.services} services. Only the source was read (${calls.total} AWS calls).`, `Outcome: ${r.outcome}`);
+    return lines.join('\n') + '\n';
+  }
+  const planned = !(r.error && r.services.length === 0 && r.actions.length === 0);
+  lines.push('');
+  if (planned) {
+    lines.push(
+      `Summary: ${s.services} services: ${s.inSync} in sync, ${s.drifted} drifted, ${s.missing} missing, ${s.orphaned} orphaned, ${s.conflicts} conflicts, ${s.errors} errors; ${s.actions} actions (${s.applied} applied, ${s.failed} failed, ${s.skipped} skipped)`,
+    );
+  }
+  const byService = Object.entries(calls.byService).map(([k, v]) => `${k} ${v}`);
   lines.push(
-    '',
-    `Summary: ${s.services} services: ${s.inSync} in sync, ${s.drifted} drifted, ${s.missing} missing, ${s.orphaned} orphaned, ${s.conflicts} conflicts, ${s.errors} errors; ${s.actions} actions (${s.applied} applied, ${s.failed} failed, ${s.skipped} skipped)`,
-    `AWS calls: ${calls.total} (${calls.mutating} mutating, ${calls.throttled} throttled, ${calls.retries} retries) ${Object.entries(calls.byService)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}; ${r.stats.durationMs} ms`,
+    `AWS calls: ${calls.total} (${calls.mutating} mutating, ${calls.throttled} throttled, ${calls.retries} retries)${byService.length ? `: ${byService.join(', ')}` : ''}; ${r.stats.durationMs} ms`,
     `Outcome: ${r.outcome}`,
   );
   if (r.error && r.error.fieldErrors.length === 0 && r.error.code !== 'SafetyGuard') lines.push(`Error: ${r.error.message}`);
