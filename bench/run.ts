@@ -69,15 +69,21 @@ function plannerCost(): void {
     plan(desired, observed); // warm-up
     globalThis.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
+    let peak = heapBefore;
     const runs = n >= 5000 ? 3 : 10;
     const t0 = performance.now();
     let actions = 0;
-    for (let i = 0; i < runs; i++) actions += plan(desired, observed).actions.length;
+    for (let i = 0; i < runs; i++) {
+      actions += plan(desired, observed).actions.length;
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }
     const ms = (performance.now() - t0) / runs;
+    globalThis.gc?.();
     const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+    const peakMb = (peak - heapBefore) / 1024 / 1024;
     const rssMb = process.memoryUsage().rss / 1024 / 1024;
     console.log(
-      `  ${String(n).padStart(5)} services: ${ms.toFixed(1)} ms per plan, ${actions} actions, heap ${heapMb >= 0 ? '+' : ''}${heapMb.toFixed(1)} MiB after ${runs} plans${globalThis.gc ? '' : ' (run with --expose-gc for a clean figure)'}, process RSS ${rssMb.toFixed(0)} MiB`,
+      `  ${String(n).padStart(5)} services: ${ms.toFixed(1)} ms per plan, ${actions} actions, heap peak +${peakMb.toFixed(1)} MiB, retained ${heapMb >= 0 ? '+' : ''}${heapMb.toFixed(1)} MiB${globalThis.gc ? '' : ' (run with --expose-gc for clean figures)'}, process RSS ${rssMb.toFixed(0)} MiB`,
     );
   }
 }

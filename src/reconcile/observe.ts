@@ -19,9 +19,8 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
       throw new RouteyardError('ObserveFailed', `cannot read ${what}: ${describeError(err)}`, { fault: 'aws', cause: err });
     }
   };
-  const [rules, targetGroups, apis] = await Promise.all([
-    step(`the rules of listener ${desired.listenerArn}`, () => observer.listenerRules(desired.listenerArn)),
-    step('target groups', () => observer.targetGroups()),
+  const [{ rules, targetGroups }, apis] = await Promise.all([
+    step(`the rules of listener ${desired.listenerArn} and target groups`, () => observer.loadBalancing(desired.listenerArn)),
     step('HTTP APIs', () => observer.httpApis(desired.owner, wantedApiNames, adoptable)),
   ]);
   return { listenerArn: desired.listenerArn, rules, targetGroups, apis };

@@ -8,8 +8,8 @@ import type { CorsSpec, IntegrationSpec } from '../plan/types.ts';
  * run/ wires them in; tests pass the same adapters pointed at the emulator or a mocked client.
  */
 export interface Observer {
-  listenerRules(listenerArn: string): Promise<ObservedRule[]>;
-  targetGroups(): Promise<ObservedTargetGroup[]>;
+  /** The listener's non-default rules and the account's target groups, with ownership tags. */
+  loadBalancing(listenerArn: string): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[] }>;
   httpApis(owner: string, wantedNames: ReadonlySet<string>, adoptableNames: ReadonlySet<string>): Promise<ObservedApi[]>;
 }
 

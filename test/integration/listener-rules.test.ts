@@ -74,6 +74,8 @@ describe('shared-ALB listener rules and target groups against moto', () => {
     expect(second.report.summary.inSync).toBe(5);
     expect(second.report.stats.awsCalls.mutating).toBe(0);
     expect(second.report.actions).toEqual([]);
+    // Steady state: DescribeRules + DescribeTargetGroups + one DescribeTags for all 10 ARNs.
+    expect(second.report.stats.awsCalls.byService.ELBv2).toBe(3);
   });
 
   it('reports out-of-band drift under --dry-run (exit 2, path/desired/live) and repairs it', async () => {

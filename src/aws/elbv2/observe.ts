@@ -14,34 +14,46 @@ export const DESCRIBE_TAGS_BATCH = 20;
 /** DescribeRules and DescribeTargetGroups allow pages of up to 400. */
 const PAGE_SIZE = 400;
 
-/** Every non-default rule on the listener, with tags (paged describes, tags in batches of 20). */
-export async function observeListenerRules(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<ObservedRule[]> {
+/**
+ * The listener's non-default rules and the account's target groups, with tags. Rules and
+ * groups are listed in parallel (paged), then tagged together in batches of 20, since one
+ * DescribeTags call takes ARNs of both kinds.
+ *
+ * Tags are fetched for every rule, but only for target groups whose names carry
+ * routeyard's prefix: routeyard creates only such names, so no other group can be its
+ * own, and a large account does not pay a tag call per 20 foreign groups.
+ */
+export async function observeLoadBalancing(
+  elbv2: ElasticLoadBalancingV2Client,
+  listenerArn: string,
+): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[] }> {
+  const [rules, groups] = await Promise.all([listRules(elbv2, listenerArn), listTargetGroups(elbv2)]);
+  const nonDefault = rules.filter((r) => !r.IsDefault && r.Priority !== 'default');
+  const candidates = groups.filter((g) => g.TargetGroupName?.startsWith(TARGET_GROUP_PREFIX));
+  const tags = await describeTags(elbv2, [...nonDefault.map((r) => r.RuleArn!), ...candidates.map((g) => g.TargetGroupArn!)]);
+  return {
+    rules: nonDefault.map((r) => toObservedRule(r, tags.get(r.RuleArn!) ?? {})),
+    targetGroups: groups.map((g) => toObservedTargetGroup(g, tags.get(g.TargetGroupArn!))),
+  };
+}
+
+async function listRules(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<Rule[]> {
   const rules: Rule[] = [];
   let marker: string | undefined;
   do {
-    // DescribeRules has no SDK paginator; page by Marker by hand.
     const page = await elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: PAGE_SIZE, Marker: marker }));
     rules.push(...(page.Rules ?? []));
     marker = page.NextMarker;
   } while (marker);
-  const nonDefault = rules.filter((r) => !r.IsDefault && r.Priority !== 'default');
-  const tags = await describeTags(elbv2, nonDefault.map((r) => r.RuleArn!));
-  return nonDefault.map((r) => toObservedRule(r, tags.get(r.RuleArn!) ?? {}));
+  return rules;
 }
 
-/**
- * Every target group in the account and Region. Tags are fetched only for names with
- * routeyard's prefix: routeyard creates only such names, so no other group can be its own,
- * and a large account does not pay one tag call per 20 foreign groups.
- */
-export async function observeTargetGroups(elbv2: ElasticLoadBalancingV2Client): Promise<ObservedTargetGroup[]> {
+async function listTargetGroups(elbv2: ElasticLoadBalancingV2Client): Promise<TargetGroup[]> {
   const groups: TargetGroup[] = [];
   for await (const page of paginateDescribeTargetGroups({ client: elbv2 }, { PageSize: PAGE_SIZE })) {
     groups.push(...(page.TargetGroups ?? []));
   }
-  const candidates = groups.filter((g) => g.TargetGroupName?.startsWith(TARGET_GROUP_PREFIX)).map((g) => g.TargetGroupArn!);
-  const tags = await describeTags(elbv2, candidates);
-  return groups.map((g) => toObservedTargetGroup(g, tags.get(g.TargetGroupArn!)));
+  return groups;
 }
 
 async function describeTags(elbv2: ElasticLoadBalancingV2Client, arns: string[]): Promise<Map<string, Record<string, string>>> {
