@@ -87,7 +87,7 @@ export function planListenerRule(
       reason: decision.source === 'declared' ? 'priority differs from the document' : `priority ${current.priority} is now declared by another service; moved within the band`,
       diffs: [priorityDiff],
       phase: PHASE.setRulePriority,
-      payload: { type: 'setRulePriority', arn: current.arn, priority: decision.priority },
+      payload: { type: 'setRulePriority', arn: current.arn, from: current.priority, priority: decision.priority },
     });
   }
   const ruleDiffs = conditionAndActionDiffs(desired.headerName, svc.headerValue, current, targetRef);

@@ -141,3 +141,16 @@ describe('planner: replacement while the rule is blocked', () => {
     expect(p.actions.map((a) => `${a.op} ${a.kind}`)).toEqual(['replace targetGroup']);
   });
 });
+
+describe('planner: exchanging priorities', () => {
+  it('parks each rule whose priority another takes on a free priority from the top', () => {
+    const desired = desiredFrom([svc('a', { priority: 3 }), svc('b', { priority: 2 }), svc('c', { priority: 4 })]);
+    const observed = convergedObserved(desiredFrom([svc('a', { priority: 2 }), svc('b', { priority: 3 }), svc('c', { priority: 4 })]), {});
+    observed.rules.push(rule('arn:foreign/top', 50000, 'zzz', 'arn:tg/f'));
+    const moves = plan(desired, observed).actions.map((a) => a.payload);
+    expect(moves).toEqual([
+      { type: 'setRulePriority', arn: 'arn:rule/a', from: 2, priority: 3, stagingPriority: 49999 },
+      { type: 'setRulePriority', arn: 'arn:rule/b', from: 3, priority: 2, stagingPriority: 49998 },
+    ]);
+  });
+});

@@ -4,6 +4,7 @@ import { deleteApiTree, planHttpApi } from './http-apis.ts';
 import { deleteRuleAction, planListenerRule } from './listener-rules.ts';
 import { indexObserved } from './observed-index.ts';
 import { decidePriorities } from './priorities.ts';
+import { assignStagingPriorities } from './staging.ts';
 import { deleteTargetGroupAction, planTargetGroup } from './target-groups.ts';
 import type { Action, Plan, ResourceState, ServicePlan, Status } from './types.ts';
 
@@ -86,7 +87,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     [...idx.ownedTargetGroupsByService.values()].flat().length +
     [...idx.ownedApisByService.values()].flat().length;
 
-  return { services, actions: orderActions(actions), ownedResourceCount, orphanDeleteCount };
+  return { services, actions: orderActions(assignStagingPriorities(actions, observed.rules)), ownedResourceCount, orphanDeleteCount };
 }
 
 function isTopLevelDelete(a: Action): boolean {

@@ -41,7 +41,14 @@ export type Payload =
   | { type: 'deleteTargetGroup'; arn: string }
   | { type: 'createRule'; listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: Ref; tags: Tags }
   | { type: 'modifyRule'; arn: string; headerName: string; headerValue: string; targetGroupArn: Ref }
-  | { type: 'setRulePriority'; arn: string; priority: number }
+  | {
+      type: 'setRulePriority';
+      arn: string;
+      from: number;
+      priority: number;
+      /** Set when another rule moves onto this rule's current priority in the same pass (see staging.ts). */
+      stagingPriority?: number;
+    }
   | { type: 'deleteRule'; arn: string }
   | { type: 'createApi'; name: string; description?: string; cors?: CorsSpec; tags: Tags }
   | { type: 'updateApi'; apiId: string; name: string; description?: string; cors?: CorsSpec }

@@ -49,7 +49,7 @@ const move = (service: string, priority: number): Action => ({
   reason: 'r',
   diffs: [],
   phase: 40,
-  payload: { type: 'setRulePriority', arn: `arn:rule/${service}`, priority },
+  payload: { type: 'setRulePriority', arn: `arn:rule/${service}`, from: priority === 3 ? 2 : 3, priority, stagingPriority: priority === 3 ? 50000 : undefined },
 });
 
 describe('applyPlan', () => {
@@ -77,11 +77,12 @@ describe('applyPlan', () => {
     expect(results[0]!.error).toContain('TooManyTargetGroupsException');
   });
 
-  it('sends the priority moves of a phase as one SetRulePriorities call', async () => {
+  it('parks staged rules first, then sends all moves of a phase in one SetRulePriorities call', async () => {
     const m = mutations();
     await applyPlan([move('a', 3), move('b', 2)], m, silentLogger());
-    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledTimes(1);
-    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledWith([
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledTimes(2);
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenNthCalledWith(1, [{ arn: 'arn:rule/a', priority: 50000 }]);
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenNthCalledWith(2, [
       { arn: 'arn:rule/a', priority: 3 },
       { arn: 'arn:rule/b', priority: 2 },
     ]);

@@ -58,13 +58,12 @@ async function applyPriorityBatch(batch: Action[], mutations: Mutations, failedS
   const runnable = batch.filter((a) => !failedServices.has(a.service));
   const skipped = batch.filter((a) => failedServices.has(a.service)).map((a) => ({ actionId: a.id, outcome: 'skipped' as const, error: 'an earlier action for this service failed' }));
   if (runnable.length === 0) return skipped;
+  const moves = runnable.map((a) => a.payload as Extract<Payload, { type: 'setRulePriority' }>);
   try {
-    await mutations.loadBalancer.setRulePriorities(
-      runnable.map((a) => {
-        const p = a.payload as Extract<Payload, { type: 'setRulePriority' }>;
-        return { arn: p.arn, priority: p.priority };
-      }),
-    );
+    // Park the rules whose priority another rule takes, then move everything (staging.ts).
+    const parked = moves.flatMap((p) => (p.stagingPriority !== undefined ? [{ arn: p.arn, priority: p.stagingPriority }] : []));
+    if (parked.length > 0) await mutations.loadBalancer.setRulePriorities(parked);
+    await mutations.loadBalancer.setRulePriorities(moves.map((p) => ({ arn: p.arn, priority: p.priority })));
     for (const a of runnable) log.info({ service: a.service, action: a.id, outcome: 'applied' }, a.reason);
     return [...runnable.map((a) => ({ actionId: a.id, outcome: 'applied' as const })), ...skipped];
   } catch (err) {
@@ -94,7 +93,7 @@ async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | u
     case 'modifyRule':
       return void (await lb.modifyRule({ ...p, targetGroupArn: need(p.targetGroupArn, 'the target group ARN') }));
     case 'setRulePriority':
-      return void (await lb.setRulePriorities([{ arn: p.arn, priority: p.priority }]));
+      throw new Error('rule priority moves are applied in batches (applyPriorityBatch)');
     case 'deleteRule':
       return void (await lb.deleteRule(p.arn));
     case 'createApi':

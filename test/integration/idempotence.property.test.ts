@@ -10,7 +10,7 @@ import { dryRun, exampleDoc, freshEmulator, reconcile, type Doc } from '../suppo
  */
 const NAMES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 
-const serviceArb = (name: string, index: number) =>
+const serviceArb = (name: string, index: number, priority: number) =>
   fc.record({
     explicitPriority: fc.boolean(),
     port: fc.constantFrom(80, 8000, 8080),
@@ -26,8 +26,8 @@ const serviceArb = (name: string, index: number) =>
   }).map((s) => ({
     name,
     headerValue: `${name}-svc`,
-    // Each name has its own explicit priority, so moves never need a swap (moto rejects swaps).
-    ...(s.explicitPriority ? { priority: 10 + index } : {}),
+    // Explicit priorities are a random permutation each run, so runs exchange and chain them.
+    ...(s.explicitPriority ? { priority } : {}),
     targetGroup: { port: s.port, protocol: 'HTTP', targetType: 'ip', healthCheck: { path: s.healthPath, ...(s.interval ? { intervalSeconds: s.interval } : {}) } },
     ...(s.api
       ? {
@@ -43,8 +43,8 @@ const serviceArb = (name: string, index: number) =>
   }));
 
 const docArb = fc
-  .subarray(NAMES.map((n, i) => [n, i] as const), { minLength: 1 })
-  .chain((picked) => fc.tuple(...picked.map(([n, i]) => serviceArb(n, i))))
+  .tuple(fc.subarray(NAMES.map((n, i) => [n, i] as const), { minLength: 1 }), fc.shuffledSubarray([10, 11, 12, 13, 14, 15], { minLength: 6, maxLength: 6 }))
+  .chain(([picked, priorities]) => fc.tuple(...picked.map(([n, i]) => serviceArb(n, i, priorities[i]!))))
   .map((services): Doc => {
     const doc = exampleDoc();
     doc.spec.shared.priorityBand = { from: 100, to: 199 };

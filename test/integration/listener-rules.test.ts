@@ -200,6 +200,22 @@ describe('priorities, replacement and removal', () => {
     expect(after.priority).toBe(7);
   });
 
+  it('exchanges two rules\' priorities (parked on a free priority first, so no PriorityInUse)', async () => {
+    const d = albOnlyDoc();
+    await reconcile(d);
+    const fastapi = await ruleOf(platform.listenerArn, 'fastapi-app');
+    d.spec.services[0].priority = 3; // fastapi-app 2 -> 3
+    d.spec.services[1].priority = 2; // loopback-app 3 -> 2
+    const swapped = await reconcile(d);
+    expect(swapped.exitCode).toBe(0);
+    expect(swapped.report.summary.failed).toBe(0);
+    expect(swapped.report.stats.awsCalls.byOperation['ELBv2.SetRulePriorities']).toBe(2);
+    expect((await ruleOf(platform.listenerArn, 'fastapi-app')).priority).toBe(3);
+    expect((await ruleOf(platform.listenerArn, 'fastapi-app')).arn).toBe(fastapi.arn);
+    expect((await ruleOf(platform.listenerArn, 'loopback-app')).priority).toBe(2);
+    expect((await reconcile(d)).report.stats.awsCalls.mutating).toBe(0);
+  });
+
   it('replaces a target group whose port changed: new group, rule moved, old group deleted', async () => {
     const d = albOnlyDoc();
     await reconcile(d);
