@@ -27,7 +27,7 @@ export type DesiredTargetGroup =
       healthCheck: HealthCheckSettings;
     };
 
-export interface DesiredCors {
+export interface CorsSettings {
   allowOrigins: string[];
   allowMethods: string[];
   allowHeaders: string[];
@@ -47,7 +47,7 @@ export interface DesiredStage {
 export interface DesiredApi {
   name: string;
   description?: string;
-  cors?: DesiredCors;
+  cors?: CorsSettings;
   routes: string[];
   stage: DesiredStage;
   payloadFormatVersion: '1.0' | '2.0';

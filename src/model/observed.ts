@@ -1,3 +1,4 @@
+import type { CorsSettings, HealthCheckSettings } from './desired.ts';
 import type { Tags } from './tags.ts';
 
 /**
@@ -26,16 +27,8 @@ export interface ObservedTargetGroup {
   protocol?: string;
   targetType?: string;
   vpcId?: string;
-  healthCheck: {
-    path?: string;
-    protocol?: string;
-    port?: string;
-    intervalSeconds?: number;
-    timeoutSeconds?: number;
-    healthyThresholdCount?: number;
-    unhealthyThresholdCount?: number;
-    matcher?: string;
-  };
+  /** As AWS reports it (any protocol string), in the document's field names. */
+  healthCheck: Omit<HealthCheckSettings, 'protocol'> & { protocol?: string };
   /** Undefined when tags were not fetched (names outside routeyard's prefix). */
   tags?: Tags;
 }
@@ -66,14 +59,8 @@ export interface ObservedStage {
   accessLog?: { destinationArn?: string; format?: string };
 }
 
-export interface ObservedCors {
-  allowOrigins: string[];
-  allowMethods: string[];
-  allowHeaders: string[];
-  exposeHeaders: string[];
-  allowCredentials: boolean;
-  maxAgeSeconds?: number;
-}
+/** Same shape on both sides, so CORS compares field by field. */
+export type ObservedCors = CorsSettings;
 
 export interface ObservedApi {
   id: string;

@@ -5,7 +5,7 @@ import { extraItems, sameSet } from './diff.ts';
 import type { ObservedIndex } from './observed-index.ts';
 import { ownerOf } from './observed-index.ts';
 import { PHASE } from './phases.ts';
-import type { Action, CorsSpec, Diff, IntegrationSpec, Ref, ResourceState } from './types.ts';
+import type { Action, CorsSpec, Diff, IntegrationSpec, Payload, Ref, ResourceKind, ResourceState } from './types.ts';
 
 export interface ApiPlan {
   resources: ResourceState[];
@@ -397,63 +397,37 @@ function stageDiffs(want: DesiredApi, live: ObservedStage): { diffs: Diff[]; rea
 
 /** Remove an API routeyard owns, child by child, so each removal is its own reported step. */
 export function deleteApiTree(service: string, api: ObservedApi, reason: string): ApiPlan {
-  const actions: Action[] = [];
-  const resources: ResourceState[] = [];
   const children = api.children?.readable ? api.children : undefined;
-  for (const r of children?.routes ?? []) {
-    actions.push({
-      id: `delete:route:${service}:${api.id}:${r.routeKey}`,
-      op: 'delete',
-      kind: 'route',
-      service,
-      resourceId: r.id,
-      reason,
-      diffs: [{ path: `route[${r.routeKey}]`, desired: null, live: r.target ?? null }],
-      phase: PHASE.deleteOrphanRoute,
-      payload: { type: 'deleteRoute', apiId: api.id, routeId: r.id },
-    });
-    resources.push({ kind: 'route', id: r.routeKey, status: 'Orphaned', diffs: [] });
-  }
-  for (const i of children?.integrations ?? []) {
-    actions.push({
-      id: `delete:integration:${service}:${api.id}:${i.id}`,
-      op: 'delete',
-      kind: 'integration',
-      service,
-      resourceId: i.id,
-      reason,
-      diffs: [{ path: 'integration', desired: null, live: i.id }],
-      phase: PHASE.deleteOrphanIntegration,
-      payload: { type: 'deleteIntegration', apiId: api.id, integrationId: i.id },
-    });
-    resources.push({ kind: 'integration', id: i.id, status: 'Orphaned', diffs: [] });
-  }
-  for (const s of children?.stages ?? []) {
-    actions.push({
-      id: `delete:stage:${service}:${api.id}:${s.name}`,
-      op: 'delete',
-      kind: 'stage',
-      service,
-      resourceId: s.name,
-      reason,
-      diffs: [{ path: `stage[${s.name}]`, desired: null, live: s.name }],
-      phase: PHASE.deleteOrphanStage,
-      payload: { type: 'deleteStage', apiId: api.id, stageName: s.name },
-    });
-    resources.push({ kind: 'stage', id: s.name, status: 'Orphaned', diffs: [] });
-  }
-  actions.push({
-    id: `delete:httpApi:${service}:${api.id}`,
+  const steps: { kind: ResourceKind; key: string; resourceId: string; reportId: string; live: unknown; phase: number; payload: Payload }[] = [
+    ...(children?.routes ?? []).map((r) => ({
+      kind: 'route' as const, key: r.routeKey, resourceId: r.id, reportId: r.routeKey, live: r.target ?? null,
+      phase: PHASE.deleteOrphanRoute, payload: { type: 'deleteRoute' as const, apiId: api.id, routeId: r.id },
+    })),
+    ...(children?.integrations ?? []).map((i) => ({
+      kind: 'integration' as const, key: i.id, resourceId: i.id, reportId: i.id, live: i.id,
+      phase: PHASE.deleteOrphanIntegration, payload: { type: 'deleteIntegration' as const, apiId: api.id, integrationId: i.id },
+    })),
+    ...(children?.stages ?? []).map((st) => ({
+      kind: 'stage' as const, key: st.name, resourceId: st.name, reportId: st.name, live: st.name,
+      phase: PHASE.deleteOrphanStage, payload: { type: 'deleteStage' as const, apiId: api.id, stageName: st.name },
+    })),
+    { kind: 'httpApi', key: api.id, resourceId: api.id, reportId: api.id, live: api.name, phase: PHASE.deleteOrphanApi, payload: { type: 'deleteApi', apiId: api.id } },
+  ];
+  // Children first (routes, integrations, stages), then the API; DeleteApi alone would do,
+  // but one step per child keeps every removal visible in the report.
+  const actions: Action[] = steps.map((st) => ({
+    id: st.kind === 'httpApi' ? `delete:httpApi:${service}:${api.id}` : `delete:${st.kind}:${service}:${api.id}:${st.key}`,
     op: 'delete',
-    kind: 'httpApi',
+    kind: st.kind,
     service,
-    resourceId: api.id,
+    resourceId: st.resourceId,
     reason,
-    diffs: [{ path: 'httpApi', desired: null, live: api.name }],
-    phase: PHASE.deleteOrphanApi,
-    payload: { type: 'deleteApi', apiId: api.id },
-  });
-  resources.unshift({ kind: 'httpApi', id: api.id, status: 'Orphaned', diffs: [] });
+    diffs: [{ path: st.kind === 'route' || st.kind === 'stage' ? `${st.kind}[${st.key}]` : st.kind, desired: null, live: st.live }],
+    phase: st.phase,
+    payload: st.payload,
+  }));
+  const resources: ResourceState[] = steps.map((st) => ({ kind: st.kind, id: st.reportId, status: 'Orphaned', diffs: [] }));
+  resources.unshift(resources.pop()!); // the API first in the report
   return { resources, actions };
 }
 

@@ -1,4 +1,4 @@
-import type { DesiredStage, HealthCheckSettings } from '../model/desired.ts';
+import type { CorsSettings, DesiredStage, HealthCheckSettings } from '../model/desired.ts';
 import type { Tags } from '../model/tags.ts';
 
 /** Plan as data: what would change, why, and field by field. The report is a view of it. */
@@ -25,14 +25,7 @@ export interface IntegrationSpec {
   requestParameters: Record<string, string>;
 }
 
-export interface CorsSpec {
-  allowOrigins: string[];
-  allowMethods: string[];
-  allowHeaders: string[];
-  exposeHeaders: string[];
-  allowCredentials: boolean;
-  maxAgeSeconds?: number;
-}
+export type CorsSpec = CorsSettings;
 
 /** What the applier must do; one variant per AWS mutation routeyard makes. */
 export type Payload =
