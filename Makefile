@@ -50,7 +50,8 @@ test-integration: install build
 	npx vitest run --project integration
 
 test: install build typecheck lint
-	npx vitest run
+	npx vitest run --reporter=default --reporter=json --outputFile=.vitest-results.json
+	@node -e 'const r=require("./.vitest-results.json");console.log("vitest: "+r.numPassedTests+" passed, "+r.numFailedTests+" failed"+(r.numPendingTests?", "+r.numPendingTests+" skipped":""))'
 
 demo: install build
 	node demo/demo.ts

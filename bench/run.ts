@@ -64,7 +64,7 @@ function plannerCost(): void {
       },
       { ruleQuota: n },
     );
-    const desired = buildDesiredState(doc, { listenerArn: doc.spec.shared.listenerArn, vpcLinkId: 'vl-1', vpcId: 'vpc-1' });
+    const desired = buildDesiredState(doc, { listenerArn: doc.spec.shared.listenerArn, vpcLinkId: 'vl-1', vpcId: 'vpc-1' }, n);
     const observed = convergedObserved(desired, {});
     plan(desired, observed); // warm-up
     globalThis.gc?.();

@@ -3,6 +3,7 @@ import { targetGroupName } from '../model/names.ts';
 import type { DesiredApi, DesiredService, DesiredState, DesiredTargetGroup } from '../model/desired.ts';
 import type { ApiSpec, RouteSet, ServiceSpec } from './schema.ts';
 import type { ParameterStore } from './sources/types.ts';
+import { DEFAULT_RULE_QUOTA } from './validate.ts';
 
 export const DEFAULT_HEADER_NAME = 'X-Target-Service';
 /** Automatic priorities come from high in the range, leaving the low numbers for explicit ones. */
@@ -16,7 +17,7 @@ const SHARED_REFS = ['listenerArn', 'vpcLinkId', 'vpcId'] as const;
  * Resolve `ssm:` references in spec.shared (one batched GetParameters call) and apply
  * defaults. A reference to a parameter that does not exist is an invalid document.
  */
-export async function resolveDesiredState(doc: RouteSet, parameters: () => ParameterStore): Promise<DesiredState> {
+export async function resolveDesiredState(doc: RouteSet, parameters: () => ParameterStore, ruleQuota = DEFAULT_RULE_QUOTA): Promise<DesiredState> {
   const shared = doc.spec.shared;
   const refs = SHARED_REFS.filter((k) => shared[k].startsWith('ssm:'));
   const values: Record<string, string> = {};
@@ -37,17 +38,18 @@ export async function resolveDesiredState(doc: RouteSet, parameters: () => Param
       throw new RouteyardError('UnresolvedReference', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { fault: 'user', fieldErrors: errors });
     }
   }
-  return buildDesiredState(doc, { listenerArn: values.listenerArn!, vpcLinkId: values.vpcLinkId!, vpcId: values.vpcId! });
+  return buildDesiredState(doc, { listenerArn: values.listenerArn!, vpcLinkId: values.vpcLinkId!, vpcId: values.vpcId! }, ruleQuota);
 }
 
 /** Pure: the resolved model from a validated document and the shared values. */
-export function buildDesiredState(doc: RouteSet, shared: { listenerArn: string; vpcLinkId: string; vpcId: string }): DesiredState {
+export function buildDesiredState(doc: RouteSet, shared: { listenerArn: string; vpcLinkId: string; vpcId: string }, ruleQuota = DEFAULT_RULE_QUOTA): DesiredState {
   const owner = doc.metadata.name;
   return {
     owner,
     ...shared,
     headerName: doc.spec.shared.headerName ?? DEFAULT_HEADER_NAME,
     priorityBand: doc.spec.shared.priorityBand ?? DEFAULT_PRIORITY_BAND,
+    ruleQuota,
     services: doc.spec.services.map((s) => buildService(owner, shared.vpcId, s)),
   };
 }

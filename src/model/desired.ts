@@ -70,5 +70,7 @@ export interface DesiredState {
   vpcId: string;
   headerName: string;
   priorityBand: { from: number; to: number };
+  /** Rules the shared listener may hold, foreign ones included (AWS default 100 per load balancer). */
+  ruleQuota: number;
   services: DesiredService[];
 }

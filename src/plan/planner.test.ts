@@ -154,3 +154,16 @@ describe('planner: exchanging priorities', () => {
     ]);
   });
 });
+
+describe('planner: listener rule quota', () => {
+  it('turns creates beyond the quota (foreign rules included) into Errors', () => {
+    const desired = { ...desiredFrom([svc('a', { priority: 1 }), svc('b', { priority: 2 }), svc('c', { priority: 3 })]), ruleQuota: 3 };
+    const observed = emptyObserved();
+    observed.rules.push(rule('arn:foreign/1', 40, 'other', 'arn:tg/f'));
+    const p = plan(desired, observed);
+    expect(p.actions.filter((a) => a.kind === 'listenerRule').map((a) => a.service)).toEqual(['a', 'b']);
+    const c = p.services.find((s) => s.name === 'c')!;
+    expect(c.status).toBe('Error');
+    expect(c.resources[0]!.message).toContain('quota of 3 rules');
+  });
+});

@@ -75,6 +75,8 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
       orphan(svc).resources.push(...tree.resources);
     }
   }
+  enforceRuleQuota(desired.ruleQuota, observed.rules.length, services, actions);
+
   let orphanDeleteCount = 0;
   for (const [name, o] of [...orphans].sort(([a], [b]) => a.localeCompare(b))) {
     services.push({ name, status: 'Orphaned', resources: o.resources });
@@ -88,6 +90,27 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     [...idx.ownedApisByService.values()].flat().length;
 
   return { services, actions: orderActions(assignStagingPriorities(actions, observed.rules)), ownedResourceCount, orphanDeleteCount };
+}
+
+/**
+ * The listener quota counts every rule, routeyard's or not. Validation checks the document
+ * alone; here the live rules are known, so creates that would go over the quota become
+ * Errors (by service name, last first) instead of calls AWS would refuse with TooManyRules.
+ */
+function enforceRuleQuota(quota: number, liveRules: number, services: ServicePlan[], actions: Action[]): void {
+  const deletes = actions.filter((a) => a.payload.type === 'deleteRule').length;
+  const creates = actions.filter((a) => a.payload.type === 'createRule').sort((a, b) => a.service.localeCompare(b.service));
+  let excess = liveRules - deletes + creates.length - quota;
+  for (const create of creates.reverse()) {
+    if (excess <= 0) break;
+    excess--;
+    actions.splice(actions.indexOf(create), 1);
+    const svc = services.find((s) => s.name === create.service)!;
+    const rule = svc.resources.find((r) => r.kind === 'listenerRule')!;
+    rule.status = 'Error';
+    rule.message = `the listener would hold more than its quota of ${quota} rules (${liveRules} there now, foreign ones included); raise the quota with AWS and --rule-quota, or remove services`;
+    svc.status = serviceStatus(svc.resources);
+  }
 }
 
 function isTopLevelDelete(a: Action): boolean {

@@ -76,7 +76,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
     log.info({ source }, 'desired state loaded');
     if (opts.mode === 'validate') return finish();
 
-    const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters);
+    const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters, opts.ruleQuota);
     const observed = await observeLiveState(desired, deps.observer);
     plan = makePlan(desired, observed);
     log.info({ actions: plan.actions.length }, 'plan computed');
