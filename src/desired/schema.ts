@@ -146,7 +146,11 @@ const Api = z.strictObject({
   cors: Cors.optional(),
   routes: z.array(RouteKey).min(1).max(300).optional().describe('Route keys; defaults to ["$default"].'),
   stage: Stage.optional(),
-  payloadFormatVersion: z.enum(['1.0', '2.0']).optional().describe('Defaults to "1.0".'),
+  // API Gateway supports only 1.0 for HTTP_PROXY integrations (2.0 is for Lambda proxies).
+  payloadFormatVersion: z
+    .literal('1.0', { message: 'must be "1.0": API Gateway supports only payload format 1.0 for HTTP_PROXY integrations' })
+    .optional()
+    .describe('Defaults to "1.0", the only version HTTP_PROXY integrations support.'),
 });
 
 const Service = z.strictObject({

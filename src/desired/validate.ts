@@ -96,6 +96,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     return `must be ${article(issue.expected)} (got ${describeType(input)})`;
   }
   if (issue.code === 'invalid_value') {
+    if (!issue.message.startsWith('Invalid')) return issue.message; // the schema's own wording
     return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
   }
   if (issue.code === 'too_small' && issue.origin === 'string' && issue.minimum === 1) return 'must not be empty';

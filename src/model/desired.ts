@@ -50,7 +50,7 @@ export interface DesiredApi {
   cors?: CorsSettings;
   routes: string[];
   stage: DesiredStage;
-  payloadFormatVersion: '1.0' | '2.0';
+  payloadFormatVersion: '1.0';
 }
 
 export interface DesiredService {

@@ -38,6 +38,7 @@ const EXPECTED: Record<string, [path: string, words: string]> = {
   '30-cors-max-age-ten-days': ['spec.services[0].api.cors.maxAgeSeconds', 'at most 86400'],
   '31-duplicate-route-key': ['spec.services[0].api.routes[1]', 'duplicates the route key'],
   '32-ssm-ref-with-space': ['spec.shared.vpcLinkId', 'ssm:/parameter/name'],
+  '33-payload-format-2': ['spec.services[2].api.payloadFormatVersion', 'only payload format 1.0 for HTTP_PROXY'],
 };
 
 const fixtureDir = join(repoRoot, 'test', 'fixtures', 'bad');
