@@ -33,10 +33,6 @@ export function extraItems(desired: readonly string[], live: readonly string[], 
   return live.filter((x) => !want.has(caseInsensitive ? x.toLowerCase() : x));
 }
 
-export function sorted(xs: readonly string[]): string[] {
-  return [...xs].sort();
-}
-
 /** ALB header-condition matching: case-insensitive, `*` any run of characters, `?` one character. */
 export function albValueMatches(pattern: string, value: string): boolean {
   const re = new RegExp(

@@ -181,7 +181,7 @@ function convergeChildren(
       service: svc.name,
       resourceId: `${want.name} integration`,
       reason: 'the API has no integration',
-      diffs: [{ path: 'integration', desired: summarizeIntegration(spec), live: null }],
+      diffs: [{ path: 'integration', desired: { ...spec }, live: null }],
       phase: PHASE.createIntegration,
       payload: { type: 'createIntegration', apiId: apiRef, spec },
     });
@@ -274,7 +274,7 @@ function convergeChildren(
 
   const stage = apiId ? live.stages.find((s) => s.name === '$default') : undefined;
   if (!stage) {
-    const diffs = [{ path: 'stage[$default]', desired: summarizeStage(want), live: null }];
+    const diffs = [{ path: 'stage[$default]', desired: { ...want.stage }, live: null }];
     actions.push({
       id: `create:stage:${svc.name}`,
       op: 'create',
@@ -429,14 +429,6 @@ export function deleteApiTree(service: string, api: ObservedApi, reason: string)
   const resources: ResourceState[] = steps.map((st) => ({ kind: st.kind, id: st.reportId, status: 'Orphaned', diffs: [] }));
   resources.unshift(resources.pop()!); // the API first in the report
   return { resources, actions };
-}
-
-function summarizeIntegration(spec: IntegrationSpec): Record<string, unknown> {
-  return { ...spec };
-}
-
-function summarizeStage(want: DesiredApi): Record<string, unknown> {
-  return { ...want.stage };
 }
 
 function conflict(id: string, message: string): ApiPlan {
