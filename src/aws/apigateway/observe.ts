@@ -25,13 +25,14 @@ export async function observeHttpApis(
 ): Promise<ObservedApi[]> {
   const apis = await allPages<Api>((NextToken) => apigw.send(new GetApisCommand({ NextToken, MaxResults: '500' })));
   const relevant = apis.filter((a) => isOwnedBy(a.Tags, owner) || wantedNames.has(a.Name ?? ''));
-  const out: ObservedApi[] = [];
-  for (const a of relevant) {
-    const base = toObservedApi(a);
-    if (isOwnedBy(a.Tags, owner) || adoptableNames.has(a.Name ?? '')) base.children = await observeChildren(apigw, a.ApiId!);
-    out.push(base);
-  }
-  return out;
+  // Children of all APIs are read concurrently; the client's token bucket sets the pace.
+  return Promise.all(
+    relevant.map(async (a) => {
+      const base = toObservedApi(a);
+      if (isOwnedBy(a.Tags, owner) || adoptableNames.has(a.Name ?? '')) base.children = await observeChildren(apigw, a.ApiId!);
+      return base;
+    }),
+  );
 }
 
 async function observeChildren(apigw: ApiGatewayV2Client, apiId: string): Promise<NonNullable<ObservedApi['children']>> {
