@@ -96,7 +96,7 @@ describe('planner', () => {
     const observed = convergedObserved(desiredFrom([svc('keep', { priority: 1 }), svc('gone', { priority: 2, api: {} })]), {});
     const p = plan(desired, observed);
     expect(p.actions.map((a) => `${a.op} ${a.kind}`)).toEqual(['delete route', 'delete integration', 'delete stage', 'delete httpApi', 'delete listenerRule', 'delete targetGroup']);
-    expect(p.orphanDeleteCount).toBe(3);
+    expect(p.deleteCount).toBe(3);
     expect(p.ownedResourceCount).toBe(5);
     expect(p.services.find((s) => s.name === 'gone')?.status).toBe('Orphaned');
   });

@@ -77,19 +77,20 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   }
   enforceRuleQuota(desired.ruleQuota, observed.rules.length, services, actions);
 
-  let orphanDeleteCount = 0;
   for (const [name, o] of [...orphans].sort(([a], [b]) => a.localeCompare(b))) {
     services.push({ name, status: 'Orphaned', resources: o.resources });
     actions.push(...o.actions);
-    orphanDeleteCount += o.actions.filter(isTopLevelDelete).length;
   }
+  // A desired service always keeps one target group, so deleting another of its groups is a
+  // replacement; every other top-level delete removes something for good.
+  const deleteCount = actions.filter((a) => isTopLevelDelete(a) && !(a.payload.type === 'deleteTargetGroup' && wanted.has(a.service))).length;
 
   const ownedResourceCount =
     [...idx.ownedRulesByService.values()].flat().length +
     [...idx.ownedTargetGroupsByService.values()].flat().length +
     [...idx.ownedApisByService.values()].flat().length;
 
-  return { services, actions: orderActions(assignStagingPriorities(actions, observed.rules)), ownedResourceCount, orphanDeleteCount };
+  return { services, actions: orderActions(assignStagingPriorities(actions, observed.rules)), ownedResourceCount, deleteCount };
 }
 
 /**

@@ -93,6 +93,9 @@ export interface Plan {
   actions: Action[];
   /** Top-level resources (rules, target groups, APIs) routeyard owns now: the mass-delete guard's denominator. */
   ownedResourceCount: number;
-  /** Of those, how many this plan deletes because their service is gone from the document. */
-  orphanDeleteCount: number;
+  /**
+   * Of those, how many this plan deletes for good: rules, APIs, and target groups of
+   * services gone from the document. A target group replaced by a new one is not counted.
+   */
+  deleteCount: number;
 }

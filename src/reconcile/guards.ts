@@ -15,12 +15,12 @@ export const DEFAULT_GUARDS: GuardSettings = { maxDeleteShare: 0.5, allowMassDel
  * reconciler cannot undo. Returns the refusal, or undefined when the plan may proceed.
  */
 export function checkGuards(plan: Plan, settings: GuardSettings): RouteyardError | undefined {
-  if (plan.orphanDeleteCount === 0 || settings.allowMassDelete) return undefined;
-  const share = plan.orphanDeleteCount / Math.max(plan.ownedResourceCount, 1);
+  if (plan.deleteCount === 0 || settings.allowMassDelete) return undefined;
+  const share = plan.deleteCount / Math.max(plan.ownedResourceCount, 1);
   if (share <= settings.maxDeleteShare) return undefined;
   return new RouteyardError(
     'SafetyGuard',
-    `refused: this pass would delete ${plan.orphanDeleteCount} of ${plan.ownedResourceCount} owned resources (${Math.round(share * 100)}%), more than the allowed ${Math.round(
+    `refused: this pass would delete ${plan.deleteCount} of ${plan.ownedResourceCount} owned resources (${Math.round(share * 100)}%), more than the allowed ${Math.round(
       settings.maxDeleteShare * 100,
     )}%. Check the desired state; if the deletions are intended, run again with --allow-mass-delete.`,
     { fault: 'user' },

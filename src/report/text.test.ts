@@ -26,7 +26,7 @@ describe('renderText', () => {
         },
       ],
       ownedResourceCount: 4,
-      orphanDeleteCount: 0,
+      deleteCount: 0,
     };
     const text = renderText(buildReport({ passId: 'p1', mode: 'dry-run', generatedAt: 't', source: { uri: 'file:x', version: 'v' }, plan, durationMs: 5, awsCalls: calls }));
     const lines = text.split('\n');
