@@ -46,9 +46,10 @@ export interface AwsClients {
  * Every client gets the call-counting middleware; API Gateway also gets the pacing one.
  */
 export function createAwsClients(settings: ClientSettings = {}, counter = new CallCounter()): AwsClients {
+  // Unset here means the SDK's own resolution: AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, else standard and 3.
   const common = {
-    retryMode: settings.retryMode ?? 'standard',
-    maxAttempts: settings.maxAttempts ?? 3,
+    ...(settings.retryMode ? { retryMode: settings.retryMode } : {}),
+    ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
   };
   const elbv2 = new ElasticLoadBalancingV2Client(common);
   const apigateway = new ApiGatewayV2Client(common);
