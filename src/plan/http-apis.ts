@@ -52,6 +52,7 @@ export function planHttpApi(desired: DesiredState, svc: DesiredService, idx: Obs
       payload: { type: 'tagApi', apiId: candidate.id, tags: ownershipTags(desired.owner, svc.name) },
     };
     const adopted = convergeApi(desired, svc, want, candidate, { value: candidate.id }, true);
+    if (adopted.resources[0]?.status === 'Error') return adopted; // never adopt what could not be read
     adopted.actions.unshift(tagAction);
     adopted.resources[0]!.diffs.unshift(tagAction.diffs[0]!);
     adopted.resources[0]!.status = 'Drifted';

@@ -60,7 +60,6 @@ export interface ReportInputs {
   plan?: Plan;
   results?: ActionResultLike[];
   error?: { code: string; message: string; fieldErrors: FieldError[] };
-  refused?: boolean;
   /** Services in the document, for --validate (which plans nothing). */
   documentServices?: number;
   durationMs: number;
@@ -116,7 +115,7 @@ export function buildReport(input: ReportInputs): Report {
 }
 
 function outcomeOf(input: ReportInputs, s: Report['summary']): Outcome {
-  if (input.refused) return 'Refused';
+  if (input.error?.code === 'SafetyGuard') return 'Refused';
   if (input.error) return input.error.code === 'InvalidDesiredState' || input.error.code === 'UnresolvedReference' ? 'Invalid' : 'Failed';
   if (input.mode === 'validate') return 'Valid';
   if (s.failed > 0 || s.skipped > 0 || s.conflicts > 0 || s.errors > 0) return 'Failed';

@@ -51,7 +51,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
   let results: ActionResult[] | undefined;
 
   let documentServices: number | undefined;
-  const finish = (extra: { error?: RouteyardError; refused?: boolean } = {}): Report => {
+  const finish = (extra: { error?: RouteyardError } = {}): Report => {
     const report = buildReport({
       passId,
       mode: opts.mode,
@@ -60,7 +60,6 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       ...(plan ? { plan } : {}),
       ...(results ? { results } : {}),
       ...(extra.error ? { error: { code: extra.error.code, message: extra.error.message, fieldErrors: extra.error.fieldErrors } } : {}),
-      ...(extra.refused ? { refused: true } : {}),
       ...(documentServices !== undefined ? { documentServices } : {}),
       durationMs: Math.round(performance.now() - started),
       awsCalls: deps.counter.snapshot(),
@@ -84,7 +83,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
     const refusal = checkGuards(plan, opts.guards);
     if (refusal) {
       log.warn({ err: refusal.message }, 'pass refused by safety guard');
-      return finish({ error: refusal, refused: true });
+      return finish({ error: refusal });
     }
     if (opts.mode === 'reconcile' && plan.actions.length > 0) {
       results = await applyPlan(plan.actions, deps.mutations, log);
