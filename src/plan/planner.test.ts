@@ -167,3 +167,47 @@ describe('planner: listener rule quota', () => {
     expect(c.resources[0]!.message).toContain('quota of 3 rules');
   });
 });
+
+describe('planner: fixpoint (property)', () => {
+  const serviceArb = fc.record({
+    priority: fc.option(fc.integer({ min: 1, max: 999 }), { nil: undefined }),
+    port: fc.integer({ min: 1, max: 65535 }),
+    healthCheck: fc.record({ path: fc.constantFrom('/', '/healthz'), intervalSeconds: fc.integer({ min: 5, max: 300 }), matcher: fc.constantFrom('200', '200-299') }, { requiredKeys: ['path'] }),
+    api: fc.option(
+      fc.record(
+        {
+          description: fc.string({ maxLength: 20 }),
+          routes: fc.uniqueArray(fc.constantFrom('$default', 'GET /a', 'POST /a', 'ANY /b/{proxy+}'), { minLength: 1 }),
+          cors: fc.record({ allowOrigins: fc.uniqueArray(fc.constantFrom('https://a.example', 'https://B.example')), allowCredentials: fc.boolean(), maxAgeSeconds: fc.integer({ min: 0, max: 86400 }) }, { requiredKeys: [] }),
+          stage: fc.record({ throttling: fc.record({ rateLimit: fc.integer({ min: 0, max: 10000 }), burstLimit: fc.integer({ min: 0, max: 5000 }) }), detailedMetrics: fc.boolean() }, { requiredKeys: [] }),
+        },
+        { requiredKeys: [] },
+      ),
+      { nil: undefined },
+    ),
+  });
+
+  it('the live state that matches a document needs no action, whatever the document says', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e'), serviceArb), { minLength: 1, selector: ([n]) => n }), (entries) => {
+        const used = new Set<number>();
+        const services = entries.map(([name, s]) => {
+          const priority = s.priority !== undefined && !used.has(s.priority) ? (used.add(s.priority), s.priority) : undefined;
+          return {
+            name,
+            headerValue: name,
+            ...(priority !== undefined ? { priority } : {}),
+            targetGroup: { port: s.port, protocol: 'HTTP', targetType: 'ip', healthCheck: s.healthCheck },
+            ...(s.api ? { api: s.api } : {}),
+          };
+        });
+        const desired = desiredFrom(services);
+        const assigned: Record<string, number> = {};
+        desired.services.filter((s) => s.priority === undefined).forEach((s, i) => (assigned[s.name] = 2000 + i));
+        const p = plan(desired, convergedObserved(desired, assigned));
+        expect(p.actions).toEqual([]);
+        expect(p.services.every((s) => s.status === 'InSync')).toBe(true);
+      }),
+    );
+  });
+});
