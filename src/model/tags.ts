@@ -8,6 +8,11 @@ export function ownershipTags(owner: string, service: string): Tags {
   return { [OWNER_TAG]: owner, [SERVICE_TAG]: service };
 }
 
+/** The RouteSet that owns a resource, if any routeyard RouteSet does. */
+export function ownerOf(tags: Tags | undefined): string | undefined {
+  return tags?.[OWNER_TAG];
+}
+
 export function isOwnedBy(tags: Tags | undefined, owner: string): boolean {
   return tags?.[OWNER_TAG] === owner;
 }

@@ -1,9 +1,8 @@
 import type { DesiredApi, DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedApi, ObservedCors, ObservedIntegration, ObservedStage } from '../model/observed.ts';
-import { ownershipTags } from '../model/tags.ts';
+import { ownerOf, ownershipTags } from '../model/tags.ts';
 import { extraItems, sameSet } from './diff.ts';
 import type { ObservedIndex } from './observed-index.ts';
-import { ownerOf } from './observed-index.ts';
 import { PHASE } from './phases.ts';
 import type { Action, CorsSpec, Diff, IntegrationSpec, Payload, Ref, ResourceKind, ResourceState } from './types.ts';
 

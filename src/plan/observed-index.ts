@@ -1,6 +1,6 @@
 import type { DesiredState } from '../model/desired.ts';
 import type { ObservedApi, ObservedRule, ObservedState, ObservedTargetGroup } from '../model/observed.ts';
-import { OWNER_TAG, SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
+import { SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
 
 /**
  * The observed snapshot split the way the planner asks about it: what routeyard owns,
@@ -50,8 +50,4 @@ export function indexObserved(desired: DesiredState, observed: ObservedState): O
     else push(idx.foreignApisByName, a.name, a);
   }
   return idx;
-}
-
-export function ownerOf(tags: Record<string, string> | undefined): string | undefined {
-  return tags?.[OWNER_TAG];
 }

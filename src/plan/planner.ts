@@ -21,17 +21,13 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   const idx = indexObserved(desired, observed);
   const wanted = new Set(desired.services.map((s) => s.name));
 
-  const orphanRules = [...idx.ownedRulesByService].filter(([svc]) => !wanted.has(svc)).flatMap(([, rules]) => rules);
   const livePriorityByService = new Map<string, number>();
   for (const [svc, rules] of idx.ownedRulesByService) if (wanted.has(svc) && rules[0]) livePriorityByService.set(svc, rules[0].priority);
-  const retained = new Set<number>();
-  for (const [svc, rules] of idx.ownedRulesByService) if (wanted.has(svc) && rules[0]) retained.add(rules[0].priority);
   const priorities = decidePriorities({
     services: desired.services,
     band: desired.priorityBand,
     livePriorityByService,
     foreignPriorities: new Set(idx.foreignRules.map((r) => r.priority)),
-    retainedOwnedPriorities: retained,
   });
 
   const services: ServicePlan[] = [];
@@ -55,10 +51,12 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     if (!o) orphans.set(svc, (o = { resources: [], actions: [] }));
     return o;
   };
-  for (const r of orphanRules) {
-    const svc = r.tags['routeyard:service'] ?? '(untagged)';
-    orphan(svc).actions.push(deleteRuleAction(svc, r, 'the service is no longer in the document'));
-    orphan(svc).resources.push({ kind: 'listenerRule', id: r.arn, status: 'Orphaned', diffs: [] });
+  for (const [svc, rules] of idx.ownedRulesByService) {
+    if (wanted.has(svc)) continue;
+    for (const r of rules) {
+      orphan(svc).actions.push(deleteRuleAction(svc, r, 'the service is no longer in the document'));
+      orphan(svc).resources.push({ kind: 'listenerRule', id: r.arn, status: 'Orphaned', diffs: [] });
+    }
   }
   for (const [svc, groups] of idx.ownedTargetGroupsByService) {
     if (wanted.has(svc)) continue;

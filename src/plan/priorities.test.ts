@@ -13,7 +13,6 @@ describe('decidePriorities', () => {
       band,
       livePriorityByService: new Map([['c', 105]]),
       foreignPriorities: new Set([101]),
-      retainedOwnedPriorities: new Set([105]),
     });
     expect(Object.fromEntries(out)).toEqual({
       a: { priority: 100, source: 'declared' },
@@ -25,13 +24,13 @@ describe('decidePriorities', () => {
 
   it('moves a kept priority that another service now declares', () => {
     const services = desiredFrom([svc('a'), svc('b', { priority: 100 })]).services;
-    const out = decidePriorities({ services, band, livePriorityByService: new Map([['a', 100]]), foreignPriorities: new Set(), retainedOwnedPriorities: new Set([100]) });
+    const out = decidePriorities({ services, band, livePriorityByService: new Map([['a', 100]]), foreignPriorities: new Set() });
     expect(out.get('a')).toEqual({ priority: 101, source: 'assigned' });
   });
 
   it('a declared priority held by a foreign rule is a conflict; an exhausted band says so', () => {
     const services = desiredFrom([svc('a', { priority: 7 }), ...Array.from({ length: 12 }, (_, i) => svc(`s${i}`))], { priorityBand: { from: 100, to: 115 } }).services;
-    const out = decidePriorities({ services, band, livePriorityByService: new Map(), foreignPriorities: new Set([7]), retainedOwnedPriorities: new Set() });
+    const out = decidePriorities({ services, band, livePriorityByService: new Map(), foreignPriorities: new Set([7]) });
     expect(out.get('a')).toEqual({ conflict: 'priority 7 is held by a listener rule routeyard does not own' });
     expect([...out.values()].filter((d) => 'exhausted' in d)).toHaveLength(1);
   });
@@ -52,7 +51,7 @@ describe('decidePriorities', () => {
               return svc(n, { priority: p });
             }),
           ).services;
-          const out = decidePriorities({ services, band, livePriorityByService: new Map(), foreignPriorities: new Set(foreign), retainedOwnedPriorities: new Set() });
+          const out = decidePriorities({ services, band, livePriorityByService: new Map(), foreignPriorities: new Set(foreign) });
           const given = [...out.values()].flatMap((d) => ('priority' in d ? [d.priority] : []));
           expect(new Set(given).size).toBe(given.length);
           for (const p of given) expect(foreign).not.toContain(p);

@@ -3,12 +3,10 @@ import type { DesiredService } from '../model/desired.ts';
 export interface PriorityInputs {
   services: readonly DesiredService[];
   band: { from: number; to: number };
-  /** Live priority of each desired service's own (owned) rule, if it has one. */
+  /** Live priority of each desired service's own (owned) rule; these rules stay on the listener. */
   livePriorityByService: ReadonlyMap<string, number>;
   /** Priorities of rules routeyard does not own: never taken, never moved. */
   foreignPriorities: ReadonlySet<number>;
-  /** Priorities held by owned rules that stay on the listener after this pass's deletes. */
-  retainedOwnedPriorities: ReadonlySet<number>;
 }
 
 export type PriorityDecision =
@@ -27,7 +25,7 @@ export function decidePriorities(inputs: PriorityInputs): Map<string, PriorityDe
   const declared = new Map<number, string>();
   for (const s of inputs.services) if (s.priority !== undefined) declared.set(s.priority, s.name);
 
-  const taken = new Set<number>([...inputs.foreignPriorities, ...declared.keys(), ...inputs.retainedOwnedPriorities]);
+  const taken = new Set<number>([...inputs.foreignPriorities, ...declared.keys(), ...inputs.livePriorityByService.values()]);
   const needAssignment: DesiredService[] = [];
   for (const s of [...inputs.services].sort((a, b) => a.name.localeCompare(b.name))) {
     if (s.priority !== undefined) {

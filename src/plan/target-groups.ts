@@ -1,9 +1,8 @@
 import type { DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedTargetGroup } from '../model/observed.ts';
-import { ownershipTags } from '../model/tags.ts';
+import { ownerOf, ownershipTags } from '../model/tags.ts';
 import { declaredFieldDiffs } from './diff.ts';
 import type { ObservedIndex } from './observed-index.ts';
-import { ownerOf } from './observed-index.ts';
 import { PHASE } from './phases.ts';
 import type { Action, Diff, Ref, ResourceState } from './types.ts';
 
