@@ -2,7 +2,7 @@ import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { Client, MetadataBearer } from '@smithy/types';
+import type { Client, FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 import { CallCounter } from './call-counter.ts';
 import { TokenBucket } from './rate-limiter.ts';
 
@@ -67,7 +67,15 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
 
 type AnyClient = Client<object, MetadataBearer, unknown>;
 
-/** Attach counting (once per operation) and per-attempt pacing and throttle counting. */
+/**
+ * Attach counting (once per operation) and per-attempt pacing and throttle counting.
+ *
+ * The attempt middleware sits in the finalizeRequest step after the SDK's retry middleware
+ * and before its signing middleware, so each attempt (retries included) takes its token
+ * first and is signed only once it has one. SigV4 signatures expire five minutes after
+ * signing; a request signed and then queued behind hundreds of others (or a low
+ * --apigw-rps) would reach AWS with an expired signature.
+ */
 export function instrument(client: AnyClient, service: string, counter: CallCounter, bucket?: TokenBucket): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -76,23 +84,20 @@ export function instrument(client: AnyClient, service: string, counter: CallCoun
     },
     { step: 'initialize', name: 'routeyardCallCounter', priority: 'high' },
   );
-  // Below the retry middleware (finalizeRequest), so this sees every attempt. The handler
-  // context is shared by the attempts of one operation, which is how a retry is told apart.
+  // The handler context is shared by the attempts of one operation, which is how a retry is told apart.
   const attempted = new WeakSet<object>();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (bucket) await bucket.take();
-      if (attempted.has(context)) counter.recordRetry();
-      attempted.add(context);
-      try {
-        return await next(args);
-      } catch (err) {
-        if (isThrottle(err)) counter.recordThrottle(service, operationName(context));
-        throw err;
-      }
-    },
-    { step: 'deserialize', name: 'routeyardAttemptObserver', priority: 'high' },
-  );
+  const pacer: FinalizeRequestMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+    if (bucket) await bucket.take();
+    if (attempted.has(context)) counter.recordRetry();
+    attempted.add(context);
+    try {
+      return await next(args);
+    } catch (err) {
+      if (isThrottle(err)) counter.recordThrottle(service, operationName(context));
+      throw err;
+    }
+  };
+  client.middlewareStack.addRelativeTo(pacer, { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'routeyardAttemptPacer' });
 }
 
 function operationName(context: { commandName?: string }): string {

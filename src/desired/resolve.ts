@@ -1,4 +1,5 @@
 import { RouteyardError, type FieldError } from '../errors.ts';
+import { normalizeLogGroupArn } from '../model/arns.ts';
 import { targetGroupName } from '../model/names.ts';
 import type { DesiredApi, DesiredService, DesiredState, DesiredTargetGroup } from '../model/desired.ts';
 import type { ApiSpec, RouteSet, ServiceSpec } from './schema.ts';
@@ -6,6 +7,8 @@ import type { ParameterStore } from './sources/types.ts';
 import { DEFAULT_RULE_QUOTA } from './validate.ts';
 
 export const DEFAULT_HEADER_NAME = 'X-Target-Service';
+/** Target groups per Application Load Balancer: 100, not adjustable (ALB quotas). */
+export const TARGET_GROUP_QUOTA = 100;
 /** Automatic priorities come from high in the range, leaving the low numbers for explicit ones. */
 export const DEFAULT_PRIORITY_BAND = { from: 1000, to: 49999 };
 export const DEFAULT_ACCESS_LOG_FORMAT =
@@ -50,6 +53,7 @@ export function buildDesiredState(doc: RouteSet, shared: { listenerArn: string; 
     headerName: doc.spec.shared.headerName ?? DEFAULT_HEADER_NAME,
     priorityBand: doc.spec.shared.priorityBand ?? DEFAULT_PRIORITY_BAND,
     ruleQuota,
+    targetGroupQuota: TARGET_GROUP_QUOTA,
     services: doc.spec.services.map((s) => buildService(owner, shared.vpcId, s)),
   };
 }
@@ -116,7 +120,7 @@ function buildApi(service: string, a: ApiSpec): DesiredApi {
       ...(a.stage?.throttling ? { throttling: { ...a.stage.throttling } } : {}),
       detailedMetrics: a.stage?.detailedMetrics ?? false,
       ...(a.stage?.accessLog
-        ? { accessLog: { destinationArn: a.stage.accessLog.destinationArn, format: a.stage.accessLog.format ?? DEFAULT_ACCESS_LOG_FORMAT } }
+        ? { accessLog: { destinationArn: normalizeLogGroupArn(a.stage.accessLog.destinationArn), format: a.stage.accessLog.format ?? DEFAULT_ACCESS_LOG_FORMAT } }
         : {}),
     },
     payloadFormatVersion: a.payloadFormatVersion ?? '1.0',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOG_GROUP_ARN } from '../model/arns.ts';
 
 /**
  * The desired-state document: one schema, used both to validate at run time and to
@@ -52,23 +53,57 @@ export const Priority = z.int().min(1, { message: 'must be between 1 and 50000' 
   message: 'must be between 1 and 50000',
 });
 
-const HealthCheck = z.strictObject({
-  path: z
-    .string()
-    .max(1024)
-    .regex(/^\/[\x21-\x7e]*$/, { message: 'must start with "/" and contain printable characters only' })
-    .describe('Health check path, e.g. /healthz.'),
-  protocol: z.enum(['HTTP', 'HTTPS']).optional(),
-  port: z.union([z.literal('traffic-port'), z.int().min(1).max(65535)]).optional(),
-  intervalSeconds: z.int().min(5).max(300).optional(),
-  timeoutSeconds: z.int().min(2).max(120).optional(),
-  healthyThresholdCount: z.int().min(2).max(10).optional(),
-  unhealthyThresholdCount: z.int().min(2).max(10).optional(),
-  matcher: z
-    .string()
-    .regex(/^[1-5]\d\d([,-][1-5]\d\d)*$/, { message: 'must be HTTP codes such as "200" or "200-299"' })
-    .optional(),
-});
+/** AWS's defaults for HTTP and HTTPS target groups (ELBv2 API reference, CreateTargetGroup). */
+export const HEALTH_CHECK_DEFAULTS = { intervalSeconds: 30, timeoutSeconds: 5 } as const;
+
+/**
+ * The success codes an ALB accepts for an HTTP or HTTPS health check: values from 200 to
+ * 499, as one code, a list ("200,202") or a range ("200-299") (ELBv2 model, Matcher.HttpCode).
+ */
+const Matcher = z
+  .string()
+  .regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, { message: 'must be HTTP codes such as "200", "200,202" or "200-299"' })
+  .superRefine((m, ctx) => {
+    for (const part of m.split(',')) {
+      const [lo, hi = lo] = part.split('-').map(Number) as [number, number?];
+      if (lo < 200 || hi! > 499 || lo > 499 || hi! < 200) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is outside 200-499, the codes an ALB accepts for an HTTP or HTTPS health check` });
+      } else if (hi! < lo) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is a range whose end is below its start` });
+      }
+    }
+  });
+
+const HealthCheck = z
+  .strictObject({
+    path: z
+      .string()
+      .max(1024)
+      .regex(/^\/[\x21-\x7e]*$/, { message: 'must start with "/" and contain printable characters only' })
+      .optional()
+      .describe('Health check path, e.g. /healthz. AWS defaults to /.'),
+    protocol: z.enum(['HTTP', 'HTTPS']).optional(),
+    port: z.union([z.literal('traffic-port'), z.int().min(1).max(65535)]).optional(),
+    intervalSeconds: z.int().min(5).max(300).optional().describe('5..300; must be greater than timeoutSeconds (AWS default 30).'),
+    timeoutSeconds: z.int().min(2).max(120).optional().describe('2..120; must be less than intervalSeconds (AWS default 5).'),
+    healthyThresholdCount: z.int().min(2).max(10).optional(),
+    unhealthyThresholdCount: z.int().min(2).max(10).optional(),
+    matcher: Matcher.optional().describe('HTTP success codes, 200..499: "200", "200,202" or "200-299".'),
+  })
+  .superRefine((hc, ctx) => {
+    // AWS refuses an interval that is not greater than the timeout, and checks the pair
+    // with its defaults filled in (interval 30 s, timeout 5 s for HTTP/HTTPS groups).
+    if (hc.intervalSeconds === undefined && hc.timeoutSeconds === undefined) return;
+    const interval = hc.intervalSeconds ?? HEALTH_CHECK_DEFAULTS.intervalSeconds;
+    const timeout = hc.timeoutSeconds ?? HEALTH_CHECK_DEFAULTS.timeoutSeconds;
+    if (interval > timeout) return;
+    if (hc.intervalSeconds !== undefined) {
+      const of = hc.timeoutSeconds !== undefined ? `timeoutSeconds (${timeout})` : `the default timeout of ${timeout} s that AWS applies when timeoutSeconds is not set`;
+      ctx.addIssue({ code: 'custom', path: ['intervalSeconds'], message: `must be greater than ${of}: AWS refuses a health check whose interval is not longer than its timeout` });
+    } else {
+      ctx.addIssue({ code: 'custom', path: ['timeoutSeconds'], message: `must be less than the default interval of ${interval} s that AWS applies when intervalSeconds is not set` });
+    }
+  });
 
 /**
  * Either `{ arn }` for a target group that exists and is not routeyard's (it is only
@@ -132,10 +167,22 @@ const Stage = z.strictObject({
   detailedMetrics: z.boolean().optional(),
   accessLog: z
     .strictObject({
-      destinationArn: z.string().regex(/^arn:aws[a-z-]*:(logs|firehose):/, {
-        message: 'must be a CloudWatch Logs log group or Firehose ARN',
-      }),
-      format: z.string().min(1).max(4096).optional().describe('Defaults to a JSON line with request id, status and latency.'),
+      destinationArn: z
+        .string()
+        .regex(LOG_GROUP_ARN, {
+          message:
+            'must be a CloudWatch Logs log group ARN (arn:aws:logs:REGION:ACCOUNT:log-group:NAME, a trailing :* is allowed): HTTP APIs write access logs only to CloudWatch Logs, so Firehose and other ARNs are refused',
+        })
+        .describe('A CloudWatch Logs log group ARN; HTTP APIs log nowhere else. A trailing :* (as CDK and CloudFormation give it) is accepted and ignored.'),
+      format: z
+        .string()
+        .min(1)
+        .max(4096)
+        .regex(/\$context\.requestId/, {
+          message: 'must contain $context.requestId: API Gateway refuses an HTTP API access-log format without it',
+        })
+        .optional()
+        .describe('Defaults to a JSON line with request id, status and latency. Must contain $context.requestId.'),
     })
     .optional(),
 });

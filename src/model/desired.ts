@@ -72,5 +72,7 @@ export interface DesiredState {
   priorityBand: { from: number; to: number };
   /** Rules the shared listener may hold, foreign ones included (AWS default 100 per load balancer). */
   ruleQuota: number;
+  /** Target groups attached to one load balancer (AWS: 100, not adjustable). */
+  targetGroupQuota: number;
   services: DesiredService[];
 }

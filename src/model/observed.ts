@@ -9,16 +9,38 @@ import type { Tags } from './tags.ts';
 export interface ObservedRule {
   arn: string;
   priority: number;
-  /** Every http-header condition on the rule (header names as AWS returned them). */
-  headerConditions: { name: string; values: string[] }[];
+  /**
+   * Every http-header condition on the rule (header names as AWS returned them). `values`
+   * are ALB wildcard patterns; `regexValues` are regular expressions (AWS added them to
+   * rule conditions; moto does not know them).
+   */
+  headerConditions: { name: string; values: string[]; regexValues?: string[] }[];
   /** Fields of any other condition (path-pattern, host-header, ...). */
   otherConditions: string[];
   /** The action types, in order (e.g. ["forward"]). */
   actionTypes: string[];
-  /** Target groups the forward action sends to. */
+  /** Target groups the forward action sends to, sorted. */
   targetGroupArns: string[];
+  /**
+   * The forward action's target groups with their weights. A single-group forward is
+   * weight 1 whatever AWS echoes; a weight of 0 attaches a group (health checks run)
+   * without sending it traffic.
+   */
+  forward: ForwardTarget[];
+  /** Transform types on the rule (host-header-rewrite, url-rewrite); routeyard's rules have none. */
+  transforms: string[];
   tags: Tags;
 }
+
+export interface ForwardTarget {
+  arn: string;
+  weight: number;
+}
+
+/** What DescribeTargetHealth said about a group's registered targets. */
+export type TargetHealthSummary =
+  | { readable: true; healthy: number; registered: number; states: Record<string, number> }
+  | { readable: false; error: string };
 
 export interface ObservedTargetGroup {
   arn: string;
@@ -31,10 +53,16 @@ export interface ObservedTargetGroup {
   healthCheck: Omit<HealthCheckSettings, 'protocol'> & { protocol?: string };
   /** Undefined when tags were not fetched (names outside routeyard's prefix). */
   tags?: Tags;
+  /** Load balancers the group is attached to, as DescribeTargetGroups reports them. */
+  loadBalancerArns?: string[];
+  /** Read only while a service's target group is being replaced (see plan/target-groups.ts). */
+  health?: TargetHealthSummary;
 }
 
 export interface ObservedIntegration {
   id: string;
+  /** Made by quick create: AWS refuses to update or delete it on its own. */
+  managed?: boolean;
   integrationType?: string;
   connectionType?: string;
   connectionId?: string;
@@ -46,12 +74,16 @@ export interface ObservedIntegration {
 
 export interface ObservedRoute {
   id: string;
+  /** Made by quick create: AWS refuses to update or delete it on its own. */
+  managed?: boolean;
   routeKey: string;
   target?: string;
 }
 
 export interface ObservedStage {
   name: string;
+  /** Made by quick create: AWS refuses to update or delete it on its own. */
+  managed?: boolean;
   autoDeploy?: boolean;
   throttlingRateLimit?: number;
   throttlingBurstLimit?: number;
@@ -75,8 +107,26 @@ export interface ObservedApi {
     | { readable: false; error: string };
 }
 
+/**
+ * The shared load balancer as a whole: AWS counts its quotas per load balancer, not per
+ * listener (100 rules across every listener, default rules excluded; 100 target groups).
+ */
+export interface ObservedLoadBalancer {
+  arn: string;
+  /** Listeners on the load balancer, the shared one included. */
+  listenerCount: number;
+  /** Non-default rules on every listener of the load balancer, foreign ones included. */
+  ruleCount: number;
+  /**
+   * Target groups attached to the load balancer: forwarded to by a rule or a default
+   * action of any of its listeners.
+   */
+  attachedTargetGroupArns: string[];
+}
+
 export interface ObservedState {
   listenerArn: string;
+  loadBalancer: ObservedLoadBalancer;
   /** Every non-default rule on the shared listener, owned or not. */
   rules: ObservedRule[];
   /** Target groups in the account and Region (tags only for routeyard-named ones). */

@@ -1,5 +1,6 @@
 import type { DesiredApi, DesiredService, DesiredState } from '../model/desired.ts';
-import type { ObservedApi, ObservedCors, ObservedIntegration, ObservedStage } from '../model/observed.ts';
+import type { ObservedApi, ObservedCors, ObservedIntegration, ObservedRoute, ObservedStage } from '../model/observed.ts';
+import { normalizeLogGroupArn } from '../model/arns.ts';
 import { ownerOf, ownershipTags } from '../model/tags.ts';
 import { extraItems, sameSet } from './diff.ts';
 import type { ObservedIndex } from './observed-index.ts';
@@ -157,7 +158,7 @@ function convergeChildren(
   svc: DesiredService,
   want: DesiredApi,
   apiRef: Ref,
-  live: { integrations: ObservedIntegration[]; routes: { id: string; routeKey: string; target?: string }[]; stages: ObservedStage[] },
+  live: { integrations: ObservedIntegration[]; routes: ObservedRoute[]; stages: ObservedStage[] },
 ): ApiPlan {
   const resources: ResourceState[] = [];
   const actions: Action[] = [];
@@ -188,8 +189,10 @@ function convergeChildren(
     resources.push({ kind: 'integration', id: `${want.name} integration`, status: 'Missing', diffs: actions.at(-1)!.diffs });
     integrationRef = { fromAction: id };
   } else {
-    const { diffs, reason, removeParameters } = integrationDiffs(spec, integration, desired.headerName);
-    if (diffs.length > 0) {
+    const { diffs, reason, removeParameters, requestParameters } = integrationDiffs(spec, integration, desired.headerName);
+    if (diffs.length > 0 && integration.managed) {
+      resources.push({ kind: 'integration', id: integration.id, status: 'Conflict', diffs, message: `${reason}; ${MANAGED_WHY('integration')}` });
+    } else if (diffs.length > 0) {
       actions.push({
         id: `update:integration:${svc.name}`,
         op: 'update',
@@ -199,12 +202,18 @@ function convergeChildren(
         reason,
         diffs,
         phase: PHASE.updateIntegration,
-        payload: { type: 'updateIntegration', apiId, integrationId: integration.id, spec, removeParameters },
+        payload: { type: 'updateIntegration', apiId, integrationId: integration.id, spec: { ...spec, requestParameters }, removeParameters },
       });
+      resources.push({ kind: 'integration', id: integration.id, status: 'Drifted', diffs });
+    } else {
+      resources.push({ kind: 'integration', id: integration.id, status: 'InSync', diffs });
     }
-    resources.push({ kind: 'integration', id: integration.id, status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs });
     integrationRef = { value: integration.id };
     for (const other of live.integrations.filter((i) => i !== integration)) {
+      if (other.managed) {
+        resources.push({ kind: 'integration', id: other.id, status: 'Conflict', diffs: [], message: `a second integration on the API; ${MANAGED_WHY('integration')}` });
+        continue;
+      }
       actions.push({
         id: `delete:integration:${svc.name}:${other.id}`,
         op: 'delete',
@@ -237,6 +246,9 @@ function convergeChildren(
         payload: { type: 'createRoute', apiId: apiRef, routeKey: key, integrationId: integrationRef },
       });
       resources.push({ kind: 'route', id: key, status: 'Missing', diffs });
+    } else if (route.target !== wantTarget && route.managed) {
+      const diffs = [{ path: `route[${key}].target`, desired: wantTarget, live: route.target ?? null }];
+      resources.push({ kind: 'route', id: key, status: 'Conflict', diffs, message: `route ${key} does not target the managed integration; ${MANAGED_WHY('route')}` });
     } else if (route.target !== wantTarget) {
       const diffs = [{ path: `route[${key}].target`, desired: wantTarget, live: route.target ?? null }];
       actions.push({
@@ -257,6 +269,10 @@ function convergeChildren(
   }
   if (apiId) {
     for (const route of live.routes.filter((r) => !want.routes.includes(r.routeKey))) {
+      if (route.managed) {
+        resources.push({ kind: 'route', id: route.routeKey, status: 'Conflict', diffs: [{ path: `route[${route.routeKey}]`, desired: null, live: route.target ?? null }], message: `route ${route.routeKey} is not in the document; ${MANAGED_WHY('route')}` });
+        continue;
+      }
       actions.push({
         id: `delete:route:${svc.name}:${route.routeKey}`,
         op: 'delete',
@@ -289,7 +305,9 @@ function convergeChildren(
     resources.push({ kind: 'stage', id: '$default', status: 'Missing', diffs });
   } else {
     const { diffs, reason } = stageDiffs(want, stage);
-    if (diffs.length > 0 && apiId) {
+    if (diffs.length > 0 && stage.managed) {
+      resources.push({ kind: 'stage', id: '$default', status: 'Conflict', diffs, message: `${reason}; ${MANAGED_WHY('stage')}` });
+    } else if (diffs.length > 0 && apiId) {
       actions.push({
         id: `update:stage:${svc.name}`,
         op: 'update',
@@ -301,13 +319,29 @@ function convergeChildren(
         phase: PHASE.updateStage,
         payload: { type: 'updateStage', apiId, stage: want.stage },
       });
+      resources.push({ kind: 'stage', id: '$default', status: 'Drifted', diffs });
+    } else {
+      resources.push({ kind: 'stage', id: '$default', status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs });
     }
-    resources.push({ kind: 'stage', id: '$default', status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs });
   }
   return { resources, actions };
 }
 
-function integrationDiffs(spec: IntegrationSpec, live: ObservedIntegration, headerName: string): { diffs: Diff[]; reason: string; removeParameters: string[] } {
+/**
+ * Header names are case-insensitive, so `overwrite:header.X-Target-Service` and
+ * `overwrite:header.x-target-service` are one mapping: a case-only difference is not
+ * drift, and an update keeps the live spelling so it never sends two keys that differ only
+ * by case (AWS would hold both, or refuse the pair).
+ */
+function canonicalParameterKey(key: string): string {
+  return key.replace(/^([A-Za-z]+):header\.(.+)$/, (_m, action: string, name: string) => `${action.toLowerCase()}:header.${name.toLowerCase()}`);
+}
+
+function integrationDiffs(
+  spec: IntegrationSpec,
+  live: ObservedIntegration,
+  headerName: string,
+): { diffs: Diff[]; reason: string; removeParameters: string[]; requestParameters: Record<string, string> } {
   const diffs: Diff[] = [];
   const reasons: string[] = [];
   const field = (path: string, want: string, have: string | undefined, why?: string) => {
@@ -323,13 +357,16 @@ function integrationDiffs(spec: IntegrationSpec, live: ObservedIntegration, head
   field('payloadFormatVersion', spec.payloadFormatVersion, live.payloadFormatVersion);
 
   const removeParameters: string[] = [];
-  const keys = new Set([...Object.keys(spec.requestParameters), ...Object.keys(live.requestParameters)]);
-  for (const key of [...keys].sort()) {
-    const want = spec.requestParameters[key];
-    const have = live.requestParameters[key];
-    if (want === have) continue;
-    diffs.push({ path: `integration.requestParameters["${key}"]`, desired: want ?? null, live: have ?? null });
-    if (want === undefined) removeParameters.push(key);
+  const requestParameters: Record<string, string> = {};
+  const liveByCanon = new Map(Object.entries(live.requestParameters).map(([k, v]) => [canonicalParameterKey(k), { key: k, value: v }]));
+  const wantByCanon = new Map(Object.entries(spec.requestParameters).map(([k, v]) => [canonicalParameterKey(k), { key: k, value: v }]));
+  for (const [canon, w] of wantByCanon) requestParameters[liveByCanon.get(canon)?.key ?? w.key] = w.value;
+  for (const canon of [...new Set([...wantByCanon.keys(), ...liveByCanon.keys()])].sort()) {
+    const want = wantByCanon.get(canon);
+    const have = liveByCanon.get(canon);
+    if (want?.value === have?.value) continue;
+    diffs.push({ path: `integration.requestParameters["${want?.key ?? have!.key}"]`, desired: want?.value ?? null, live: have?.value ?? null });
+    if (!want) removeParameters.push(have!.key);
   }
   const lower = headerName.toLowerCase();
   const liveKeys = Object.keys(live.requestParameters).map((k) => k.toLowerCase());
@@ -340,7 +377,7 @@ function integrationDiffs(spec: IntegrationSpec, live: ObservedIntegration, head
   }
   if (diffs.some((d) => d.path.startsWith('integration.requestParameters')) && reasons.length === 0) reasons.push('request parameters differ from the document');
   if (reasons.length === 0 && diffs.length > 0) reasons.push(`integration ${diffs.map((d) => d.path.replace('integration.', '')).join(', ')} differ`);
-  return { diffs, reason: reasons.join('; '), removeParameters };
+  return { diffs, reason: reasons.join('; '), removeParameters, requestParameters };
 }
 
 function corsDiffs(want: CorsSpec | undefined, live: ObservedCors | undefined): { diffs: Diff[]; reason: string } {
@@ -387,7 +424,8 @@ function stageDiffs(want: DesiredApi, live: ObservedStage): { diffs: Diff[]; rea
       diffs.push({ path: 'stage.accessLog', desired: log, live: null });
       reasons.unshift('the stage writes no access logs though the document declares them');
     } else {
-      if (live.accessLog.destinationArn !== log.destinationArn) diffs.push({ path: 'stage.accessLog.destinationArn', desired: log.destinationArn, live: live.accessLog.destinationArn });
+      // AWS drops a trailing ':*' from the destination; both spellings name one log group.
+      if (normalizeLogGroupArn(live.accessLog.destinationArn) !== normalizeLogGroupArn(log.destinationArn)) diffs.push({ path: 'stage.accessLog.destinationArn', desired: log.destinationArn, live: live.accessLog.destinationArn });
       if ((live.accessLog.format ?? '') !== log.format) diffs.push({ path: 'stage.accessLog.format', desired: log.format, live: live.accessLog.format ?? null });
     }
   }
@@ -414,8 +452,10 @@ export function deleteApiTree(service: string, api: ObservedApi, reason: string)
     { kind: 'httpApi', key: api.id, resourceId: api.id, reportId: api.id, live: api.name, phase: PHASE.deleteOrphanApi, payload: { type: 'deleteApi', apiId: api.id } },
   ];
   // Children first (routes, integrations, stages), then the API; DeleteApi alone would do,
-  // but one step per child keeps every removal visible in the report.
-  const actions: Action[] = steps.map((st) => ({
+  // but one step per child keeps every removal visible in the report. An API made by quick
+  // create has parts AWS refuses to delete on their own: it goes with DeleteApi alone.
+  const managed = [...(children?.routes ?? []), ...(children?.integrations ?? []), ...(children?.stages ?? [])].some((c) => c.managed);
+  const actions: Action[] = steps.filter((st) => !managed || st.kind === 'httpApi').map((st) => ({
     id: st.kind === 'httpApi' ? `delete:httpApi:${service}:${api.id}` : `delete:${st.kind}:${service}:${api.id}:${st.key}`,
     op: 'delete',
     kind: st.kind,
@@ -430,6 +470,10 @@ export function deleteApiTree(service: string, api: ObservedApi, reason: string)
   resources.unshift(resources.pop()!); // the API first in the report
   return { resources, actions };
 }
+
+/** Why a quick-create part is reported instead of changed. */
+const MANAGED_WHY = (part: 'integration' | 'route' | 'stage') =>
+  `the ${part} was made by quick create (ApiGatewayManaged) and AWS refuses to update or delete it on its own; delete the API (routeyard then creates it anew) or manage it outside routeyard`;
 
 function conflict(id: string, message: string): ApiPlan {
   return conflictLike('Conflict', id, message);

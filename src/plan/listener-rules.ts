@@ -22,8 +22,9 @@ export function planListenerRule(
   svc: DesiredService,
   idx: ObservedIndex,
   decision: PriorityDecision | undefined,
-  targetRef: Ref | undefined,
+  target: { targetRef?: Ref; standbyRef?: Ref },
 ): RulePlan {
+  const targetRef = target.targetRef;
   const owned = idx.ownedRulesByService.get(svc.name) ?? [];
   const [current, ...duplicates] = owned;
   const resources: ResourceState[] = [];
@@ -35,7 +36,9 @@ export function planListenerRule(
     resources.push({ kind: 'listenerRule', id: dup.arn, status: 'Orphaned', diffs: [] });
   }
 
-  const conflict = foreignHeaderConflict(desired.headerName, svc.headerValue, idx.foreignRules) ?? (decision && 'conflict' in decision ? decision.conflict : undefined);
+  const ourPriority = decision && 'priority' in decision ? decision.priority : current?.priority;
+  const conflict =
+    foreignHeaderConflict(desired.headerName, svc.headerValue, ourPriority, idx.foreignRules) ?? (decision && 'conflict' in decision ? decision.conflict : undefined);
   if (conflict) {
     resources.unshift({ kind: 'listenerRule', id, status: 'Conflict', diffs: [], message: conflict });
     return { resources, actions };
@@ -90,26 +93,37 @@ export function planListenerRule(
       payload: { type: 'setRulePriority', arn: current.arn, from: current.priority, priority: decision.priority },
     });
   }
-  const ruleDiffs = conditionAndActionDiffs(desired.headerName, svc.headerValue, current, targetRef);
+  const ruleDiffs = conditionAndActionDiffs(desired.headerName, svc.headerValue, current, targetRef, target.standbyRef);
   if (ruleDiffs.length > 0) {
     diffs.push(...ruleDiffs);
+    const onlyStandby = ruleDiffs.every((d) => d.path === 'listenerRule.action.forward.targetGroups') && target.standbyRef;
     actions.push({
       id: `update:listenerRule:${svc.name}`,
       op: 'update',
       kind: 'listenerRule',
       service: svc.name,
       resourceId: current.arn,
-      reason: `rule differs from the document (${ruleDiffs.map((d) => d.path.replace('listenerRule.', '')).join(', ')})`,
+      reason: onlyStandby
+        ? 'the new target group is attached with weight 0 (health checks start, no traffic yet); the old group keeps all the traffic'
+        : `rule differs from the document (${ruleDiffs.map((d) => d.path.replace('listenerRule.', '')).join(', ')})`,
       diffs: ruleDiffs,
       phase: PHASE.modifyRule,
-      payload: { type: 'modifyRule', arn: current.arn, headerName: desired.headerName, headerValue: svc.headerValue, targetGroupArn: targetRef },
+      payload: {
+        type: 'modifyRule',
+        arn: current.arn,
+        headerName: desired.headerName,
+        headerValue: svc.headerValue,
+        targetGroupArn: targetRef,
+        ...(target.standbyRef ? { standbyTargetGroupArn: target.standbyRef } : {}),
+        ...(current.transforms.length > 0 ? { resetTransforms: true } : {}),
+      },
     });
   }
   resources.unshift({ kind: 'listenerRule', id: current.arn, status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs });
   return { resources, actions };
 }
 
-function conditionAndActionDiffs(headerName: string, headerValue: string, rule: ObservedRule, targetRef: Ref): Diff[] {
+function conditionAndActionDiffs(headerName: string, headerValue: string, rule: ObservedRule, targetRef: Ref, standbyRef: Ref | undefined): Diff[] {
   const diffs: Diff[] = [];
   const header = rule.headerConditions[0];
   if (rule.headerConditions.length !== 1 || rule.otherConditions.length > 0) {
@@ -126,28 +140,64 @@ function conditionAndActionDiffs(headerName: string, headerValue: string, rule: 
   if (!header || header.values.length !== 1 || header.values[0] !== headerValue) {
     diffs.push({ path: 'listenerRule.condition.httpHeader.values', desired: [headerValue], live: header?.values ?? [] });
   }
-  const wantTarget = 'value' in targetRef ? targetRef.value : '(target group created in this pass)';
-  if (rule.actionTypes.length !== 1 || rule.actionTypes[0] !== 'forward' || rule.targetGroupArns.length !== 1 || rule.targetGroupArns[0] !== wantTarget) {
+  if (header?.regexValues?.length) {
+    diffs.push({ path: 'listenerRule.condition.httpHeader.regexValues', desired: [], live: header.regexValues });
+  }
+  if (rule.transforms.length > 0) {
+    // A transform rewrites the host or URL before the request reaches the service.
+    diffs.push({ path: 'listenerRule.transforms', desired: [], live: rule.transforms });
+  }
+  const show = (r: Ref) => ('value' in r ? r.value : '(target group created in this pass)');
+  const forwardsOnly = rule.actionTypes.length === 1 && rule.actionTypes[0] === 'forward';
+  if (standbyRef) {
+    const want = [
+      { arn: show(targetRef), weight: 1 },
+      { arn: show(standbyRef), weight: 0 },
+    ];
+    const same =
+      forwardsOnly && rule.forward.length === 2 && want.every((w) => rule.forward.some((t) => t.arn === w.arn && (w.weight === 0 ? t.weight === 0 : t.weight > 0)));
+    if (!same) diffs.push({ path: 'listenerRule.action.forward.targetGroups', desired: want, live: forwardsOnly ? rule.forward : rule.actionTypes });
+  } else if (!forwardsOnly || rule.forward.length !== 1 || rule.forward[0]!.arn !== show(targetRef)) {
     diffs.push({
       path: 'listenerRule.action.forward.targetGroupArn',
-      desired: wantTarget,
-      live: rule.actionTypes.includes('forward') ? (rule.targetGroupArns.length === 1 ? rule.targetGroupArns[0] : rule.targetGroupArns) : rule.actionTypes,
+      desired: show(targetRef),
+      live: rule.actionTypes.includes('forward') ? (rule.forward.length === 1 ? rule.forward[0]!.arn : rule.forward) : rule.actionTypes,
     });
   }
   return diffs;
 }
 
-/** A foreign rule that would take this service's traffic (same header, overlapping value). */
-function foreignHeaderConflict(headerName: string, headerValue: string, foreign: readonly ObservedRule[]): string | undefined {
+/**
+ * A foreign rule that would take this service's traffic. Wildcard values (case-insensitive,
+ * `*` and `?`) that match our value are a conflict at any priority, as before. A regular
+ * expression (`RegexValues`) is a conflict when it can match our value and the foreign rule
+ * is evaluated first (a lower priority number). How AWS anchors and cases these
+ * expressions is not documented, so the test is the widest reading: a case-insensitive
+ * search anywhere in the value. An expression JavaScript cannot compile counts as a match.
+ */
+function foreignHeaderConflict(headerName: string, headerValue: string, ourPriority: number | undefined, foreign: readonly ObservedRule[]): string | undefined {
   for (const r of foreign) {
     for (const h of r.headerConditions) {
       if (h.name.toLowerCase() !== headerName.toLowerCase()) continue;
       if (h.values.some((v) => albValueMatches(v, headerValue))) {
         return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}) already matches ${headerName}: ${headerValue}`;
       }
+      const first = ourPriority === undefined || r.priority < ourPriority;
+      const regex = (h.regexValues ?? []).find((re) => regexCanMatch(re, headerValue));
+      if (first && regex !== undefined) {
+        return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}, evaluated before ours${ourPriority !== undefined ? ` at ${ourPriority}` : ''}) has a header regex ${JSON.stringify(regex)} that can match ${headerName}: ${headerValue}`;
+      }
     }
   }
   return undefined;
+}
+
+function regexCanMatch(pattern: string, value: string): boolean {
+  try {
+    return new RegExp(pattern, 'i').test(value);
+  } catch {
+    return true;
+  }
 }
 
 export function deleteRuleAction(service: string, rule: ObservedRule, reason: string): Action {

@@ -8,6 +8,8 @@ import { SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
  * what it does not own, which it may only report on.
  */
 export interface ObservedIndex {
+  /** The shared load balancer the listener belongs to. */
+  loadBalancerArn: string;
   ownedRulesByService: Map<string, ObservedRule[]>;
   foreignRules: ObservedRule[];
   ownedTargetGroupsByService: Map<string, ObservedTargetGroup[]>;
@@ -28,6 +30,7 @@ export function indexObserved(desired: DesiredState, observed: ObservedState): O
     else m.set(k, [v]);
   };
   const idx: ObservedIndex = {
+    loadBalancerArn: observed.loadBalancer.arn,
     ownedRulesByService: new Map(),
     foreignRules: [],
     ownedTargetGroupsByService: new Map(),

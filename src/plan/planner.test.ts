@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OWNER, convergedObserved, desiredFrom, emptyObserved, ownedRule, rule, svc, targetGroup } from '../../test/unit/builders.ts';
+import { OWNER, convergedObserved, desiredFrom, emptyObserved, ownedRule, rule, svc, targetGroup, withLoadBalancerCounts } from '../../test/unit/builders.ts';
 import { ownershipTags } from '../model/tags.ts';
 import { plan } from './planner.ts';
 
@@ -133,7 +133,8 @@ describe('planner: replacement while the rule is blocked', () => {
   it('keeps the superseded target group while a foreign rule blocks the service rule', () => {
     const desired = desiredFrom([svc('a', { priority: 5 })]);
     const observed = emptyObserved();
-    const old = targetGroup('ry-a-oldhash0', ownershipTags(OWNER, 'a'), { port: 9000 });
+    // The old group has no healthy target, so without the conflict the switch would be at once.
+    const old = targetGroup('ry-a-oldhash0', ownershipTags(OWNER, 'a'), { port: 9000, health: { readable: true, healthy: 0, registered: 0, states: {} } });
     observed.targetGroups.push(old);
     observed.rules.push(ownedRule('a', 5, old.arn), rule('arn:foreign/1', 1, 'a', 'arn:tg/f'));
     const p = plan(desired, observed);
@@ -160,7 +161,7 @@ describe('planner: listener rule quota', () => {
     const desired = { ...desiredFrom([svc('a', { priority: 1 }), svc('b', { priority: 2 }), svc('c', { priority: 3 })]), ruleQuota: 3 };
     const observed = emptyObserved();
     observed.rules.push(rule('arn:foreign/1', 40, 'other', 'arn:tg/f'));
-    const p = plan(desired, observed);
+    const p = plan(desired, withLoadBalancerCounts(observed));
     expect(p.actions.filter((a) => a.kind === 'listenerRule').map((a) => a.service)).toEqual(['a', 'b']);
     const c = p.services.find((s) => s.name === 'c')!;
     expect(c.status).toBe('Error');
@@ -172,7 +173,7 @@ describe('planner: fixpoint (property)', () => {
   const serviceArb = fc.record({
     priority: fc.option(fc.integer({ min: 1, max: 999 }), { nil: undefined }),
     port: fc.integer({ min: 1, max: 65535 }),
-    healthCheck: fc.record({ path: fc.constantFrom('/', '/healthz'), intervalSeconds: fc.integer({ min: 5, max: 300 }), matcher: fc.constantFrom('200', '200-299') }, { requiredKeys: ['path'] }),
+    healthCheck: fc.record({ path: fc.constantFrom('/', '/healthz'), intervalSeconds: fc.integer({ min: 6, max: 300 }), matcher: fc.constantFrom('200', '200-299') }, { requiredKeys: ['path'] }),
     api: fc.option(
       fc.record(
         {

@@ -1,8 +1,8 @@
 import type { DesiredState } from '../model/desired.ts';
-import type { ObservedState } from '../model/observed.ts';
+import type { ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import { deleteApiTree, planHttpApi } from './http-apis.ts';
 import { deleteRuleAction, planListenerRule } from './listener-rules.ts';
-import { indexObserved } from './observed-index.ts';
+import { indexObserved, type ObservedIndex } from './observed-index.ts';
 import { decidePriorities } from './priorities.ts';
 import { assignStagingPriorities } from './staging.ts';
 import { deleteTargetGroupAction, planTargetGroup } from './target-groups.ts';
@@ -34,7 +34,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   const actions: Action[] = [];
   for (const svc of desired.services) {
     const tg = planTargetGroup(desired, svc, idx);
-    const rule = planListenerRule(desired, svc, idx, priorities.get(svc.name), tg.targetRef);
+    const rule = planListenerRule(desired, svc, idx, priorities.get(svc.name), tg);
     const api = planHttpApi(desired, svc, idx);
     const resources = [...rule.resources, ...tg.resources, ...api.resources];
     services.push({ name: svc.name, status: serviceStatus(resources), resources });
@@ -73,7 +73,8 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
       orphan(svc).resources.push(...tree.resources);
     }
   }
-  enforceRuleQuota(desired.ruleQuota, observed.rules.length, services, actions);
+  enforceRuleQuota(desired.ruleQuota, observed.loadBalancer, services, actions);
+  enforceTargetGroupQuota(desired.targetGroupQuota, observed.loadBalancer, idx, services, actions);
 
   for (const [name, o] of [...orphans].sort(([a], [b]) => a.localeCompare(b))) {
     services.push({ name, status: 'Orphaned', resources: o.resources });
@@ -92,24 +93,62 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
 }
 
 /**
- * The listener quota counts every rule, routeyard's or not. Validation checks the document
- * alone; here the live rules are known, so creates that would go over the quota become
- * Errors (by service name, last first) instead of calls AWS would refuse with TooManyRules.
+ * AWS counts the rule quota per load balancer: every non-default rule on every listener,
+ * routeyard's or not. Validation checks the document alone; here the live rules are known,
+ * so creates that would go over the quota become Errors (by service name, last first)
+ * instead of calls AWS would refuse with TooManyRules.
  */
-function enforceRuleQuota(quota: number, liveRules: number, services: ServicePlan[], actions: Action[]): void {
+function enforceRuleQuota(quota: number, lb: ObservedLoadBalancer, services: ServicePlan[], actions: Action[]): void {
   const deletes = actions.filter((a) => a.payload.type === 'deleteRule').length;
   const creates = actions.filter((a) => a.payload.type === 'createRule').sort((a, b) => a.service.localeCompare(b.service));
-  let excess = liveRules - deletes + creates.length - quota;
+  let excess = lb.ruleCount - deletes + creates.length - quota;
   for (const create of creates.reverse()) {
     if (excess <= 0) break;
     excess--;
-    actions.splice(actions.indexOf(create), 1);
-    const svc = services.find((s) => s.name === create.service)!;
-    const rule = svc.resources.find((r) => r.kind === 'listenerRule')!;
-    rule.status = 'Error';
-    rule.message = `the listener would hold more than its quota of ${quota} rules (${liveRules} there now, foreign ones included); raise the quota with AWS and --rule-quota, or remove services`;
-    svc.status = serviceStatus(svc.resources);
+    blockCreate(create.service, services, actions, 'listenerRule',
+      `the load balancer would hold more than its quota of ${quota} rules (${lb.ruleCount} there now on its ${lb.listenerCount} listener${lb.listenerCount === 1 ? '' : 's'}, foreign ones included; AWS counts every listener); raise the quota with AWS and --rule-quota, or remove services`);
   }
+}
+
+/**
+ * AWS allows 100 target groups per load balancer (not adjustable); a group counts once a
+ * rule or default action of any listener forwards to it. A create that would attach a
+ * group beyond the quota becomes an Error, last service name first, before any call.
+ */
+function enforceTargetGroupQuota(quota: number, lb: ObservedLoadBalancer, idx: ObservedIndex, services: ServicePlan[], actions: Action[]): void {
+  const attached = new Set(lb.attachedTargetGroupArns);
+  // Groups whose last user is one of our rules being deleted are freed by this pass.
+  const deletedRules = new Set(actions.flatMap((a) => (a.payload.type === 'deleteRule' ? [a.payload.arn] : [])));
+  const stillUsed = new Set<string>();
+  for (const r of [...idx.foreignRules, ...[...idx.ownedRulesByService.values()].flat()]) {
+    if (!deletedRules.has(r.arn)) for (const t of r.forward) stillUsed.add(t.arn);
+  }
+  const freed = actions.filter((a) => a.payload.type === 'deleteTargetGroup' && attached.has(a.payload.arn) && !stillUsed.has(a.payload.arn)).length;
+  // New attachments: groups created in this pass, or existing groups not yet attached, that a rule will forward to.
+  const attaching = (a: Action): number => {
+    if (a.payload.type !== 'createRule' && a.payload.type !== 'modifyRule') return 0;
+    const refs = [a.payload.targetGroupArn, ...(a.payload.type === 'modifyRule' && a.payload.standbyTargetGroupArn ? [a.payload.standbyTargetGroupArn] : [])];
+    return refs.filter((r) => !('value' in r) || !attached.has(r.value)).length;
+  };
+  const growing = actions.filter((a) => attaching(a) > 0).sort((a, b) => a.service.localeCompare(b.service));
+  let excess = attached.size - freed + growing.reduce((n, a) => n + attaching(a), 0) - quota;
+  for (const a of growing.reverse()) {
+    if (excess <= 0) break;
+    excess -= attaching(a);
+    blockCreate(a.service, services, actions, 'targetGroup',
+      `the load balancer would have more than its quota of ${quota} target groups attached (${attached.size} attached now, across its ${lb.listenerCount} listener${lb.listenerCount === 1 ? '' : 's'}); AWS does not raise this quota`);
+  }
+}
+
+/** Drop a service's creates and rule changes that would go over a quota, and mark it Error. */
+function blockCreate(service: string, services: ServicePlan[], actions: Action[], kind: 'listenerRule' | 'targetGroup', message: string): void {
+  const blocked = new Set(['createRule', 'modifyRule', 'createTargetGroup', 'deleteTargetGroup']);
+  for (let i = actions.length - 1; i >= 0; i--) if (actions[i]!.service === service && blocked.has(actions[i]!.payload.type)) actions.splice(i, 1);
+  const svc = services.find((s) => s.name === service)!;
+  const resource = svc.resources.find((r) => r.kind === kind) ?? svc.resources[0]!;
+  resource.status = 'Error';
+  resource.message = message;
+  svc.status = serviceStatus(svc.resources);
 }
 
 function isTopLevelDelete(a: Action): boolean {
@@ -121,11 +160,12 @@ export function orderActions(actions: Action[]): Action[] {
   return [...actions].sort((a, b) => a.phase - b.phase || a.service.localeCompare(b.service) || a.id.localeCompare(b.id));
 }
 
-/** The worst resource status decides the service's: Error, Conflict, then drift. */
+/** The worst resource status decides the service's: Error, Conflict, Pending, then drift. */
 export function serviceStatus(resources: ResourceState[]): Status {
   const has = (s: Status) => resources.some((r) => r.status === s);
   if (has('Error')) return 'Error';
   if (has('Conflict')) return 'Conflict';
+  if (has('Pending')) return 'Pending';
   if (resources.length > 0 && resources.every((r) => r.status === 'Missing')) return 'Missing';
   if (has('Missing') || has('Drifted') || has('Orphaned')) return 'Drifted';
   return 'InSync';

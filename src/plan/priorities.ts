@@ -17,7 +17,8 @@ export type PriorityDecision =
 /**
  * Decide each service's rule priority. Declared priorities are honoured. A service without
  * one keeps the priority its live rule already has (assigned once, then stable) unless a
- * declared priority now claims it; otherwise it gets the lowest free number in the band.
+ * declared priority now claims it or it lies outside the band; otherwise it gets the lowest
+ * free number in the band.
  * Services are visited by name, so the result does not depend on document order.
  */
 export function decidePriorities(inputs: PriorityInputs): Map<string, PriorityDecision> {
@@ -34,7 +35,10 @@ export function decidePriorities(inputs: PriorityInputs): Map<string, PriorityDe
     }
     const live = inputs.livePriorityByService.get(s.name);
     const claimedBy = live !== undefined ? declared.get(live) : undefined;
-    if (live !== undefined && (claimedBy === undefined || claimedBy === s.name)) {
+    // A live priority outside the band (a rule left parked by an interrupted pass, or a
+    // priority the document no longer declares) is not kept: the rule moves into the band.
+    const inBand = live !== undefined && live >= inputs.band.from && live <= inputs.band.to;
+    if (live !== undefined && inBand && (claimedBy === undefined || claimedBy === s.name)) {
       out.set(s.name, { priority: live, source: 'kept' });
       taken.add(live);
     } else {

@@ -8,7 +8,12 @@ import type { Action, Diff, Plan, ResourceState, ServicePlan, Status } from './t
  * Fields may be added; none are renamed.
  */
 export type Mode = 'reconcile' | 'dry-run' | 'validate';
-export type Outcome = 'InSync' | 'Converged' | 'DriftFound' | 'Failed' | 'Refused' | 'Invalid' | 'Valid';
+/**
+ * `Pending`: everything that could be done was done, and what is left waits on something
+ * outside routeyard (healthy targets in a replacement target group). Exit 0: the next pass,
+ * or the daemon, finishes it.
+ */
+export type Outcome = 'InSync' | 'Converged' | 'Pending' | 'DriftFound' | 'Failed' | 'Refused' | 'Invalid' | 'Valid';
 
 export interface ReportAction {
   op: Action['op'];
@@ -33,6 +38,7 @@ export interface Report {
     drifted: number;
     missing: number;
     orphaned: number;
+    pending: number;
     conflicts: number;
     errors: number;
     actions: number;
@@ -93,6 +99,7 @@ export function buildReport(input: ReportInputs): Report {
     drifted: count('Drifted'),
     missing: count('Missing'),
     orphaned: count('Orphaned'),
+    pending: count('Pending'),
     conflicts: count('Conflict'),
     errors: count('Error'),
     actions: actions.length,
@@ -119,6 +126,8 @@ function outcomeOf(input: ReportInputs, s: Report['summary']): Outcome {
   if (input.error) return input.error.code === 'InvalidDesiredState' || input.error.code === 'UnresolvedReference' ? 'Invalid' : 'Failed';
   if (input.mode === 'validate') return 'Valid';
   if (s.failed > 0 || s.skipped > 0 || s.conflicts > 0 || s.errors > 0) return 'Failed';
+  if (input.mode === 'dry-run' && s.actions > 0) return 'DriftFound';
+  if (s.pending > 0) return 'Pending';
   if (s.actions === 0) return 'InSync';
   return input.mode === 'dry-run' ? 'DriftFound' : 'Converged';
 }
@@ -139,6 +148,7 @@ export function exitCodeFor(report: Report): number {
   switch (report.outcome) {
     case 'InSync':
     case 'Converged':
+    case 'Pending':
     case 'Valid':
       return 0;
     case 'DriftFound':

@@ -5,12 +5,12 @@ import type { Action } from './types.ts';
 const MAX_PRIORITY = 50000;
 
 /**
- * Rule priority moves that exchange or chain priorities (A 2->3 while B 3->2) need care:
- * AWS applies one SetRulePriorities call atomically, but a listener never holds two rules
- * at one priority, and some implementations check each target against the current
- * state. So a rule whose current priority another rule moves onto is first parked on a
- * free priority from the top of the range, then every rule moves to its final priority.
- * The applier makes that two calls instead of one, only when this is needed.
+ * Rule priority moves that exchange or chain priorities (A 2->3 while B 3->2): AWS applies
+ * one SetRulePriorities call as a whole and accepts them, but some implementations (moto)
+ * check each target against the current state and answer PriorityInUse. For that case the
+ * planner gives each rule whose current priority another rule moves onto a parking
+ * priority, free and from the top of the range. The applier sends one call first and uses
+ * the parking priorities only when that call is refused with PriorityInUse.
  */
 export function assignStagingPriorities(actions: Action[], liveRules: readonly ObservedRule[]): Action[] {
   const moves = actions.flatMap((a) => (a.payload.type === 'setRulePriority' ? [a.payload] : []));

@@ -1,6 +1,6 @@
 import type { DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedTargetGroup } from '../model/observed.ts';
-import { ownerOf, ownershipTags } from '../model/tags.ts';
+import { SERVICE_TAG, isOwnedBy, ownerOf, ownershipTags } from '../model/tags.ts';
 import { declaredFieldDiffs } from './diff.ts';
 import type { ObservedIndex } from './observed-index.ts';
 import { PHASE } from './phases.ts';
@@ -11,6 +11,13 @@ export interface TargetGroupPlan {
   actions: Action[];
   /** What the service's rule must forward to; undefined when there is nothing valid to point at. */
   targetRef?: Ref;
+  /**
+   * During a replacement: the new group, attached to the rule with weight 0 while the old
+   * one (targetRef) keeps all the traffic. Attaching it is what makes AWS health-check its
+   * targets (a group no rule uses reports them `unused`) and what lets ECS register
+   * targets in it (ECS refuses a target group without a load balancer).
+   */
+  standbyRef?: Ref;
 }
 
 /** Settings AWS cannot change on a target group: a change means a new group. */
@@ -18,20 +25,19 @@ const IMMUTABLE = ['port', 'protocol', 'targetType', 'vpcId'] as const;
 
 export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx: ObservedIndex): TargetGroupPlan {
   const tg = svc.targetGroup;
-  if (tg.kind === 'existing') {
-    const live = idx.targetGroupsByArn.get(tg.arn);
-    if (!live) {
-      return { resources: [{ kind: 'targetGroup', id: tg.arn, status: 'Error', diffs: [], message: 'the referenced target group does not exist' }], actions: [] };
-    }
-    return { resources: [{ kind: 'targetGroup', id: tg.arn, status: 'InSync', diffs: [], message: 'referenced, not managed by routeyard' }], actions: [], targetRef: { value: tg.arn } };
-  }
+  if (tg.kind === 'existing') return planReferencedTargetGroup(tg.arn, idx);
 
   const owned = idx.ownedTargetGroupsByService.get(svc.name) ?? [];
   const current = owned.find((g) => g.name === tg.name);
   const stale = owned.filter((g) => g !== current);
+  const liveRule = idx.ownedRulesByService.get(svc.name)?.[0];
+  // The superseded group that still takes the service's traffic, if any.
+  const serving = stale.find((g) => liveRule?.forward.some((t) => t.arn === g.arn && t.weight > 0));
   const resources: ResourceState[] = [];
   const actions: Action[] = [];
   let targetRef: Ref | undefined;
+  let standbyRef: Ref | undefined;
+  let keepStale = false;
 
   if (current) {
     const diffs = declaredFieldDiffs('targetGroup.healthCheck', { ...tg.healthCheck }, { ...current.healthCheck });
@@ -48,8 +54,21 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
         payload: { type: 'modifyTargetGroup', arn: current.arn, healthCheck: tg.healthCheck },
       });
     }
-    resources.push({ kind: 'targetGroup', id: current.arn, status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs });
-    targetRef = { value: current.arn };
+    const handover = serving ? decideHandover(serving, current) : { switch: true as const, why: '' };
+    if ('error' in handover) {
+      resources.push({ kind: 'targetGroup', id: current.arn, status: 'Error', diffs, message: handover.error });
+      targetRef = { value: serving!.arn };
+      standbyRef = { value: current.arn };
+      keepStale = true;
+    } else if (!handover.switch) {
+      resources.push({ kind: 'targetGroup', id: current.arn, status: 'Pending', diffs: [...replacementDiffs(tg, serving!), ...diffs], message: pendingMessage(tg.name, serving!) });
+      targetRef = { value: serving!.arn };
+      standbyRef = { value: current.arn };
+      keepStale = true;
+    } else {
+      resources.push({ kind: 'targetGroup', id: current.arn, status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs, ...(serving ? { message: handover.why } : {}) });
+      targetRef = { value: current.arn };
+    }
   } else {
     const squatter = idx.targetGroupsByName.get(tg.name);
     if (squatter) {
@@ -63,43 +82,131 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
         message: `target group name ${tg.name} is taken by a group ${by ? `owned by RouteSet "${by}"` : 'routeyard does not own'}`,
       });
     } else {
-      const previous = stale[0];
-      const diffs: Diff[] = previous
-        ? IMMUTABLE.filter((k) => String(previous[k]) !== String(tg[k])).map((k) => ({ path: `targetGroup.${k}`, desired: tg[k], live: previous[k] ?? null }))
-        : [{ path: 'targetGroup', desired: tg.name, live: null }];
-      const id = `${previous ? 'replace' : 'create'}:targetGroup:${svc.name}`;
-      actions.push({
-        id,
-        op: previous ? 'replace' : 'create',
-        kind: 'targetGroup',
-        service: svc.name,
-        resourceId: tg.name,
-        reason: previous
-          ? `${diffs.map((d) => d.path.split('.').pop()).join(', ')} cannot be changed in place: a new target group is created, the rule moved to it, then ${previous.name} deleted`
-          : 'target group does not exist',
-        diffs,
-        phase: PHASE.createTargetGroup,
-        payload: {
-          type: 'createTargetGroup',
-          name: tg.name,
-          port: tg.port,
-          protocol: tg.protocol,
-          targetType: tg.targetType,
-          vpcId: tg.vpcId,
-          healthCheck: tg.healthCheck,
-          tags: ownershipTags(desired.owner, svc.name),
-        },
-      });
-      resources.push({ kind: 'targetGroup', id: tg.name, status: previous ? 'Drifted' : 'Missing', diffs });
-      targetRef = { fromAction: id };
+      const previous = serving ?? stale[0];
+      const handover = serving ? decideHandover(serving, undefined) : { switch: true as const, why: '' };
+      const diffs: Diff[] = previous ? replacementDiffs(tg, previous) : [{ path: 'targetGroup', desired: tg.name, live: null }];
+      if ('error' in handover) {
+        resources.push({ kind: 'targetGroup', id: serving!.arn, status: 'Error', diffs, message: handover.error });
+        targetRef = { value: serving!.arn };
+        keepStale = true;
+      } else {
+        const id = `${previous ? 'replace' : 'create'}:targetGroup:${svc.name}`;
+        const pending = !handover.switch;
+        actions.push({
+          id,
+          op: previous ? 'replace' : 'create',
+          kind: 'targetGroup',
+          service: svc.name,
+          resourceId: tg.name,
+          reason: !previous
+            ? 'target group does not exist'
+            : pending
+              ? `${diffs.map((d) => d.path.split('.').pop()).join(', ')} cannot be changed in place: a new target group is created and attached to the rule with weight 0; ${previous.name} keeps the traffic until the new group has a healthy target`
+              : `${diffs.map((d) => d.path.split('.').pop()).join(', ')} cannot be changed in place: a new target group is created, the rule moved to it, then ${previous.name} deleted (${handover.why})`,
+          diffs,
+          phase: PHASE.createTargetGroup,
+          payload: {
+            type: 'createTargetGroup',
+            name: tg.name,
+            port: tg.port,
+            protocol: tg.protocol,
+            targetType: tg.targetType,
+            vpcId: tg.vpcId,
+            healthCheck: tg.healthCheck,
+            tags: ownershipTags(desired.owner, svc.name),
+          },
+        });
+        if (pending) {
+          resources.push({ kind: 'targetGroup', id: tg.name, status: 'Pending', diffs, message: pendingMessage(tg.name, serving!) });
+          targetRef = { value: serving!.arn };
+          standbyRef = { fromAction: id };
+          keepStale = true;
+        } else {
+          resources.push({ kind: 'targetGroup', id: tg.name, status: previous ? 'Drifted' : 'Missing', diffs });
+          targetRef = { fromAction: id };
+        }
+      }
     }
   }
 
   for (const g of stale) {
+    if (keepStale) {
+      resources.push({ kind: 'targetGroup', id: g.arn, status: 'Orphaned', diffs: [], message: `kept until the rule has moved to ${tg.name}` });
+      continue;
+    }
     actions.push(deleteTargetGroupAction(svc.name, g, current || targetRef ? `superseded by ${tg.name}` : 'superseded'));
     if (g !== stale[0] || current) resources.push({ kind: 'targetGroup', id: g.arn, status: 'Orphaned', diffs: [] });
   }
-  return { resources, actions, ...(targetRef ? { targetRef } : {}) };
+  return { resources, actions, ...(targetRef ? { targetRef } : {}), ...(standbyRef ? { standbyRef } : {}) };
+}
+
+/** An existing group referenced by ARN: never changed, but it must exist and serve no other load balancer. */
+function planReferencedTargetGroup(arn: string, idx: ObservedIndex): TargetGroupPlan {
+  const live = idx.targetGroupsByArn.get(arn);
+  if (!live) {
+    return { resources: [{ kind: 'targetGroup', id: arn, status: 'Error', diffs: [], message: 'the referenced target group does not exist' }], actions: [] };
+  }
+  const elsewhere = (live.loadBalancerArns ?? []).filter((lb) => lb !== idx.loadBalancerArn);
+  if (elsewhere.length > 0) {
+    return {
+      resources: [
+        {
+          kind: 'targetGroup',
+          id: arn,
+          status: 'Error',
+          diffs: [],
+          message: `the referenced target group is attached to another load balancer (${elsewhere.join(', ')}); an ALB target group serves one load balancer only`,
+        },
+      ],
+      actions: [],
+    };
+  }
+  return { resources: [{ kind: 'targetGroup', id: arn, status: 'InSync', diffs: [], message: 'referenced, not managed by routeyard' }], actions: [], targetRef: { value: arn } };
+}
+
+/**
+ * Whether the rule may leave the old group now. Moving it to a group with no healthy
+ * target would answer 503 to every request, so the rule moves only when the new group has
+ * a healthy target, or when the old one has none (nothing to disrupt).
+ */
+function decideHandover(serving: ObservedTargetGroup, next: ObservedTargetGroup | undefined): { switch: true; why: string } | { switch: false } | { error: string } {
+  const old = serving.health;
+  if (!old) return { error: `the health of ${serving.name}'s targets was not read` };
+  if (!old.readable) return { error: `cannot read the health of ${serving.name}'s targets: ${old.error}` };
+  if (old.healthy === 0) return { switch: true, why: `${serving.name} has no healthy target, so nothing can be disrupted` };
+  if (!next) return { switch: false };
+  const fresh = next.health;
+  if (!fresh) return { error: `the health of ${next.name}'s targets was not read` };
+  if (!fresh.readable) return { error: `cannot read the health of ${next.name}'s targets: ${fresh.error}` };
+  if (fresh.healthy > 0) return { switch: true, why: `${next.name} has ${fresh.healthy} healthy target${fresh.healthy === 1 ? '' : 's'}` };
+  return { switch: false };
+}
+
+function pendingMessage(newName: string, serving: ObservedTargetGroup): string {
+  return `waiting for healthy targets in ${newName}; point the service's ECS load balancer at it (${serving.name} keeps the traffic until then)`;
+}
+
+function replacementDiffs(tg: Extract<DesiredService['targetGroup'], { kind: 'managed' }>, previous: ObservedTargetGroup): Diff[] {
+  return IMMUTABLE.filter((k) => String(previous[k]) !== String(tg[k])).map((k) => ({ path: `targetGroup.${k}`, desired: tg[k], live: previous[k] ?? null }));
+}
+
+/**
+ * The groups whose target health a pass must read: every group a service owns while one
+ * of them is not the group the document now wants (a replacement is under way). In steady
+ * state this is none, so health costs nothing.
+ */
+export function targetGroupsNeedingHealth(desired: DesiredState, groups: readonly ObservedTargetGroup[]): string[] {
+  const wantedName = new Map(desired.services.flatMap((s) => (s.targetGroup.kind === 'managed' ? [[s.name, s.targetGroup.name] as const] : [])));
+  const bySvc = new Map<string, ObservedTargetGroup[]>();
+  for (const g of groups) {
+    if (!isOwnedBy(g.tags, desired.owner)) continue;
+    const svc = g.tags?.[SERVICE_TAG];
+    if (!svc || !wantedName.has(svc)) continue;
+    bySvc.set(svc, [...(bySvc.get(svc) ?? []), g]);
+  }
+  const out: string[] = [];
+  for (const [svc, owned] of bySvc) if (owned.some((g) => g.name !== wantedName.get(svc))) out.push(...owned.map((g) => g.arn));
+  return out.sort();
 }
 
 export function deleteTargetGroupAction(service: string, g: ObservedTargetGroup, reason: string): Action {

@@ -4,7 +4,11 @@ import type { Tags } from '../model/tags.ts';
 /** Plan as data: what would change, why, and field by field. The report is a view of it. */
 export type Op = 'create' | 'update' | 'replace' | 'delete';
 export type ResourceKind = 'targetGroup' | 'listenerRule' | 'httpApi' | 'integration' | 'route' | 'stage';
-export type Status = 'InSync' | 'Drifted' | 'Missing' | 'Orphaned' | 'Conflict' | 'Error';
+/**
+ * `Pending`: converging, but waiting on something outside routeyard (healthy targets in a
+ * replacement target group). Not an error; the next pass carries on.
+ */
+export type Status = 'InSync' | 'Drifted' | 'Missing' | 'Orphaned' | 'Pending' | 'Conflict' | 'Error';
 
 export interface Diff {
   path: string;
@@ -33,7 +37,17 @@ export type Payload =
   | { type: 'modifyTargetGroup'; arn: string; healthCheck: HealthCheckSettings }
   | { type: 'deleteTargetGroup'; arn: string }
   | { type: 'createRule'; listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: Ref; tags: Tags }
-  | { type: 'modifyRule'; arn: string; headerName: string; headerValue: string; targetGroupArn: Ref }
+  | {
+      type: 'modifyRule';
+      arn: string;
+      headerName: string;
+      headerValue: string;
+      targetGroupArn: Ref;
+      /** A replacement's new group, attached with weight 0 beside targetGroupArn (see target-groups.ts). */
+      standbyTargetGroupArn?: Ref;
+      /** Remove the rule's transforms (ModifyRule ResetTransforms). */
+      resetTransforms?: boolean;
+    }
   | {
       type: 'setRulePriority';
       arn: string;

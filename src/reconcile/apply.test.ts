@@ -77,14 +77,37 @@ describe('applyPlan', () => {
     expect(results[0]!.error).toContain('TooManyTargetGroupsException');
   });
 
-  it('parks staged rules first, then sends all moves of a phase in one SetRulePriorities call', async () => {
+  it('sends an exchange of priorities as one SetRulePriorities call, as AWS accepts it', async () => {
     const m = mutations();
     await applyPlan([move('a', 3), move('b', 2)], m, silentLogger());
-    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledTimes(2);
-    expect(m.loadBalancer.setRulePriorities).toHaveBeenNthCalledWith(1, [{ arn: 'arn:rule/a', priority: 50000 }]);
-    expect(m.loadBalancer.setRulePriorities).toHaveBeenNthCalledWith(2, [
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledTimes(1);
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledWith([
       { arn: 'arn:rule/a', priority: 3 },
       { arn: 'arn:rule/b', priority: 2 },
     ]);
+  });
+
+  it('parks the displaced rules only when the exchange is answered PriorityInUse (as moto does)', async () => {
+    let calls = 0;
+    const m = mutations({
+      setRulePriorities: vi.fn(async () => {
+        if (++calls === 1) throw Object.assign(new Error('Priority 3 is currently in use'), { name: 'PriorityInUseException' });
+      }),
+    });
+    const results = await applyPlan([move('a', 3), move('b', 2)], m, silentLogger());
+    expect(results.map((r) => r.outcome)).toEqual(['applied', 'applied']);
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledTimes(3);
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenNthCalledWith(2, [{ arn: 'arn:rule/a', priority: 50000 }]);
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenNthCalledWith(3, [
+      { arn: 'arn:rule/a', priority: 3 },
+      { arn: 'arn:rule/b', priority: 2 },
+    ]);
+  });
+
+  it('does not retry a priority move refused for another reason', async () => {
+    const m = mutations({ setRulePriorities: vi.fn(async () => Promise.reject(Object.assign(new Error('no'), { name: 'RuleNotFoundException' }))) });
+    const results = await applyPlan([move('a', 3), move('b', 2)], m, silentLogger());
+    expect(results.map((r) => r.outcome)).toEqual(['failed', 'failed']);
+    expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledTimes(1);
   });
 });

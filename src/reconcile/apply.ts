@@ -60,10 +60,20 @@ async function applyPriorityBatch(batch: Action[], mutations: Mutations, failedS
   if (runnable.length === 0) return skipped;
   const moves = runnable.map((a) => a.payload as Extract<Payload, { type: 'setRulePriority' }>);
   try {
-    // Park the rules whose priority another rule takes, then move everything (staging.ts).
-    const parked = moves.flatMap((p) => (p.stagingPriority !== undefined ? [{ arn: p.arn, priority: p.stagingPriority }] : []));
-    if (parked.length > 0) await mutations.loadBalancer.setRulePriorities(parked);
-    await mutations.loadBalancer.setRulePriorities(moves.map((p) => ({ arn: p.arn, priority: p.priority })));
+    const final = moves.map((p) => ({ arn: p.arn, priority: p.priority }));
+    try {
+      // AWS applies one SetRulePriorities call as a whole, so even an exchange of priorities
+      // is one call.
+      await mutations.loadBalancer.setRulePriorities(final);
+    } catch (err) {
+      // Only if the service refuses it (moto checks each target against the current state):
+      // park the rules whose priority another rule takes (staging.ts), then move everything.
+      const parked = moves.flatMap((p) => (p.stagingPriority !== undefined ? [{ arn: p.arn, priority: p.stagingPriority }] : []));
+      if (!isPriorityInUse(err) || parked.length === 0) throw err;
+      log.info({ actions: runnable.map((a) => a.id) }, 'PriorityInUse on an exchange of priorities: parking the displaced rules first');
+      await mutations.loadBalancer.setRulePriorities(parked);
+      await mutations.loadBalancer.setRulePriorities(final);
+    }
     for (const a of runnable) log.info({ service: a.service, action: a.id, outcome: 'applied' }, a.reason);
     return [...runnable.map((a) => ({ actionId: a.id, outcome: 'applied' as const })), ...skipped];
   } catch (err) {
@@ -71,6 +81,11 @@ async function applyPriorityBatch(batch: Action[], mutations: Mutations, failedS
     log.error({ actions: runnable.map((a) => a.id), err: describeError(err) }, 'rule priority moves failed');
     return [...runnable.map((a) => ({ actionId: a.id, outcome: 'failed' as const, error: describeError(err) })), ...skipped];
   }
+}
+
+function isPriorityInUse(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name ?? '';
+  return name === 'PriorityInUseException' || name === 'PriorityInUse';
 }
 
 async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | undefined): Promise<string | undefined> {
@@ -91,7 +106,14 @@ async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | u
     case 'createRule':
       return lb.createRule({ ...p, targetGroupArn: need(p.targetGroupArn, 'the target group ARN') });
     case 'modifyRule':
-      return void (await lb.modifyRule({ ...p, targetGroupArn: need(p.targetGroupArn, 'the target group ARN') }));
+      return void (await lb.modifyRule({
+        arn: p.arn,
+        headerName: p.headerName,
+        headerValue: p.headerValue,
+        ...(p.resetTransforms ? { resetTransforms: true } : {}),
+        targetGroupArn: need(p.targetGroupArn, 'the target group ARN'),
+        ...(p.standbyTargetGroupArn ? { standbyTargetGroupArn: need(p.standbyTargetGroupArn, 'the new target group ARN') } : {}),
+      }));
     case 'setRulePriority':
       throw new Error('rule priority moves are applied in batches (applyPriorityBatch)');
     case 'deleteRule':

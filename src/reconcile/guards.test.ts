@@ -23,6 +23,9 @@ describe('mass-delete guard', () => {
   });
 
   it('does not count a target group replaced by a new one', () => {
+    // The old group has no healthy target, so the switch (and the old group's delete) is at once.
+    const a = live.targetGroups.find((g) => g.tags?.['routeyard:service'] === 'a')!;
+    a.health = { readable: true, healthy: 0, registered: 0, states: {} };
     const p = plan(desiredFrom([svc('a', { priority: 1, api: {}, targetGroup: { port: 9000, protocol: 'HTTP', targetType: 'ip' } }), svc('b', { priority: 2, api: {} }), svc('c', { priority: 3, api: {} })]), live);
     expect(p.actions.some((a) => a.op === 'delete' && a.kind === 'targetGroup')).toBe(true);
     expect(p.deleteCount).toBe(0);

@@ -1,6 +1,7 @@
 import { RouteyardError, describeError } from '../errors.ts';
 import type { DesiredState } from '../model/desired.ts';
 import type { ObservedState } from '../model/observed.ts';
+import { targetGroupsNeedingHealth } from '../plan/target-groups.ts';
 import type { Observer } from './ports.ts';
 
 /**
@@ -19,9 +20,18 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
       throw new RouteyardError('ObserveFailed', `cannot read ${what}: ${describeError(err)}`, { fault: 'aws', cause: err });
     }
   };
-  const [{ rules, targetGroups }, apis] = await Promise.all([
-    step(`the rules of listener ${desired.listenerArn} and target groups`, () => observer.loadBalancing(desired.listenerArn)),
+  const [{ rules, targetGroups, loadBalancer }, apis] = await Promise.all([
+    step(`the rules of listener ${desired.listenerArn}, its load balancer and target groups`, () => observer.loadBalancing(desired.listenerArn)),
     step('HTTP APIs', () => observer.httpApis(desired.owner, wantedApiNames, adoptable)),
   ]);
-  return { listenerArn: desired.listenerArn, rules, targetGroups, apis };
+  // Target health only while a service's target group is being replaced; none in steady state.
+  const needHealth = targetGroupsNeedingHealth(desired, targetGroups);
+  if (needHealth.length > 0) {
+    const health = await observer.targetHealth(needHealth);
+    for (const g of targetGroups) {
+      const h = health.get(g.arn);
+      if (h) g.health = h;
+    }
+  }
+  return { listenerArn: desired.listenerArn, loadBalancer, rules, targetGroups, apis };
 }

@@ -1,5 +1,5 @@
 import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand, GetRoutesCommand, GetStagesCommand, UpdateStageCommand } from '@aws-sdk/client-apigatewayv2';
-import { DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeListenersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,7 @@ describe('a pass with stage drift (aws-sdk-client-mock: moto lacks UpdateStage)'
     const gw = mockClient(clients.apigateway as ApiGatewayV2Client);
     const tgName = targetGroupName('acmecorp-qa', 'fastapi-app', { port: 8000, protocol: 'HTTP', targetType: 'ip', vpcId: 'vpc-1' });
     const tags = [{ Key: 'routeyard:owner', Value: 'acmecorp-qa' }, { Key: 'routeyard:service', Value: 'fastapi-app' }];
+    elb.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: LISTENER, DefaultActions: [{ Type: 'fixed-response' }] }] });
     elb.on(DescribeRulesCommand).resolves({
       Rules: [
         { RuleArn: 'arn:rule/1', Priority: '2', Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Target-Service', Values: ['fastapi-app'] } }], Actions: [{ Type: 'forward', TargetGroupArn: 'arn:tg/1' }] },

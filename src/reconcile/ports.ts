@@ -1,5 +1,5 @@
 import type { DesiredStage, HealthCheckSettings } from '../model/desired.ts';
-import type { ObservedApi, ObservedRule, ObservedTargetGroup } from '../model/observed.ts';
+import type { ObservedApi, ObservedLoadBalancer, ObservedRule, ObservedTargetGroup, TargetHealthSummary } from '../model/observed.ts';
 import type { Tags } from '../model/tags.ts';
 import type { CorsSpec, IntegrationSpec } from '../plan/types.ts';
 
@@ -8,8 +8,13 @@ import type { CorsSpec, IntegrationSpec } from '../plan/types.ts';
  * run/ wires them in; tests pass the same adapters pointed at the emulator or a mocked client.
  */
 export interface Observer {
-  /** The listener's non-default rules and the account's target groups, with ownership tags. */
-  loadBalancing(listenerArn: string): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[] }>;
+  /**
+   * The listener's non-default rules and the account's target groups, with ownership tags,
+   * and the load balancer as a whole (rules on every listener, attached target groups).
+   */
+  loadBalancing(listenerArn: string): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[]; loadBalancer: ObservedLoadBalancer }>;
+  /** Target health of a few groups (a replacement in progress); one entry per ARN asked. */
+  targetHealth(targetGroupArns: readonly string[]): Promise<Map<string, TargetHealthSummary>>;
   httpApis(owner: string, wantedNames: ReadonlySet<string>, adoptableNames: ReadonlySet<string>): Promise<ObservedApi[]>;
 }
 
@@ -18,7 +23,8 @@ export interface LoadBalancerMutations {
   modifyTargetGroup(arn: string, healthCheck: HealthCheckSettings): Promise<void>;
   deleteTargetGroup(arn: string): Promise<void>;
   createRule(p: { listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: string; tags: Tags }): Promise<string>;
-  modifyRule(p: { arn: string; headerName: string; headerValue: string; targetGroupArn: string }): Promise<void>;
+  /** standbyTargetGroupArn: attached with weight 0 beside targetGroupArn (weight 1). */
+  modifyRule(p: { arn: string; headerName: string; headerValue: string; targetGroupArn: string; standbyTargetGroupArn?: string; resetTransforms?: boolean }): Promise<void>;
   setRulePriorities(moves: { arn: string; priority: number }[]): Promise<void>;
   deleteRule(arn: string): Promise<void>;
 }

@@ -38,7 +38,7 @@ export function renderText(r: Report): string {
   lines.push('');
   if (planned) {
     lines.push(
-      `Summary: ${s.services} services: ${s.inSync} in sync, ${s.drifted} drifted, ${s.missing} missing, ${s.orphaned} orphaned, ${s.conflicts} conflicts, ${s.errors} errors; ${s.actions} actions (${s.applied} applied, ${s.failed} failed, ${s.skipped} skipped)`,
+      `Summary: ${s.services} services: ${s.inSync} in sync, ${s.drifted} drifted, ${s.missing} missing, ${s.orphaned} orphaned, ${s.pending} pending, ${s.conflicts} conflicts, ${s.errors} errors; ${s.actions} actions (${s.applied} applied, ${s.failed} failed, ${s.skipped} skipped)`,
     );
   }
   const byService = Object.entries(calls.byService).map(([k, v]) => `${k} ${v}`);

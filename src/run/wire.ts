@@ -3,7 +3,7 @@ import { observeHttpApis } from '../aws/apigateway/observe.ts';
 import { CallCounter } from '../aws/call-counter.ts';
 import { createAwsClients, type AwsClients, type ClientSettings } from '../aws/clients.ts';
 import { Elbv2Applier } from '../aws/elbv2/apply.ts';
-import { observeLoadBalancing } from '../aws/elbv2/observe.ts';
+import { observeLoadBalancing, observeTargetHealth } from '../aws/elbv2/observe.ts';
 import { S3ObjectStore } from '../aws/s3/object-store.ts';
 import { SsmParameterStore } from '../aws/ssm/parameter-store.ts';
 import type { SourceBackends } from '../desired/sources/index.ts';
@@ -21,6 +21,7 @@ export function wireDependencies(log: Logger, settings: ClientSettings = {}, cli
     sources,
     observer: {
       loadBalancing: (arn) => observeLoadBalancing(clients.elbv2, arn),
+      targetHealth: (arns) => observeTargetHealth(clients.elbv2, arns),
       httpApis: (owner, wanted, adoptable) => observeHttpApis(clients.apigateway, owner, wanted, adoptable),
     },
     mutations: {

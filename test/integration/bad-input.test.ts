@@ -39,6 +39,13 @@ const EXPECTED: Record<string, [path: string, words: string]> = {
   '31-duplicate-route-key': ['spec.services[0].api.routes[1]', 'duplicates the route key'],
   '32-ssm-ref-with-space': ['spec.shared.vpcLinkId', 'ssm:/parameter/name'],
   '33-payload-format-2': ['spec.services[2].api.payloadFormatVersion', 'only payload format 1.0 for HTTP_PROXY'],
+  // AWS rules moto does not enforce (issue 6): each is refused before any AWS call.
+  '34-access-log-firehose': ['spec.services[0].api.stage.accessLog.destinationArn', 'only to CloudWatch Logs'],
+  '35-access-log-format-without-request-id': ['spec.services[0].api.stage.accessLog.format', 'must contain $context.requestId'],
+  '36-health-check-interval-not-above-default-timeout': ['spec.services[1].targetGroup.healthCheck.intervalSeconds', 'default timeout of 5 s'],
+  '37-health-check-interval-equals-timeout': ['spec.services[2].targetGroup.healthCheck.intervalSeconds', 'greater than timeoutSeconds (10)'],
+  '38-health-check-matcher-100': ['spec.services[3].targetGroup.healthCheck.matcher', 'outside 200-499'],
+  '39-health-check-timeout-not-below-default-interval': ['spec.services[4].targetGroup.healthCheck.timeoutSeconds', 'default interval of 30 s'],
 };
 
 const fixtureDir = join(repoRoot, 'test', 'fixtures', 'bad');

@@ -74,8 +74,10 @@ describe('shared-ALB listener rules and target groups against moto', () => {
     expect(second.report.summary.inSync).toBe(5);
     expect(second.report.stats.awsCalls.mutating).toBe(0);
     expect(second.report.actions).toEqual([]);
-    // Steady state: DescribeRules + DescribeTargetGroups + one DescribeTags for all 10 ARNs.
-    expect(second.report.stats.awsCalls.byService.ELBv2).toBe(3);
+    // Steady state: DescribeRules + DescribeTargetGroups + one DescribeTags for all 10 ARNs,
+    // + one DescribeListeners for the load balancer's other listeners (AWS counts quotas per load balancer).
+    expect(second.report.stats.awsCalls.byService.ELBv2).toBe(4);
+    expect(second.report.stats.awsCalls.byOperation['ELBv2.DescribeListeners']).toBe(1);
   });
 
   it('reports out-of-band drift under --dry-run (exit 2, path/desired/live) and repairs it', async () => {
@@ -200,7 +202,7 @@ describe('priorities, replacement and removal', () => {
     expect(after.priority).toBe(7);
   });
 
-  it('exchanges two rules\' priorities (parked on a free priority first, so no PriorityInUse)', async () => {
+  it('exchanges two rules\' priorities: one SetRulePriorities, as AWS accepts; moto answers PriorityInUse, so the displaced rule is parked, then both move', async () => {
     const d = albOnlyDoc();
     await reconcile(d);
     const fastapi = await ruleOf(platform.listenerArn, 'fastapi-app');
@@ -209,7 +211,8 @@ describe('priorities, replacement and removal', () => {
     const swapped = await reconcile(d);
     expect(swapped.exitCode).toBe(0);
     expect(swapped.report.summary.failed).toBe(0);
-    expect(swapped.report.stats.awsCalls.byOperation['ELBv2.SetRulePriorities']).toBe(2);
+    // 1 refused by moto (PriorityInUse) + park + move. On AWS the first call succeeds alone.
+    expect(swapped.report.stats.awsCalls.byOperation['ELBv2.SetRulePriorities']).toBe(3);
     expect((await ruleOf(platform.listenerArn, 'fastapi-app')).priority).toBe(3);
     expect((await ruleOf(platform.listenerArn, 'fastapi-app')).arn).toBe(fastapi.arn);
     expect((await ruleOf(platform.listenerArn, 'loopback-app')).priority).toBe(2);

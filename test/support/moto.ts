@@ -6,19 +6,25 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * moto in server mode: the AWS peer for integration tests and the demo. The Makefile
- * installs the pinned version into .venv; this starts it on a free loopback port.
+ * installs the pinned version into .venv; this starts it on a free loopback port, through
+ * moto_launcher.py, the one place where moto is made to behave as AWS does where it is
+ * lenient (each patch there cites its reference).
  */
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..');
+const LAUNCHER = join(here, 'moto_launcher.py');
 
 export interface MotoServer {
   endpoint: string;
   stop: () => Promise<void>;
 }
 
-export function motoBinary(): string {
-  const bin = process.env.ROUTEYARD_MOTO_SERVER ?? join(repoRoot, '.venv', 'bin', 'moto_server');
-  if (!existsSync(bin)) throw new Error(`moto_server not found at ${bin}: run \`make test\` (or \`make install\`) to create .venv`);
-  return bin;
+/** The virtualenv's Python, which has the pinned moto (ROUTEYARD_MOTO_SERVER names its moto_server). */
+export function motoPython(): string {
+  const server = process.env.ROUTEYARD_MOTO_SERVER ?? join(repoRoot, '.venv', 'bin', 'moto_server');
+  const python = join(dirname(server), 'python');
+  if (!existsSync(server) || !existsSync(python)) throw new Error(`moto not found at ${server}: run \`make test\` (or \`make install\`) to create .venv`);
+  return python;
 }
 
 export async function freePort(): Promise<number> {
@@ -36,7 +42,7 @@ export async function freePort(): Promise<number> {
 export async function startMoto(env: Record<string, string> = {}): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(motoBinary(), ['-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(motoPython(), [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ACM_VALIDATION_WAIT: '0', ...env },
   });

@@ -25,12 +25,32 @@ export function svc(name: string, extra: Record<string, unknown> = {}) {
   return { name, headerValue: name, targetGroup: { port: 8000, protocol: 'HTTP', targetType: 'ip', healthCheck: { path: '/healthz' } }, ...extra };
 }
 
+export const LOAD_BALANCER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shared/abc';
+
+/** An empty account: the shared listener alone on its load balancer. */
 export function emptyObserved(): ObservedState {
-  return { listenerArn: LISTENER, rules: [], targetGroups: [], apis: [] };
+  return { listenerArn: LISTENER, loadBalancer: { arn: LOAD_BALANCER, listenerCount: 1, ruleCount: 0, attachedTargetGroupArns: [] }, rules: [], targetGroups: [], apis: [] };
+}
+
+/** Keep the load balancer's counts true to the rules in the snapshot (as the observer does). */
+export function withLoadBalancerCounts(observed: ObservedState, otherListenerRules = 0, otherAttached: string[] = []): ObservedState {
+  const attached = new Set([...otherAttached, ...observed.rules.flatMap((r) => r.forward.map((t) => t.arn))]);
+  observed.loadBalancer = { ...observed.loadBalancer, ruleCount: observed.rules.length + otherListenerRules, attachedTargetGroupArns: [...attached].sort() };
+  return observed;
 }
 
 export function rule(arn: string, priority: number, headerValue: string, tg: string, tags: Record<string, string> = {}): ObservedRule {
-  return { arn, priority, headerConditions: [{ name: 'X-Target-Service', values: [headerValue] }], otherConditions: [], actionTypes: ['forward'], targetGroupArns: [tg], tags };
+  return {
+    arn,
+    priority,
+    headerConditions: [{ name: 'X-Target-Service', values: [headerValue] }],
+    otherConditions: [],
+    actionTypes: ['forward'],
+    targetGroupArns: [tg],
+    forward: [{ arn: tg, weight: 1 }],
+    transforms: [],
+    tags,
+  };
 }
 
 export function ownedRule(service: string, priority: number, tg: string, owner = OWNER): ObservedRule {
@@ -89,5 +109,5 @@ export function convergedObserved(desired: DesiredState, priorities: Record<stri
       observed.apis.push(api);
     }
   }
-  return observed;
+  return withLoadBalancerCounts(observed);
 }

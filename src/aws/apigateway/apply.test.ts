@@ -57,4 +57,35 @@ describe('ApiGatewayApplier (aws-sdk-client-mock)', () => {
     await applier.tagApi('abc123', { 'routeyard:owner': 'o' });
     expect(mock.commandCalls(TagResourceCommand)[0]!.args[0].input).toEqual({ ResourceArn: 'arn:aws:apigateway:eu-west-1::/apis/abc123', Tags: { 'routeyard:owner': 'o' } });
   });
+
+  it('updateIntegration never sends two request parameter keys that differ only by case (a headerName case change)', async () => {
+    mock.on(UpdateIntegrationCommand).resolves({});
+    await applier.updateIntegration(
+      'api1',
+      'int1',
+      {
+        integrationType: 'HTTP_PROXY',
+        connectionType: 'VPC_LINK',
+        connectionId: 'vl-1',
+        integrationUri: 'arn:listener',
+        integrationMethod: 'ANY',
+        payloadFormatVersion: '1.0',
+        requestParameters: { 'overwrite:header.X-Target-Service': 'a' },
+      },
+      ['overwrite:header.x-target-service'],
+    );
+    const keys = Object.keys(mock.commandCalls(UpdateIntegrationCommand)[0]!.args[0].input.RequestParameters ?? {});
+    expect(new Set(keys.map((k) => k.toLowerCase())).size).toBe(keys.length);
+    expect(keys).toEqual(['overwrite:header.X-Target-Service']);
+  });
+
+  it('builds the API ARN in the Region\'s partition (aws-cn, aws-us-gov), as IAM and TagResource require', async () => {
+    mock.on(TagResourceCommand).resolves({});
+    await new ApiGatewayApplier(client, async () => 'cn-north-1').tagApi('abc', { k: 'v' });
+    await new ApiGatewayApplier(client, async () => 'us-gov-west-1').tagApi('def', { k: 'v' });
+    expect(mock.commandCalls(TagResourceCommand).map((c) => c.args[0].input.ResourceArn)).toEqual([
+      'arn:aws-cn:apigateway:cn-north-1::/apis/abc',
+      'arn:aws-us-gov:apigateway:us-gov-west-1::/apis/def',
+    ]);
+  });
 });

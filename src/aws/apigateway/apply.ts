@@ -16,6 +16,7 @@ import {
   type ApiGatewayV2Client,
   type Cors,
 } from '@aws-sdk/client-apigatewayv2';
+import { httpApiArn } from '../../model/arns.ts';
 import type { DesiredStage } from '../../model/desired.ts';
 import type { Tags } from '../../model/tags.ts';
 import type { CorsSpec, IntegrationSpec } from '../../plan/types.ts';
@@ -78,7 +79,10 @@ export class ApiGatewayApplier {
   async updateIntegration(apiId: string, integrationId: string, spec: IntegrationSpec, removeParameters: string[]): Promise<void> {
     const params = integrationParams(spec);
     const requestParameters = { ...params.RequestParameters };
-    for (const key of removeParameters) requestParameters[key] = '';
+    // Never send two keys that differ only by case (header names are case-insensitive):
+    // a removal that names a key being set is dropped; the set wins.
+    const setting = new Set(Object.keys(requestParameters).map((k) => k.toLowerCase()));
+    for (const key of removeParameters) if (!setting.has(key.toLowerCase())) requestParameters[key] = '';
     await this.apigw.send(new UpdateIntegrationCommand({ ApiId: apiId, IntegrationId: integrationId, ...params, RequestParameters: requestParameters }));
   }
 
@@ -112,8 +116,9 @@ export class ApiGatewayApplier {
     await this.apigw.send(new DeleteStageCommand({ ApiId: apiId, StageName: stageName }));
   }
 
+  /** The partition follows the Region (aws, aws-cn, aws-us-gov, ...): see model/arns.ts. */
   private async apiArn(apiId: string): Promise<string> {
-    return `arn:aws:apigateway:${await this.region()}::/apis/${apiId}`;
+    return httpApiArn(await this.region(), apiId);
   }
 }
 

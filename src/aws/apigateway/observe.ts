@@ -92,6 +92,7 @@ function toObservedApi(a: Api): ObservedApi {
 function toObservedIntegration(i: Integration): ObservedIntegration {
   return {
     id: i.IntegrationId!,
+    ...(i.ApiGatewayManaged ? { managed: true } : {}),
     ...(i.IntegrationType ? { integrationType: i.IntegrationType } : {}),
     ...(i.ConnectionType ? { connectionType: i.ConnectionType } : {}),
     ...(i.ConnectionId ? { connectionId: i.ConnectionId } : {}),
@@ -103,7 +104,7 @@ function toObservedIntegration(i: Integration): ObservedIntegration {
 }
 
 function toObservedRoute(r: Route): ObservedRoute {
-  return { id: r.RouteId!, routeKey: r.RouteKey ?? '', ...(r.Target ? { target: r.Target } : {}) };
+  return { id: r.RouteId!, routeKey: r.RouteKey ?? '', ...(r.ApiGatewayManaged ? { managed: true } : {}), ...(r.Target ? { target: r.Target } : {}) };
 }
 
 function toObservedStage(s: Stage): ObservedStage {
@@ -111,6 +112,7 @@ function toObservedStage(s: Stage): ObservedStage {
   const log = s.AccessLogSettings;
   return {
     name: s.StageName ?? '',
+    ...(s.ApiGatewayManaged ? { managed: true } : {}),
     ...(s.AutoDeploy !== undefined ? { autoDeploy: s.AutoDeploy } : {}),
     ...(d?.ThrottlingRateLimit !== undefined ? { throttlingRateLimit: d.ThrottlingRateLimit } : {}),
     ...(d?.ThrottlingBurstLimit !== undefined ? { throttlingBurstLimit: d.ThrottlingBurstLimit } : {}),

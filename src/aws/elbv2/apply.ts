@@ -71,12 +71,29 @@ export class Elbv2Applier {
     return out.Rules?.[0]?.RuleArn ?? '';
   }
 
-  async modifyRule(p: { arn: string; headerName: string; headerValue: string; targetGroupArn: string }): Promise<void> {
+  /**
+   * With a standby group, the forward is weighted: the serving group weight 1, the standby
+   * weight 0. AWS then health-checks the standby's targets (it is attached to the load
+   * balancer) and ECS may register into it, while every request still goes to the first.
+   */
+  async modifyRule(p: { arn: string; headerName: string; headerValue: string; targetGroupArn: string; standbyTargetGroupArn?: string; resetTransforms?: boolean }): Promise<void> {
+    const forward = p.standbyTargetGroupArn
+      ? {
+          Type: 'forward' as const,
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: p.targetGroupArn, Weight: 1 },
+              { TargetGroupArn: p.standbyTargetGroupArn, Weight: 0 },
+            ],
+          },
+        }
+      : { Type: 'forward' as const, TargetGroupArn: p.targetGroupArn };
     await this.elbv2.send(
       new ModifyRuleCommand({
         RuleArn: p.arn,
         Conditions: headerCondition(p.headerName, p.headerValue),
-        Actions: [{ Type: 'forward', TargetGroupArn: p.targetGroupArn }],
+        Actions: [forward],
+        ...(p.resetTransforms ? { ResetTransforms: true } : {}),
       }),
     );
   }

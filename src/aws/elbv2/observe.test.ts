@@ -1,7 +1,17 @@
-import { DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { observeLoadBalancing } from './observe.ts';
+import { observeLoadBalancing, observeTargetHealth } from './observe.ts';
+
+const LB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shared/abc';
+const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/abc/l1';
 
 // aws-sdk-client-mock: paging and tag batching with more resources than a test account holds.
 describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
@@ -14,6 +24,7 @@ describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
       Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Target-Service', Values: [`s${i}`] } }],
       Actions: [{ Type: 'forward' as const, TargetGroupArn: `arn:tg/${i}`, ForwardConfig: { TargetGroups: [{ TargetGroupArn: `arn:tg/${i}` }] } }],
     });
+    mock.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: LISTENER, LoadBalancerArn: LB }] });
     mock
       .on(DescribeRulesCommand, { Marker: undefined })
       .resolves({ Rules: [{ RuleArn: 'arn:rule/default', Priority: 'default', IsDefault: true }, ...Array.from({ length: 15 }, (_, i) => rule(i + 1))], NextMarker: 'm2' })
@@ -27,7 +38,7 @@ describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
     });
     mock.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({ TagDescriptions: input.ResourceArns.map((ResourceArn) => ({ ResourceArn, Tags: [{ Key: 'k', Value: ResourceArn }] })) }));
 
-    const { rules, targetGroups } = await observeLoadBalancing(client, 'arn:listener');
+    const { rules, targetGroups } = await observeLoadBalancing(client, LISTENER);
     expect(rules).toHaveLength(25);
     expect(rules[0]).toEqual({
       arn: 'arn:rule/1',
@@ -36,11 +47,79 @@ describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
       otherConditions: [],
       actionTypes: ['forward'],
       targetGroupArns: ['arn:tg/1'],
+      forward: [{ arn: 'arn:tg/1', weight: 1 }],
+      transforms: [],
       tags: { k: 'arn:rule/1' },
     });
     const batches = mock.commandCalls(DescribeTagsCommand).map((c) => c.args[0].input.ResourceArns!.length);
     expect(batches).toEqual([20, 6]);
     expect(targetGroups.find((g) => g.name === 'legacy')?.tags).toBeUndefined();
     expect(targetGroups.find((g) => g.name === 'ry-a-12345678')?.tags).toEqual({ k: 'arn:tg/ours' });
+  });
+
+  it('counts the rules of every listener of the load balancer, as AWS counts its 100-rule quota per load balancer', async () => {
+    const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const mock = mockClient(client);
+    const other = `${LB.replace(':loadbalancer/', ':listener/')}/l2`;
+    mock.on(DescribeListenersCommand, { LoadBalancerArn: LB }).resolves({
+      Listeners: [
+        { ListenerArn: LISTENER, LoadBalancerArn: LB, DefaultActions: [{ Type: 'fixed-response' }] },
+        { ListenerArn: other, LoadBalancerArn: LB, DefaultActions: [{ Type: 'forward', TargetGroupArn: 'arn:tg/default' }] },
+      ],
+    });
+    const fwd = (arn: string, tg: string, priority: string) => ({ RuleArn: arn, Priority: priority, Actions: [{ Type: 'forward' as const, TargetGroupArn: tg }] });
+    mock.on(DescribeRulesCommand, { ListenerArn: LISTENER }).resolves({ Rules: [fwd('arn:rule/a', 'arn:tg/a', '1'), { RuleArn: 'arn:rule/d1', Priority: 'default', IsDefault: true }] });
+    mock.on(DescribeRulesCommand, { ListenerArn: other }).resolves({
+      Rules: [fwd('arn:rule/x', 'arn:tg/x', '1'), fwd('arn:rule/y', 'arn:tg/y', '2'), { RuleArn: 'arn:rule/d2', Priority: 'default', IsDefault: true }],
+    });
+    mock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
+    mock.on(DescribeTagsCommand).resolves({ TagDescriptions: [] });
+
+    const { rules, loadBalancer } = await observeLoadBalancing(client, LISTENER);
+    expect(rules.map((r) => r.arn)).toEqual(['arn:rule/a']);
+    expect(loadBalancer).toEqual({ arn: LB, listenerCount: 2, ruleCount: 3, attachedTargetGroupArns: ['arn:tg/a', 'arn:tg/default', 'arn:tg/x', 'arn:tg/y'] });
+    expect(mock.commandCalls(DescribeListenersCommand)).toHaveLength(1);
+  });
+
+  it('reads header RegexValues, rule Transforms and weighted forwards, which moto does not return', async () => {
+    const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const mock = mockClient(client);
+    mock.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: LISTENER, LoadBalancerArn: LB }] });
+    mock.on(DescribeRulesCommand).resolves({
+      Rules: [
+        {
+          RuleArn: 'arn:rule/r',
+          Priority: '7',
+          Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Target-Service', RegexValues: ['^fast.*'] } }],
+          Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: 'arn:tg/old', Weight: 1 }, { TargetGroupArn: 'arn:tg/new', Weight: 0 }] } }],
+          Transforms: [{ Type: 'url-rewrite', UrlRewriteConfig: { Rewrites: [{ Regex: '^/a', Replace: '/b' }] } }],
+        },
+      ],
+    });
+    mock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
+    mock.on(DescribeTagsCommand).resolves({ TagDescriptions: [] });
+    const { rules } = await observeLoadBalancing(client, LISTENER);
+    expect(rules[0]).toMatchObject({
+      headerConditions: [{ name: 'X-Target-Service', values: [], regexValues: ['^fast.*'] }],
+      forward: [
+        { arn: 'arn:tg/new', weight: 0 },
+        { arn: 'arn:tg/old', weight: 1 },
+      ],
+      transforms: ['url-rewrite'],
+    });
+  });
+
+  it('summarises DescribeTargetHealth per group, and marks a group whose health cannot be read', async () => {
+    const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const mock = mockClient(client);
+    mock.on(DescribeTargetHealthCommand, { TargetGroupArn: 'arn:tg/a' }).resolves({
+      TargetHealthDescriptions: [{ TargetHealth: { State: 'healthy' } }, { TargetHealth: { State: 'initial' } }, { TargetHealth: { State: 'healthy' } }],
+    });
+    mock.on(DescribeTargetHealthCommand, { TargetGroupArn: 'arn:tg/b' }).resolves({ TargetHealthDescriptions: [{ TargetHealth: { State: 'unused', Reason: 'Target.NotInUse' } }] });
+    mock.on(DescribeTargetHealthCommand, { TargetGroupArn: 'arn:tg/c' }).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+    const health = await observeTargetHealth(client, ['arn:tg/a', 'arn:tg/b', 'arn:tg/c']);
+    expect(health.get('arn:tg/a')).toEqual({ readable: true, healthy: 2, registered: 3, states: { healthy: 2, initial: 1 } });
+    expect(health.get('arn:tg/b')).toEqual({ readable: true, healthy: 0, registered: 1, states: { unused: 1 } });
+    expect(health.get('arn:tg/c')).toEqual({ readable: false, error: 'AccessDenied: denied' });
   });
 });

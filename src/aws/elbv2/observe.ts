@@ -1,13 +1,18 @@
 import {
+  DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
+  DescribeTargetHealthCommand,
   paginateDescribeTargetGroups,
+  type Action,
   type ElasticLoadBalancingV2Client,
+  type Listener,
   type Rule,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { loadBalancerArnOfListener } from '../../model/arns.ts';
 import { TARGET_GROUP_PREFIX } from '../../model/names.ts';
-import type { ObservedRule, ObservedTargetGroup } from '../../model/observed.ts';
+import type { ForwardTarget, ObservedLoadBalancer, ObservedRule, ObservedTargetGroup, TargetHealthSummary } from '../../model/observed.ts';
 
 /** DescribeTags accepts at most 20 resource ARNs per call. */
 export const DESCRIBE_TAGS_BATCH = 20;
@@ -26,15 +31,102 @@ const PAGE_SIZE = 400;
 export async function observeLoadBalancing(
   elbv2: ElasticLoadBalancingV2Client,
   listenerArn: string,
-): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[] }> {
-  const [rules, groups] = await Promise.all([listRules(elbv2, listenerArn), listTargetGroups(elbv2)]);
-  const nonDefault = rules.filter((r) => !r.IsDefault && r.Priority !== 'default');
+): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[]; loadBalancer: ObservedLoadBalancer }> {
+  const [rules, groups, loadBalancer] = await Promise.all([listRules(elbv2, listenerArn), listTargetGroups(elbv2), observeOtherListeners(elbv2, listenerArn)]);
+  const nonDefault = rules.filter((r) => !isDefaultRule(r));
   const candidates = groups.filter((g) => g.TargetGroupName?.startsWith(TARGET_GROUP_PREFIX));
   const tags = await describeTags(elbv2, [...nonDefault.map((r) => r.RuleArn!), ...candidates.map((g) => g.TargetGroupArn!)]);
+  const attached = new Set(loadBalancer.attachedTargetGroupArns);
+  for (const r of rules) for (const t of forwardTargets(r.Actions ?? [])) attached.add(t.arn);
   return {
     rules: nonDefault.map((r) => toObservedRule(r, tags.get(r.RuleArn!) ?? {})),
     targetGroups: groups.map((g) => toObservedTargetGroup(g, tags.get(g.TargetGroupArn!))),
+    loadBalancer: {
+      arn: loadBalancer.arn,
+      listenerCount: loadBalancer.listenerCount,
+      ruleCount: loadBalancer.ruleCount + nonDefault.length,
+      attachedTargetGroupArns: [...attached].sort(),
+    },
   };
+}
+
+/**
+ * AWS counts rules (100) and target groups (100) per load balancer, across every listener.
+ * The load balancer's ARN follows from the listener's (`listener/app/NAME/LB-ID/LISTENER-ID`
+ * belongs to `loadbalancer/app/NAME/LB-ID`), so one DescribeListeners lists its listeners;
+ * then the rules of each listener other than the shared one are read (paged) and counted,
+ * and every target group any listener forwards to is collected. The shared listener's own
+ * rules are added by the caller, which reads them anyway.
+ */
+async function observeOtherListeners(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<ObservedLoadBalancer> {
+  const arn = loadBalancerArnOfListener(listenerArn);
+  const listeners: Listener[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn, PageSize: PAGE_SIZE, Marker: marker }));
+    listeners.push(...(page.Listeners ?? []));
+    marker = page.NextMarker;
+  } while (marker);
+  if (!listeners.some((l) => l.ListenerArn === listenerArn)) {
+    throw new Error(`listener ${listenerArn} is not among the listeners of load balancer ${arn}`);
+  }
+  const attached = new Set<string>();
+  for (const l of listeners) for (const t of forwardTargets(l.DefaultActions ?? [])) attached.add(t.arn);
+  let ruleCount = 0;
+  for (const l of listeners) {
+    if (l.ListenerArn === listenerArn) continue;
+    for (const r of await listRules(elbv2, l.ListenerArn!)) {
+      if (!isDefaultRule(r)) ruleCount++;
+      for (const t of forwardTargets(r.Actions ?? [])) attached.add(t.arn);
+    }
+  }
+  return { arn, listenerCount: listeners.length, ruleCount, attachedTargetGroupArns: [...attached] };
+}
+
+/**
+ * Health of the registered targets of a few target groups (those of a replacement in
+ * progress). One call per group: DescribeTargetHealth takes one target group. A group
+ * whose health cannot be read is reported as such, so only its service is held back.
+ */
+export async function observeTargetHealth(elbv2: ElasticLoadBalancingV2Client, arns: readonly string[]): Promise<Map<string, TargetHealthSummary>> {
+  const out = new Map<string, TargetHealthSummary>();
+  await Promise.all(
+    arns.map(async (arn) => {
+      try {
+        const page = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+        const states: Record<string, number> = {};
+        for (const d of page.TargetHealthDescriptions ?? []) {
+          const state = d.TargetHealth?.State ?? 'unknown';
+          states[state] = (states[state] ?? 0) + 1;
+        }
+        const registered = (page.TargetHealthDescriptions ?? []).length;
+        out.set(arn, { readable: true, healthy: states.healthy ?? 0, registered, states });
+      } catch (err) {
+        out.set(arn, { readable: false, error: `${(err as Error).name}: ${(err as Error).message}` });
+      }
+    }),
+  );
+  return out;
+}
+
+function isDefaultRule(r: Rule): boolean {
+  return Boolean(r.IsDefault) || r.Priority === 'default';
+}
+
+/**
+ * The target groups a list of actions forwards to, with weights. AWS returns a forward
+ * both as TargetGroupArn and as ForwardConfig (moto too); a single group takes all the
+ * traffic whatever weight is echoed, so it is weight 1.
+ */
+export function forwardTargets(actions: readonly Action[]): ForwardTarget[] {
+  const weights = new Map<string, number>();
+  for (const a of actions) {
+    if (a.Type !== 'forward') continue;
+    for (const t of a.ForwardConfig?.TargetGroups ?? []) if (t.TargetGroupArn) weights.set(t.TargetGroupArn, t.Weight ?? 1);
+    if (a.TargetGroupArn && !weights.has(a.TargetGroupArn)) weights.set(a.TargetGroupArn, 1);
+  }
+  const targets = [...weights].map(([arn, weight]) => ({ arn, weight })).sort((x, y) => x.arn.localeCompare(y.arn));
+  return targets.length === 1 ? [{ arn: targets[0]!.arn, weight: 1 }] : targets;
 }
 
 async function listRules(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<Rule[]> {
@@ -74,19 +166,14 @@ function toObservedRule(r: Rule, tags: Record<string, string>): ObservedRule {
   const otherConditions: string[] = [];
   for (const c of r.Conditions ?? []) {
     if (c.Field === 'http-header' && c.HttpHeaderConfig) {
-      headerConditions.push({ name: c.HttpHeaderConfig.HttpHeaderName ?? '', values: c.HttpHeaderConfig.Values ?? [] });
+      const regex = c.HttpHeaderConfig.RegexValues ?? [];
+      headerConditions.push({ name: c.HttpHeaderConfig.HttpHeaderName ?? '', values: c.HttpHeaderConfig.Values ?? [], ...(regex.length > 0 ? { regexValues: regex } : {}) });
     } else {
       otherConditions.push(c.Field ?? 'unknown');
     }
   }
   const actions = [...(r.Actions ?? [])].sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0));
-  const targetGroupArns = new Set<string>();
-  for (const a of actions) {
-    if (a.Type !== 'forward') continue;
-    // AWS returns the target group both ways; moto too. Either is authoritative.
-    if (a.TargetGroupArn) targetGroupArns.add(a.TargetGroupArn);
-    for (const t of a.ForwardConfig?.TargetGroups ?? []) if (t.TargetGroupArn) targetGroupArns.add(t.TargetGroupArn);
-  }
+  const forward = forwardTargets(actions);
   return {
     arn: r.RuleArn!,
     // moto returns Priority as a string; AWS does too ("1".."50000" or "default").
@@ -94,7 +181,9 @@ function toObservedRule(r: Rule, tags: Record<string, string>): ObservedRule {
     headerConditions,
     otherConditions,
     actionTypes: actions.map((a) => a.Type ?? 'unknown'),
-    targetGroupArns: [...targetGroupArns].sort(),
+    targetGroupArns: forward.map((t) => t.arn),
+    forward,
+    transforms: (r.Transforms ?? []).map((t) => t.Type ?? 'unknown'),
     tags,
   };
 }
@@ -118,5 +207,6 @@ function toObservedTargetGroup(g: TargetGroup, tags: Record<string, string> | un
       ...(g.Matcher?.HttpCode !== undefined ? { matcher: g.Matcher.HttpCode } : {}),
     },
     ...(tags ? { tags } : {}),
+    ...(g.LoadBalancerArns ? { loadBalancerArns: [...g.LoadBalancerArns] } : {}),
   };
 }
