@@ -42,6 +42,7 @@ lint: node_modules/.installed
 
 schema: build
 	node dist/desired/write-schema.js
+	node dist/run/write-openapi.js
 
 test-unit: node_modules/.installed
 	npx vitest run --project unit

@@ -10,6 +10,9 @@ export type ErrorCode =
   | 'ObserveFailed' // live state could not be read; nothing is planned from a partial view
   | 'ApplyFailed' // an AWS mutation failed
   | 'SafetyGuard' // the pass was refused by a safety guard
+  | 'LeaseUnavailable' // --reconcile-once could not get the leader lease in time (exit 5)
+  | 'LeaseLost' // the lease was lost mid-pass: writing stopped
+  | 'ShuttingDown' // SIGTERM/SIGINT: no new writes are started
   | 'UsageError' // bad command line
   | 'Internal'; // a bug in routeyard: please report it
 

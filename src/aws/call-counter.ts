@@ -3,37 +3,56 @@
  * attaches it to every client as middleware, so every call is counted whatever code
  * made it. The counts are part of every report: they are how cost is measured.
  */
-export interface CallStats {
-  total: number;
-  mutating: number;
-  /** Attempts the service answered with a throttling error (each retry counts). */
-  throttled: number;
-  /** Extra attempts the SDK made after retryable errors. */
-  retries: number;
-  byService: Record<string, number>;
-  byOperation: Record<string, number>;
-}
+import type { CallStats } from '../model/report-contract.ts';
+
+export type { CallStats };
 
 /** Read-only operations by naming convention across the services routeyard calls. */
 const READ_ONLY = /^(Describe|Get|List|Head)/;
+
+export function isMutatingOperation(operation: string): boolean {
+  return !READ_ONLY.test(operation);
+}
+
+/**
+ * Told about every call as it ends, whatever counter made it: the daemon's metrics listen
+ * here (routeyard_aws_api_calls_total{service,operation,outcome}), across passes, source
+ * polls and lease renewals alike.
+ */
+export interface CallListener {
+  callEnded(service: string, operation: string, outcome: 'success' | 'error'): void;
+  throttled(service: string, operation: string): void;
+  retried(service: string, operation: string): void;
+}
 
 export class CallCounter {
   private calls = new Map<string, number>();
   private throttles = new Map<string, number>();
   private retried = 0;
+  private readonly listeners: CallListener[] = [];
+
+  addListener(l: CallListener): void {
+    this.listeners.push(l);
+  }
 
   recordCall(service: string, operation: string): void {
     const key = `${service}.${operation}`;
     this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
   }
 
+  recordOutcome(service: string, operation: string, outcome: 'success' | 'error'): void {
+    for (const l of this.listeners) l.callEnded(service, operation, outcome);
+  }
+
   recordThrottle(service: string, operation: string): void {
     const key = `${service}.${operation}`;
     this.throttles.set(key, (this.throttles.get(key) ?? 0) + 1);
+    for (const l of this.listeners) l.throttled(service, operation);
   }
 
-  recordRetry(): void {
+  recordRetry(service = '', operation = ''): void {
     this.retried += 1;
+    for (const l of this.listeners) l.retried(service, operation);
   }
 
   snapshot(): CallStats {
@@ -46,7 +65,7 @@ export class CallCounter {
       const [service = '', operation = ''] = key.split('.');
       byService[service] = (byService[service] ?? 0) + n;
       total += n;
-      if (!READ_ONLY.test(operation)) mutating += n;
+      if (isMutatingOperation(operation)) mutating += n;
     }
     let throttled = 0;
     for (const n of this.throttles.values()) throttled += n;

@@ -1,4 +1,5 @@
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -36,6 +37,7 @@ export interface AwsClients {
   apigateway: ApiGatewayV2Client;
   ssm: SSMClient;
   s3: S3Client;
+  dynamodb: DynamoDBClient;
   counter: CallCounter;
 }
 
@@ -61,8 +63,10 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   instrument(elbv2, 'ELBv2', counter);
   instrument(apigateway, 'APIGateway', counter, new TokenBucket(settings.apiGatewayRps ?? 10, settings.apiGatewayBurst ?? 10));
   instrument(ssm, 'SSM', counter);
+  const dynamodb = new DynamoDBClient(common);
   instrument(s3, 'S3', counter);
-  return { elbv2, apigateway, ssm, s3, counter };
+  instrument(dynamodb, 'DynamoDB', counter);
+  return { elbv2, apigateway, ssm, s3, dynamodb, counter };
 }
 
 type AnyClient = Client<object, MetadataBearer, unknown>;
@@ -79,8 +83,16 @@ type AnyClient = Client<object, MetadataBearer, unknown>;
 export function instrument(client: AnyClient, service: string, counter: CallCounter, bucket?: TokenBucket): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      counter.recordCall(service, operationName(context));
-      return next(args);
+      const operation = operationName(context);
+      counter.recordCall(service, operation);
+      try {
+        const out = await next(args);
+        counter.recordOutcome(service, operation, 'success');
+        return out;
+      } catch (err) {
+        counter.recordOutcome(service, operation, 'error');
+        throw err;
+      }
     },
     { step: 'initialize', name: 'routeyardCallCounter', priority: 'high' },
   );
@@ -88,7 +100,7 @@ export function instrument(client: AnyClient, service: string, counter: CallCoun
   const attempted = new WeakSet<object>();
   const pacer: FinalizeRequestMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
     if (bucket) await bucket.take();
-    if (attempted.has(context)) counter.recordRetry();
+    if (attempted.has(context)) counter.recordRetry(service, operationName(context));
     attempted.add(context);
     try {
       return await next(args);

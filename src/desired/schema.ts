@@ -64,6 +64,7 @@ const Matcher = z
   .string()
   .regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, { message: 'must be HTTP codes such as "200", "200,202" or "200-299"' })
   .superRefine((m, ctx) => {
+    if (!/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(m)) return; // the pattern has said what is wrong
     for (const part of m.split(',')) {
       const [lo, hi = lo] = part.split('-').map(Number) as [number, number?];
       if (lo < 200 || hi! > 499 || lo > 499 || hi! < 200) {
@@ -178,7 +179,7 @@ const Stage = z.strictObject({
         .string()
         .min(1)
         .max(4096)
-        .regex(/\$context\.requestId/, {
+        .regex(/\$context\.requestId(?![A-Za-z0-9_])/, {
           message: 'must contain $context.requestId: API Gateway refuses an HTTP API access-log format without it',
         })
         .optional()

@@ -22,7 +22,7 @@ export function planListenerRule(
   svc: DesiredService,
   idx: ObservedIndex,
   decision: PriorityDecision | undefined,
-  target: { targetRef?: Ref; standbyRef?: Ref },
+  target: { targetRef?: Ref; standbyRef?: Ref; switchReason?: string },
 ): RulePlan {
   const targetRef = target.targetRef;
   const owned = idx.ownedRulesByService.get(svc.name) ?? [];
@@ -105,7 +105,9 @@ export function planListenerRule(
       resourceId: current.arn,
       reason: onlyStandby
         ? 'the new target group is attached with weight 0 (health checks start, no traffic yet); the old group keeps all the traffic'
-        : `rule differs from the document (${ruleDiffs.map((d) => d.path.replace('listenerRule.', '')).join(', ')})`,
+        : target.switchReason && ruleDiffs.every((d) => d.path.startsWith('listenerRule.action.forward'))
+          ? target.switchReason
+          : `rule differs from the document (${ruleDiffs.map((d) => d.path.replace('listenerRule.', '')).join(', ')})`,
       diffs: ruleDiffs,
       phase: PHASE.modifyRule,
       payload: {

@@ -1,56 +1,13 @@
-import type { CallStats } from '../aws/call-counter.ts';
 import type { FieldError } from '../errors.ts';
-import type { Action, Diff, Plan, ResourceState, ServicePlan, Status } from './types.ts';
+import type { CallStats, Mode, Outcome, Report, ReportAction, ServiceReport, Status } from '../model/report-contract.ts';
+import type { Action, Plan, ServicePlan } from './types.ts';
 
 /**
  * The report: a view of a plan (and, after apply, of what happened to each action).
- * It is a contract: `--output json` prints it, and the daemon's drift endpoint serves it.
- * Fields may be added; none are renamed.
+ * Its shape is the contract in model/report-contract.ts: `--output json` prints it, and
+ * the daemon's drift endpoint serves it.
  */
-export type Mode = 'reconcile' | 'dry-run' | 'validate';
-/**
- * `Pending`: everything that could be done was done, and what is left waits on something
- * outside routeyard (healthy targets in a replacement target group). Exit 0: the next pass,
- * or the daemon, finishes it.
- */
-export type Outcome = 'InSync' | 'Converged' | 'Pending' | 'DriftFound' | 'Failed' | 'Refused' | 'Invalid' | 'Valid';
-
-export interface ReportAction {
-  op: Action['op'];
-  kind: Action['kind'];
-  service: string;
-  id: string;
-  reason: string;
-  diffs: Diff[];
-  result?: 'applied' | 'failed' | 'skipped' | 'planned';
-  error?: string;
-}
-
-export interface Report {
-  generatedAt: string;
-  passId: string;
-  mode: Mode;
-  outcome: Outcome;
-  source: { uri: string; version: string | null };
-  summary: {
-    services: number;
-    inSync: number;
-    drifted: number;
-    missing: number;
-    orphaned: number;
-    pending: number;
-    conflicts: number;
-    errors: number;
-    actions: number;
-    applied: number;
-    failed: number;
-    skipped: number;
-  };
-  services: { name: string; status: Status; resources: ResourceState[] }[];
-  actions: ReportAction[];
-  error?: { code: string; message: string; fieldErrors: FieldError[] };
-  stats: { durationMs: number; awsCalls: CallStats };
-}
+export type { Mode, Outcome, Report, ReportAction };
 
 export interface ActionResultLike {
   actionId: string;
@@ -75,7 +32,14 @@ export interface ReportInputs {
 export function buildReport(input: ReportInputs): Report {
   const plan = input.plan;
   const results = new Map((input.results ?? []).map((r) => [r.actionId, r]));
-  const services = (plan?.services ?? []).map((s) => withApplyErrors(s, plan!.actions, results));
+  // Every resource in a plan was read from AWS in this pass (a Missing one was read as absent).
+  const verified = (s: ServicePlan): ServiceReport => ({
+    ...s,
+    resources: s.resources.map((r) => ({ ...r, since: null, lastVerifiedAt: input.generatedAt })),
+    since: null,
+    lastVerifiedAt: input.generatedAt,
+  });
+  const services = (plan?.services ?? []).map((s) => verified(withApplyErrors(s, plan!.actions, results)));
   const actions: ReportAction[] = (plan?.actions ?? []).map((a) => {
     const r = results.get(a.id);
     return {
@@ -121,8 +85,24 @@ export function buildReport(input: ReportInputs): Report {
   };
 }
 
+/** The one-line record of a pass kept in the daemon's ring (and listed by the CLI for its one pass). */
+export function passRecord(r: Report, trigger?: string) {
+  return {
+    passId: r.passId,
+    at: r.generatedAt,
+    mode: r.mode,
+    outcome: r.outcome,
+    durationMs: r.stats.durationMs,
+    awsCalls: r.stats.awsCalls.total,
+    mutatingCalls: r.stats.awsCalls.mutating,
+    actionsApplied: r.summary.applied,
+    ...(trigger ? { trigger } : {}),
+  };
+}
+
 function outcomeOf(input: ReportInputs, s: Report['summary']): Outcome {
   if (input.error?.code === 'SafetyGuard') return 'Refused';
+  if (input.error?.code === 'LeaseUnavailable') return 'NotLeader';
   if (input.error) return input.error.code === 'InvalidDesiredState' || input.error.code === 'UnresolvedReference' ? 'Invalid' : 'Failed';
   if (input.mode === 'validate') return 'Valid';
   if (s.failed > 0 || s.skipped > 0 || s.conflicts > 0 || s.errors > 0) return 'Failed';
@@ -157,6 +137,8 @@ export function exitCodeFor(report: Report): number {
       return 3;
     case 'Refused':
       return 4;
+    case 'NotLeader':
+      return 5;
     case 'Failed':
       return 1;
   }

@@ -18,6 +18,8 @@ export interface TargetGroupPlan {
    * targets in it (ECS refuses a target group without a load balancer).
    */
   standbyRef?: Ref;
+  /** Why the rule moves to the new group in this pass (a replacement hand-over), for the rule's action. */
+  switchReason?: string;
 }
 
 /** Settings AWS cannot change on a target group: a change means a new group. */
@@ -38,6 +40,7 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
   let targetRef: Ref | undefined;
   let standbyRef: Ref | undefined;
   let keepStale = false;
+  let switchReason: string | undefined;
 
   if (current) {
     const diffs = declaredFieldDiffs('targetGroup.healthCheck', { ...tg.healthCheck }, { ...current.healthCheck });
@@ -68,6 +71,7 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
     } else {
       resources.push({ kind: 'targetGroup', id: current.arn, status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs, ...(serving ? { message: handover.why } : {}) });
       targetRef = { value: current.arn };
+      if (serving) switchReason = `replacement hand-over: ${handover.why}; the rule now forwards to ${tg.name} alone, then ${serving.name} is deleted`;
     }
   } else {
     const squatter = idx.targetGroupsByName.get(tg.name);
@@ -131,13 +135,13 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
 
   for (const g of stale) {
     if (keepStale) {
-      resources.push({ kind: 'targetGroup', id: g.arn, status: 'Orphaned', diffs: [], message: `kept until the rule has moved to ${tg.name}` });
+      resources.push({ kind: 'targetGroup', id: g.arn, status: 'Orphaned', diffs: [], message: `${g.name} is kept until the rule has moved to ${tg.name}` });
       continue;
     }
     actions.push(deleteTargetGroupAction(svc.name, g, current || targetRef ? `superseded by ${tg.name}` : 'superseded'));
     if (g !== stale[0] || current) resources.push({ kind: 'targetGroup', id: g.arn, status: 'Orphaned', diffs: [] });
   }
-  return { resources, actions, ...(targetRef ? { targetRef } : {}), ...(standbyRef ? { standbyRef } : {}) };
+  return { resources, actions, ...(targetRef ? { targetRef } : {}), ...(standbyRef ? { standbyRef } : {}), ...(switchReason ? { switchReason } : {}) };
 }
 
 /** An existing group referenced by ARN: never changed, but it must exist and serve no other load balancer. */

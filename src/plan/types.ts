@@ -1,20 +1,16 @@
 import type { CorsSettings, DesiredStage, HealthCheckSettings } from '../model/desired.ts';
+import type { Diff, ResourceKind, Status } from '../model/report-contract.ts';
 import type { Tags } from '../model/tags.ts';
+
+/**
+ * Statuses, kinds and diffs are the report contract's (model/report-contract.ts). `Pending`:
+ * converging, but waiting on something outside routeyard (healthy targets in a replacement
+ * target group). Not an error; the next pass carries on.
+ */
+export type { Diff, ResourceKind, Status };
 
 /** Plan as data: what would change, why, and field by field. The report is a view of it. */
 export type Op = 'create' | 'update' | 'replace' | 'delete';
-export type ResourceKind = 'targetGroup' | 'listenerRule' | 'httpApi' | 'integration' | 'route' | 'stage';
-/**
- * `Pending`: converging, but waiting on something outside routeyard (healthy targets in a
- * replacement target group). Not an error; the next pass carries on.
- */
-export type Status = 'InSync' | 'Drifted' | 'Missing' | 'Orphaned' | 'Pending' | 'Conflict' | 'Error';
-
-export interface Diff {
-  path: string;
-  desired: unknown;
-  live: unknown;
-}
 
 /** A value known now, or the id an earlier action of the same pass will produce. */
 export type Ref = { value: string } | { fromAction: string };

@@ -19,18 +19,46 @@ export interface ActionResult {
  * that service's chain is skipped; other services carry on. Rule priority moves of one
  * phase go to AWS as a single SetRulePriorities call, which AWS applies atomically.
  */
-export async function applyPlan(actions: readonly Action[], mutations: Mutations, log: Logger): Promise<ActionResult[]> {
+export interface ApplyOptions {
+  /**
+   * Called before each batch of mutating calls (each phase). It throws to stop writing
+   * (the lease was lost, a shutdown began); the rest of the plan is then skipped.
+   */
+  beforeBatch?: () => Promise<void>;
+  /** Services whose actions are held back this pass (the daemon's back-off), with why. */
+  hold?: ReadonlyMap<string, string>;
+}
+
+export async function applyPlan(actions: readonly Action[], mutations: Mutations, log: Logger, opts: ApplyOptions = {}): Promise<ActionResult[]> {
   const produced = new Map<string, string>();
   const failedServices = new Set<string>();
   const results: ActionResult[] = [];
+  let phase: number | undefined;
+  let stopped: string | undefined;
 
   const resolve = (ref: Ref): string | undefined => ('value' in ref ? ref.value : produced.get(ref.fromAction));
 
   for (let i = 0; i < actions.length; i++) {
     const action = actions[i]!;
+    const held = opts.hold?.get(action.service);
+    if (held !== undefined || stopped !== undefined) {
+      results.push({ actionId: action.id, outcome: 'skipped', error: held ?? stopped! });
+      continue;
+    }
+    if (opts.beforeBatch && action.phase !== phase) {
+      try {
+        await opts.beforeBatch();
+      } catch (err) {
+        stopped = describeError(err);
+        log.warn({ err: stopped }, 'writing stopped; the rest of the plan is skipped');
+        results.push({ actionId: action.id, outcome: 'skipped', error: stopped });
+        continue;
+      }
+      phase = action.phase;
+    }
     if (action.payload.type === 'setRulePriority') {
       const batch = [action];
-      while (actions[i + 1]?.payload.type === 'setRulePriority') batch.push(actions[++i]!);
+      while (actions[i + 1]?.payload.type === 'setRulePriority' && !opts.hold?.has(actions[i + 1]!.service)) batch.push(actions[++i]!);
       results.push(...(await applyPriorityBatch(batch, mutations, failedServices, log)));
       continue;
     }

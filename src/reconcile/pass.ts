@@ -6,7 +6,7 @@ import type { SourceBackends } from '../desired/sources/index.ts';
 import { RouteyardError, describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { plan as makePlan } from '../plan/planner.ts';
-import { buildReport, type Mode, type Report } from '../plan/report.ts';
+import { buildReport, passRecord, type Mode, type Report } from '../plan/report.ts';
 import type { Plan } from '../plan/types.ts';
 import { applyPlan, type ActionResult } from './apply.ts';
 import { checkGuards, type GuardSettings } from './guards.ts';
@@ -27,6 +27,17 @@ export interface PassOptions {
   mode: Mode;
   guards: GuardSettings;
   ruleQuota?: number;
+  /**
+   * A document already loaded (the daemon's last known good while its source is broken, or
+   * one it has just read); when absent the pass reads and validates `sourceUri` itself.
+   */
+  document?: LoadedRouteSet;
+  /** Called before each batch of mutating calls; throws to stop writing (lease, shutdown). */
+  beforeBatch?: () => Promise<void>;
+  /** Services whose actions are held back this pass, with why (the daemon's back-off). */
+  hold?: ReadonlyMap<string, string>;
+  /** false when the caller reset the call counter itself (its own source read belongs to this pass). */
+  resetCounter?: boolean;
 }
 
 /**
@@ -45,7 +56,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
   const started = performance.now();
   const passId = randomUUID();
   const log = deps.log.child({ passId });
-  deps.counter.reset();
+  if (opts.resetCounter !== false) deps.counter.reset();
   let source: { uri: string; version: string | null } = { uri: opts.sourceUri, version: null };
   let plan: Plan | undefined;
   let results: ActionResult[] | undefined;
@@ -64,12 +75,14 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       durationMs: Math.round(performance.now() - started),
       awsCalls: deps.counter.snapshot(),
     });
+    report.recentPasses = [passRecord(report)];
     log.info({ outcome: report.outcome, summary: report.summary, awsCalls: report.stats.awsCalls.total, mutating: report.stats.awsCalls.mutating }, 'pass finished');
     return report;
   };
 
   try {
-    const loaded: LoadedRouteSet = await loadRouteSet(opts.sourceUri, deps.sources, { ...(opts.ruleQuota !== undefined ? { ruleQuota: opts.ruleQuota } : {}) });
+    const loaded: LoadedRouteSet =
+      opts.document ?? (await loadRouteSet(opts.sourceUri, deps.sources, { ...(opts.ruleQuota !== undefined ? { ruleQuota: opts.ruleQuota } : {}) }));
     source = loaded.source;
     documentServices = loaded.doc.spec.services.length;
     log.info({ source }, 'desired state loaded');
@@ -86,7 +99,10 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       return finish({ error: refusal });
     }
     if (opts.mode === 'reconcile' && plan.actions.length > 0) {
-      results = await applyPlan(plan.actions, deps.mutations, log);
+      results = await applyPlan(plan.actions, deps.mutations, log, {
+        ...(opts.beforeBatch ? { beforeBatch: opts.beforeBatch } : {}),
+        ...(opts.hold ? { hold: opts.hold } : {}),
+      });
     }
     return finish();
   } catch (err) {

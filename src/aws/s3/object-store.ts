@@ -1,4 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { RouteyardError } from '../../errors.ts';
 import type { ObjectStore } from '../../desired/sources/types.ts';
 
@@ -16,12 +16,26 @@ export class S3ObjectStore implements ObjectStore {
       const body = (await out.Body?.transformToString('utf8')) ?? '';
       return { body, etag: out.ETag ?? '', ...(out.VersionId ? { versionId: out.VersionId } : {}) };
     } catch (err) {
-      const name = (err as Error).name;
-      const why = name === 'NoSuchKey' ? 'no such key' : name === 'NoSuchBucket' ? 'no such bucket' : (err as Error).message;
-      throw new RouteyardError('SourceUnreadable', `cannot read s3://${bucket}/${key}: ${why}`, {
-        fault: name === 'NoSuchKey' || name === 'NoSuchBucket' ? 'user' : 'aws',
-        cause: err,
-      });
+      throw unreadable(bucket, key, err);
     }
   }
+
+  async headObject(bucket: string, key: string): Promise<{ etag: string; versionId?: string }> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { etag: out.ETag ?? '', ...(out.VersionId ? { versionId: out.VersionId } : {}) };
+    } catch (err) {
+      throw unreadable(bucket, key, err);
+    }
+  }
+}
+
+function unreadable(bucket: string, key: string, err: unknown): RouteyardError {
+  // HeadObject errors carry no body: a 404 is NotFound there, NoSuchKey on GetObject.
+  const name = (err as Error).name === 'NotFound' ? 'NoSuchKey' : (err as Error).name;
+  const why = name === 'NoSuchKey' ? 'no such key' : name === 'NoSuchBucket' ? 'no such bucket' : (err as Error).message;
+  return new RouteyardError('SourceUnreadable', `cannot read s3://${bucket}/${key}: ${why}`, {
+    fault: name === 'NoSuchKey' || name === 'NoSuchBucket' ? 'user' : 'aws',
+    cause: err,
+  });
 }

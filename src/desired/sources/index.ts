@@ -1,6 +1,6 @@
 import { RouteyardError } from '../../errors.ts';
 import { readFileSource } from './file.ts';
-import { readS3Source } from './s3.ts';
+import { readS3Source, s3Version } from './s3.ts';
 import { readSsmPathSource } from './ssm-path.ts';
 import { readSsmSource } from './ssm.ts';
 import type { ObjectStore, ParameterStore, SourceDocument } from './types.ts';
@@ -42,6 +42,26 @@ export function parseSourceUri(uri: string): ParsedSource {
   const path = uri.startsWith('file:') ? uri.slice('file:'.length) : uri;
   if (path === '') throw usage('the file path is empty');
   return { scheme: 'file', path };
+}
+
+/**
+ * The source's version without validating it, as cheaply as the source allows: the
+ * parameter's version for ssm:, HeadObject's ETag for s3:, the digest of names and
+ * versions for ssm-path:, the content hash for a file. The same string `readSource`
+ * reports, so the daemon starts a pass as soon as the two differ.
+ */
+export async function readSourceVersion(uri: string, backends: SourceBackends): Promise<string> {
+  const parsed = parseSourceUri(uri);
+  switch (parsed.scheme) {
+    case 'file':
+      return (await readFileSource(uri, parsed.path)).version;
+    case 'ssm':
+      return (await readSsmSource(uri, parsed.name, backends.parameters())).version;
+    case 'ssm-path':
+      return (await readSsmPathSource(uri, parsed.prefix, backends.parameters(), { versionOnly: true })).version;
+    case 's3':
+      return s3Version(await backends.objects().headObject(parsed.bucket, parsed.key));
+  }
 }
 
 /** Read the raw document from wherever it lives. Only the chosen backend is ever created. */

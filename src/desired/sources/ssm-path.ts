@@ -9,9 +9,10 @@ import type { ParameterStore, SourceDocument } from './types.ts';
  * Any other parameter under the prefix is an error, so a typo never silently drops a service.
  * The version is a digest of every parameter's name and version, plus the highest version.
  */
-export async function readSsmPathSource(uri: string, prefix: string, store: ParameterStore): Promise<SourceDocument> {
+export async function readSsmPathSource(uri: string, prefix: string, store: ParameterStore, opts: { versionOnly?: boolean } = {}): Promise<SourceDocument> {
   const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
   const params = (await store.getParametersByPath(base)).sort((a, b) => a.name.localeCompare(b.name));
+  if (opts.versionOnly) return { uri, version: ssmPathVersion(params) };
   const errors: FieldError[] = [];
   let envelope: Record<string, unknown> | undefined;
   const services: unknown[] = [];
@@ -48,9 +49,13 @@ export async function readSsmPathSource(uri: string, prefix: string, store: Para
     });
   }
   const composed = { ...envelope, spec: { ...spec, services } };
+  return { uri, version: ssmPathVersion(params), composed, serviceOrigins: origins };
+}
+
+function ssmPathVersion(params: { name: string; version: number }[]): string {
   const digest = createHash('sha256').update(params.map((p) => `${p.name}@${p.version}`).join('\n')).digest('hex').slice(0, 12);
-  const maxVersion = Math.max(...params.map((p) => p.version));
-  return { uri, version: `${params.length} parameters, max version ${maxVersion}, digest ${digest}`, composed, serviceOrigins: origins };
+  const maxVersion = params.length > 0 ? Math.max(...params.map((p) => p.version)) : 0;
+  return `${params.length} parameters, max version ${maxVersion}, digest ${digest}`;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {

@@ -19,6 +19,8 @@ export interface ParameterStore {
 
 export interface ObjectStore {
   getObject(bucket: string, key: string): Promise<{ body: string; etag: string; versionId?: string }>;
+  /** The object's ETag and version id without its body (HeadObject): the daemon's cheap change check. */
+  headObject(bucket: string, key: string): Promise<{ etag: string; versionId?: string }>;
 }
 
 /** The raw document a source read, before validation, and the version it was read at. */

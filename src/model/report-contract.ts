@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/**
+ * The drift report contract: what `--output json` prints and `GET /drift` serves. One zod
+ * definition gives the TypeScript types the code builds, and the JSON Schema inside the
+ * committed OpenAPI document (schema/openapi.json, see run/openapi.ts). Fields may be
+ * added; none are renamed.
+ */
+
+export const Status = z
+  .enum(['InSync', 'Drifted', 'Missing', 'Orphaned', 'Pending', 'Conflict', 'Error'])
+  .describe(
+    'InSync; Drifted (exists, differs); Missing (declared, absent); Orphaned (owned, no longer declared); Pending (waiting on something outside routeyard); Conflict (a resource routeyard does not own is in the way); Error.',
+  );
+export type Status = z.infer<typeof Status>;
+
+export const ResourceKind = z.enum(['targetGroup', 'listenerRule', 'httpApi', 'integration', 'route', 'stage']);
+export type ResourceKind = z.infer<typeof ResourceKind>;
+
+export const Diff = z.object({
+  path: z.string(),
+  desired: z.unknown().describe('null when absent on that side'),
+  live: z.unknown().describe('null when absent on that side'),
+});
+export type Diff = z.infer<typeof Diff>;
+
+const Timestamp = z.string().describe('ISO 8601 time');
+
+export const ResourceReport = z.object({
+  kind: ResourceKind,
+  id: z.string(),
+  status: Status,
+  diffs: z.array(Diff),
+  message: z.string().optional(),
+  since: Timestamp.nullable().optional().describe('When the current status began (the daemon remembers it; null when unknown).'),
+  lastVerifiedAt: Timestamp.nullable().optional().describe('When routeyard last read this resource from AWS.'),
+});
+export type ResourceReport = z.infer<typeof ResourceReport>;
+
+export const ServiceReport = z.object({
+  name: z.string(),
+  status: Status,
+  resources: z.array(ResourceReport),
+  since: Timestamp.nullable().optional(),
+  lastVerifiedAt: Timestamp.nullable().optional(),
+  backoff: z
+    .object({ failures: z.number().int(), nextRetryAt: Timestamp })
+    .optional()
+    .describe('Set while the daemon holds back this service after repeated failures.'),
+});
+export type ServiceReport = z.infer<typeof ServiceReport>;
+
+export const ReportAction = z.object({
+  op: z.enum(['create', 'update', 'replace', 'delete']),
+  kind: ResourceKind,
+  service: z.string(),
+  id: z.string(),
+  reason: z.string(),
+  diffs: z.array(Diff),
+  result: z.enum(['applied', 'failed', 'skipped', 'planned']).optional(),
+  error: z.string().optional(),
+});
+export type ReportAction = z.infer<typeof ReportAction>;
+
+export const CallStats = z.object({
+  total: z.number().int(),
+  mutating: z.number().int(),
+  throttled: z.number().int().describe('Attempts AWS answered with a throttling error.'),
+  retries: z.number().int().describe('Extra attempts the SDK made.'),
+  byService: z.record(z.string(), z.number().int()),
+  byOperation: z.record(z.string(), z.number().int()),
+});
+export type CallStats = z.infer<typeof CallStats>;
+
+export const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });
+
+export const ErrorReport = z.object({ code: z.string(), message: z.string(), fieldErrors: z.array(FieldErrorSchema) });
+export type ErrorReport = z.infer<typeof ErrorReport>;
+
+export const Mode = z.enum(['reconcile', 'dry-run', 'validate']);
+export type Mode = z.infer<typeof Mode>;
+
+export const Outcome = z
+  .enum(['InSync', 'Converged', 'Pending', 'DriftFound', 'Failed', 'Refused', 'Invalid', 'Valid', 'NotLeader'])
+  .describe('Maps one-to-one onto the exit code: InSync, Converged, Pending, Valid 0; Failed 1; DriftFound 2; Invalid 3; Refused 4; NotLeader 5.');
+export type Outcome = z.infer<typeof Outcome>;
+
+export const PassRecord = z.object({
+  passId: z.string(),
+  at: Timestamp,
+  mode: Mode,
+  outcome: Outcome,
+  durationMs: z.number().int(),
+  awsCalls: z.number().int(),
+  mutatingCalls: z.number().int(),
+  actionsApplied: z.number().int(),
+  trigger: z.string().optional().describe('interval, source-change, start, retry, ...'),
+});
+export type PassRecord = z.infer<typeof PassRecord>;
+
+export const LeaseState = z.object({
+  enabled: z.boolean().describe('false when no --lease-table was given (unguarded)'),
+  table: z.string().nullable(),
+  held: z.boolean(),
+  holder: z.string().nullable().describe('Who leads now, as the lease item says.'),
+  self: z.string(),
+  fencingToken: z.number().int().nullable(),
+  expiresAt: Timestamp.nullable(),
+});
+export type LeaseState = z.infer<typeof LeaseState>;
+
+export const Report = z.object({
+  generatedAt: Timestamp,
+  passId: z.string(),
+  mode: Mode,
+  outcome: Outcome,
+  source: z.object({ uri: z.string(), version: z.string().nullable() }),
+  summary: z.object({
+    services: z.number().int(),
+    inSync: z.number().int(),
+    drifted: z.number().int(),
+    missing: z.number().int(),
+    orphaned: z.number().int(),
+    pending: z.number().int(),
+    conflicts: z.number().int(),
+    errors: z.number().int(),
+    actions: z.number().int(),
+    applied: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+  }),
+  services: z.array(ServiceReport),
+  actions: z.array(ReportAction),
+  error: ErrorReport.optional(),
+  stats: z.object({ durationMs: z.number().int(), awsCalls: CallStats }),
+  sourceError: ErrorReport.optional().describe(
+    'The daemon only: the source is unreadable, empty or invalid; the report is against the last valid document and nothing is applied until it is fixed.',
+  ),
+  lease: LeaseState.optional(),
+  recentPasses: z.array(PassRecord).optional().describe('The last passes, newest first (the daemon keeps 50; the CLI lists its one pass).'),
+});
+export type Report = z.infer<typeof Report>;
+
+/** `GET /drift`: the report of the latest pass, plus how old it is. */
+export const DriftResponse = Report.extend({
+  ageSeconds: z.number().describe('Seconds since the report was generated.'),
+});
+export type DriftResponse = z.infer<typeof DriftResponse>;
+
+export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ApiError = z.infer<typeof ApiError>;

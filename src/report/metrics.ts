@@ -1,0 +1,120 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CallListener } from '../aws/call-counter.ts';
+import type { ErrorReport, Report, ResourceKind, Status } from '../model/report-contract.ts';
+
+const STATUSES: Status[] = ['InSync', 'Drifted', 'Missing', 'Orphaned', 'Pending', 'Conflict', 'Error'];
+const KINDS: ResourceKind[] = ['listenerRule', 'targetGroup', 'httpApi', 'integration', 'route', 'stage'];
+
+/**
+ * The daemon's Prometheus metrics (prom-client), named in the style of controller-runtime
+ * and external-dns: a `routeyard_` prefix, base units, `_total` counters, low-cardinality
+ * labels (statuses, kinds, AWS service and operation names; never ARNs). Process metrics
+ * keep prom-client's standard names (process_*, nodejs_*).
+ */
+export class ControllerMetrics implements CallListener {
+  readonly registry = new Registry();
+  private readonly passes: Counter;
+  private readonly passDuration: Histogram;
+  private readonly lastSuccess: Gauge;
+  private readonly lastPass: Gauge;
+  private readonly services: Gauge;
+  private readonly resources: Gauge;
+  private readonly conflicts: Gauge;
+  private readonly awsCalls: Counter;
+  private readonly throttles: Counter;
+  private readonly retries: Counter;
+  private readonly sourceErrors: Counter;
+  private readonly sourceError: Gauge;
+  private readonly leader: Gauge;
+  private readonly leaseTransitions: Counter;
+  private readonly actions: Counter;
+
+  constructor() {
+    const registers = [this.registry];
+    this.passes = new Counter({ name: 'routeyard_reconcile_passes_total', help: 'Reconciliation passes, by outcome and mode.', labelNames: ['outcome', 'mode'], registers });
+    this.passDuration = new Histogram({
+      name: 'routeyard_reconcile_duration_seconds',
+      help: 'Wall time of a reconciliation pass.',
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    });
+    this.lastSuccess = new Gauge({ name: 'routeyard_last_success_timestamp_seconds', help: 'When the last pass that ended InSync, Converged or Pending finished (Unix time).', registers });
+    this.lastPass = new Gauge({ name: 'routeyard_last_pass_timestamp_seconds', help: 'When the last pass finished (Unix time).', registers });
+    this.services = new Gauge({ name: 'routeyard_services', help: 'Services by status in the latest pass.', labelNames: ['status'], registers });
+    this.resources = new Gauge({ name: 'routeyard_resources', help: 'Resources by kind and status in the latest pass.', labelNames: ['kind', 'status'], registers });
+    this.conflicts = new Gauge({ name: 'routeyard_conflicts', help: 'Resources in Conflict (something routeyard does not own is in the way) in the latest pass.', registers });
+    this.awsCalls = new Counter({
+      name: 'routeyard_aws_api_calls_total',
+      help: 'AWS API calls by AWS service (as in the report byService), operation and outcome (success or error).',
+      labelNames: ['service', 'operation', 'outcome'],
+      registers,
+    });
+    this.throttles = new Counter({ name: 'routeyard_aws_api_throttles_total', help: 'Attempts AWS answered with a throttling error.', labelNames: ['service', 'operation'], registers });
+    this.retries = new Counter({ name: 'routeyard_aws_api_retries_total', help: 'Extra attempts the AWS SDK made after a retryable error.', labelNames: ['service'], registers });
+    this.actions = new Counter({ name: 'routeyard_actions_total', help: 'Planned actions by result (applied, failed, skipped, planned).', labelNames: ['result'], registers });
+    this.sourceErrors = new Counter({ name: 'routeyard_source_errors_total', help: 'Passes that found the desired-state source unreadable, empty or invalid, by error code.', labelNames: ['code'], registers });
+    this.sourceError = new Gauge({
+      name: 'routeyard_source_error',
+      help: '1 while the desired-state source is unreadable, empty or invalid (nothing is applied meanwhile), by error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.leader = new Gauge({ name: 'routeyard_leader', help: '1 while this copy holds the leader lease (or runs unguarded), else 0.', registers });
+    this.leaseTransitions = new Counter({ name: 'routeyard_lease_transitions_total', help: 'Times this copy took or lost the leader lease.', registers });
+    collectDefaultMetrics({ register: this.registry });
+    for (const status of STATUSES) this.services.set({ status }, 0);
+  }
+
+  callEnded(service: string, operation: string, outcome: 'success' | 'error'): void {
+    this.awsCalls.inc({ service, operation, outcome });
+  }
+
+  throttled(service: string, operation: string): void {
+    this.throttles.inc({ service, operation });
+  }
+
+  retried(service: string): void {
+    this.retries.inc({ service });
+  }
+
+  observePass(report: Report): void {
+    this.passes.inc({ outcome: report.outcome, mode: report.mode });
+    this.passDuration.observe(report.stats.durationMs / 1000);
+    const end = Date.parse(report.generatedAt) / 1000;
+    this.lastPass.set(end);
+    if (report.outcome === 'InSync' || report.outcome === 'Converged' || report.outcome === 'Pending') this.lastSuccess.set(end);
+    if (report.services.length === 0 && report.error) return; // nothing was observed: keep the last picture
+    for (const status of STATUSES) this.services.set({ status }, report.services.filter((s) => s.status === status).length);
+    this.resources.reset();
+    let conflicts = 0;
+    for (const kind of KINDS) {
+      for (const status of STATUSES) {
+        const n = report.services.reduce((sum, s) => sum + s.resources.filter((r) => r.kind === kind && r.status === status).length, 0);
+        if (n > 0) this.resources.set({ kind, status }, n);
+        if (status === 'Conflict') conflicts += n;
+      }
+    }
+    this.conflicts.set(conflicts);
+    for (const a of report.actions) this.actions.inc({ result: a.result ?? 'planned' });
+  }
+
+  setSourceError(error: ErrorReport | undefined): void {
+    this.sourceError.reset();
+    if (error) {
+      this.sourceError.set({ code: error.code }, 1);
+      this.sourceErrors.inc({ code: error.code });
+    }
+  }
+
+  setLeader(held: boolean): void {
+    this.leader.set(held ? 1 : 0);
+  }
+
+  leaseTransition(): void {
+    this.leaseTransitions.inc();
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
