@@ -1,18 +1,51 @@
 /**
  * `make demo`: start the AWS emulator, create what the bootstrap stacks would (VPC,
  * subnets, VPC link, internal ALB, HTTP listener with a fixed 404, SSM parameters), then
- * run `routeyard --reconcile-once` on desired-state.example.json twice: the first pass
- * converges the five services, the second shows a clean no-op.
+ * 1. run `routeyard --reconcile-once` on desired-state.example.json twice: the first pass
+ *    converges the five services, the second shows a clean no-op;
+ * 2. start the controller (`routeyard` with no mode flag), print its dashboard URL, delete
+ *    a listener rule out of band, and show the controller reporting and repairing it.
+ * With a terminal it keeps serving until Ctrl-C; without one (CI) it stops after the repair.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { DeleteRuleCommand, DescribeRulesCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootstrapSharedPlatform } from '../test/support/bootstrap.ts';
-import { motoEnv, startMoto } from '../test/support/moto.ts';
+import { freePort, motoEnv, startMoto } from '../test/support/moto.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin', 'routeyard.js');
+const source = 'file:desired-state.example.json';
 const moto = await startMoto();
 let failed = false;
+
+interface Drift {
+  passId: string;
+  outcome: string;
+  services: { name: string; status: string; resources: { kind: string; status: string }[] }[];
+  recentPasses: { passId: string; at: string; trigger?: string; actionsApplied: number; outcome: string }[];
+}
+
+async function getDrift(url: string): Promise<Drift | undefined> {
+  try {
+    const res = await fetch(`${url}drift`);
+    return res.ok ? ((await res.json()) as Drift) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 try {
   Object.assign(process.env, motoEnv(moto.endpoint));
   console.log(`AWS emulator (moto) listening on ${moto.endpoint}`);
@@ -22,15 +55,70 @@ try {
   console.log(`  SSM: ${Object.values(platform.parameters).join(', ')}\n`);
 
   for (const [i, title] of ['First pass: converge from empty', 'Second pass: nothing to do'].entries()) {
-    console.log(`=== ${title}: routeyard --reconcile-once --source file:desired-state.example.json`);
-    const run = spawnSync(process.execPath, [join(root, 'bin', 'routeyard.js'), '--reconcile-once', '--source', 'file:desired-state.example.json'], {
+    console.log(`=== ${title}: routeyard --reconcile-once --source ${source}`);
+    const run = spawnSync(process.execPath, [bin, '--reconcile-once', '--source', source], {
       cwd: root,
-      env: { ...process.env, ROUTEYARD_LOG_LEVEL: process.env.ROUTEYARD_LOG_LEVEL ?? 'warn' },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, ROUTEYARD_LOG_LEVEL: process.env.ROUTEYARD_LOG_LEVEL ?? 'error' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
     });
+    process.stdout.write(run.stdout);
     console.log(`(exit code ${run.status})\n`);
     if (run.status !== 0) failed = true;
-    if (i === 1 && run.status === 0) console.log('The second pass made no mutating AWS calls: the platform is exactly as declared.');
+    if (i === 1 && run.status === 0 && /AWS calls: \d+ \(0 mutating/.test(run.stdout)) {
+      console.log('The second pass made no mutating AWS calls: the platform is exactly as declared.\n');
+    }
+  }
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  console.log(`=== The controller: routeyard --source ${source} --interval 10s --port ${port}`);
+  const daemon = spawn(process.execPath, [bin, '--source', source, '--interval', '10s', '--port', String(port)], {
+    cwd: root,
+    env: { ...process.env, ROUTEYARD_LOG_LEVEL: process.env.ROUTEYARD_LOG_LEVEL ?? 'error' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => daemon.once('exit', (code) => resolve(code)));
+  try {
+    const first = await waitFor('the first pass', 60, () => getDrift(url));
+    console.log(`Dashboard: ${url}   (JSON: ${url}drift, metrics: ${url}metrics)`);
+    console.log(`First controller pass: ${first.outcome}, ${first.services.length} services, ${first.services.filter((s) => s.status === 'InSync').length} in sync\n`);
+
+    // Out of band: someone deletes fastapi-app's listener rule in the console.
+    const elbv2 = new ElasticLoadBalancingV2Client({});
+    const rules = ((await elbv2.send(new DescribeRulesCommand({ ListenerArn: platform.listenerArn }))).Rules ?? []).filter((r) => !r.IsDefault);
+    const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: rules.map((r) => r.RuleArn!) }))).TagDescriptions ?? [];
+    const victim = tags.find((t) => t.Tags?.some((x) => x.Key === 'routeyard:service' && x.Value === 'fastapi-app'))!.ResourceArn!;
+    await elbv2.send(new DeleteRuleCommand({ RuleArn: victim }));
+    const deletedAt = Date.now();
+    console.log(`Out of band: deleted the listener rule of fastapi-app (${victim})`);
+
+    const repair = await waitFor('the repair', 60, async () => {
+      const d = await getDrift(url);
+      const pass = d?.recentPasses.find((p) => p.actionsApplied > 0 && Date.parse(p.at) > deletedAt);
+      return d && pass ? { d, pass } : undefined;
+    });
+    const seen = repair.d.passId === repair.pass.passId ? repair.d.services.find((s) => s.name === 'fastapi-app') : undefined;
+    if (seen) console.log(`The controller reported fastapi-app ${seen.status}: ${seen.resources.filter((r) => r.status !== 'InSync').map((r) => `${r.kind} ${r.status}`).join(', ')}`);
+    console.log(`... and repaired it: pass ${repair.pass.passId} (trigger: ${repair.pass.trigger}), ${repair.pass.actionsApplied} action(s) applied, ${((Date.now() - deletedAt) / 1000).toFixed(1)} s after the delete.`);
+    const after = await waitFor('a clean pass', 30, async () => {
+      const d = await getDrift(url);
+      return d && d.passId !== repair.pass.passId && d.outcome === 'InSync' ? d : undefined;
+    });
+    console.log(`Next pass: ${after.outcome}; every service in sync.\n`);
+
+    if (process.stdout.isTTY) {
+      console.log(`The controller keeps running: open ${url} in a browser. Press Ctrl-C to stop.`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+  } catch (err) {
+    failed = true;
+    console.error(`demo failed: ${(err as Error).message}`);
+  } finally {
+    daemon.kill('SIGTERM');
+    const code = await exited;
+    console.log(`Controller stopped (exit code ${code}).`);
+    if (code !== 0) failed = true;
   }
 } finally {
   await moto.stop();

@@ -1,17 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import ms from 'ms';
+import type { ClientSettings } from '../aws/clients.ts';
+import { createAwsClients } from '../aws/clients.ts';
 import { parseSourceUri } from '../desired/sources/index.ts';
 import { RouteyardError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { DEFAULT_GUARDS } from '../reconcile/guards.ts';
-import { runPass, type PassDependencies } from '../reconcile/pass.ts';
-import { exitCodeFor, type Mode, type Report } from '../plan/report.ts';
+import { DEFAULT_GUARDS, type GuardSettings } from '../reconcile/guards.ts';
+import { DEFAULT_LEASE, LeaseManager } from '../reconcile/lease.ts';
+import { runPass } from '../reconcile/pass.ts';
+import { buildReport, exitCodeFor, type Mode, type Report } from '../plan/report.ts';
 import { renderJson } from '../report/json.ts';
+import { ControllerMetrics } from '../report/metrics.ts';
 import { renderText } from '../report/text.ts';
-import { wireDependencies } from './wire.ts';
+import { Controller } from './daemon.ts';
+import { sourceBackends, wire, type Wiring } from './wire.ts';
 
-export const USAGE = `Usage: routeyard (--reconcile-once | --dry-run | --validate) [options]
+export const USAGE = `Usage: routeyard [--reconcile-once | --dry-run | --validate] [options]
 
 Modes:
+  (none)                  run the controller: reconcile every --interval and whenever the
+                          source changes, serve /drift, /metrics, /healthz, /readyz and a
+                          dashboard on --port, until SIGTERM or SIGINT
   --reconcile-once        plan and apply once, then exit
   --dry-run               plan and report only (with or without --reconcile-once)
   --validate              check the desired state document only; reads the source, nothing else
@@ -19,18 +30,33 @@ Modes:
 Options:
   --source URI            file:PATH | ssm:/name | ssm-path:/prefix/ | s3://bucket/key
                           (default: $ROUTEYARD_SOURCE)
-  --output text|json      report format on stdout (default: text)
+  --output text|json      report format on stdout, one-shot modes (default: text)
   --allow-mass-delete     allow a pass to delete more than --max-delete-share of owned resources
   --max-delete-share N    largest share (0..1) of owned resources one pass may delete (default 0.5)
-  --rule-quota N          listener rules allowed (default 100, the AWS default quota)
+  --rule-quota N          listener rules allowed on the load balancer (default 100, the AWS default quota)
   --apigw-rps N           client-side pace of API Gateway calls per second (default 10)
+
+Controller (daemon) options:
+  --interval DURATION     full pass every DURATION, with +-10% jitter (default 60s)
+  --source-poll DURATION  check the source's version every DURATION; a change starts a pass (default 5s)
+  --port N                HTTP port for the endpoints and the dashboard (default 8080)
+
+Leader lease (daemon, and --reconcile-once without --dry-run):
+  --lease-table NAME      DynamoDB table (string partition key "id") holding the lease;
+                          without it routeyard runs unguarded and says so
+  --lease-name ID         the lease item's id (default routeyard): one per controller
+  --lease-duration DURATION  lease length (default 15s)
+  --lease-renew DURATION  renew every DURATION (default 5s)
+  --lease-wait DURATION   --reconcile-once waits this long for the lease, then exits 5 (default 60s)
   -h, --help              this text
 
+Durations: a number and a unit, e.g. 500ms, 30s, 5m, 1h.
 AWS settings come from the SDK's environment: AWS_REGION, the credential chain,
 AWS_ENDPOINT_URL (for an emulator). Logs are JSON lines on stderr; the report is on stdout.
 
-Exit codes: 0 in sync or converged; 1 runtime error, partial failure, Conflict or Error;
-2 drift found under --dry-run; 3 invalid desired state; 4 refused by a safety guard.`;
+Exit codes: 0 in sync, converged or pending; 1 runtime error, partial failure, Conflict or Error;
+2 drift found under --dry-run; 3 invalid desired state; 4 refused by a safety guard;
+5 --reconcile-once could not get the leader lease within --lease-wait.`;
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -41,67 +67,189 @@ export interface CliIo {
 export interface CliResult {
   exitCode: number;
   report?: Report;
+  /** The controller ran and has stopped: the process should exit now (open sockets would keep it alive). */
+  stopped?: boolean;
+}
+
+/** Builds the AWS side of a run; tests pass one pointed at the emulator. */
+export type MakeWiring = (log: Logger, settings: ClientSettings) => Wiring;
+
+interface Config {
+  mode: Mode | 'daemon';
+  output: 'text' | 'json';
+  sourceUri: string;
+  guards: GuardSettings;
+  ruleQuota: number;
+  apiGatewayRps: number;
+  intervalMs: number;
+  sourcePollMs: number;
+  port: number;
+  lease?: { table: string; id: string; durationMs: number; renewEveryMs: number; waitMs: number };
 }
 
 /**
- * Parse arguments, run one pass, print the report, return the exit code. `deps` is
- * injectable so tests drive the real CLI in-process against the emulator.
+ * Parse arguments and run: one pass (print the report, return its exit code) or the
+ * controller (return when it has stopped). `makeWiring` is injectable so tests drive the
+ * real CLI in-process against the emulator.
  */
-export async function runCli(argv: string[], io: CliIo, makeDeps?: (log: Logger, apiGatewayRps: number) => PassDependencies): Promise<CliResult> {
-  let values;
+export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring): Promise<CliResult> {
+  let config: Config;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'reconcile-once': { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        validate: { type: 'boolean' },
-        source: { type: 'string' },
-        output: { type: 'string' },
-        'allow-mass-delete': { type: 'boolean' },
-        'max-delete-share': { type: 'string' },
-        'rule-quota': { type: 'string' },
-        'apigw-rps': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    config = parseConfig(argv, io);
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      io.stdout(`${USAGE}\n`);
+      return { exitCode: 0 };
+    }
     io.stderr(`routeyard: ${(err as Error).message}\n\n${USAGE}\n`);
     return { exitCode: 1 };
   }
-  if (values.help) {
-    io.stdout(`${USAGE}\n`);
-    return { exitCode: 0 };
-  }
-  try {
-    const mode: Mode | undefined = values.validate ? 'validate' : values['dry-run'] ? 'dry-run' : values['reconcile-once'] ? 'reconcile' : undefined;
-    if (!mode) throw usage('choose a mode: --reconcile-once, --dry-run or --validate');
-    const output = values.output ?? 'text';
-    if (output !== 'text' && output !== 'json') throw usage(`--output must be text or json, not ${JSON.stringify(output)}`);
-    const sourceUri = values.source ?? io.env.ROUTEYARD_SOURCE;
-    if (!sourceUri) throw usage('no desired state: pass --source URI or set ROUTEYARD_SOURCE');
-    parseSourceUri(sourceUri); // a malformed URI is a usage error, before anything runs
-    const maxDeleteShare = numberOption(values['max-delete-share'], '--max-delete-share', DEFAULT_GUARDS.maxDeleteShare, 0, 1);
-    const ruleQuota = numberOption(values['rule-quota'], '--rule-quota', 100, 1, 10000, true);
-    const apiGatewayRps = numberOption(values['apigw-rps'], '--apigw-rps', 10, 0.1, 1000);
+  const log = createLogger(io.env.ROUTEYARD_LOG_LEVEL ?? 'info');
+  const settings: ClientSettings = { apiGatewayRps: config.apiGatewayRps };
+  const wiring = makeWiring ? makeWiring(log, settings) : wire(log, settings);
+  if (config.mode === 'daemon') return runController(config, wiring, log, makeWiring, settings);
 
-    const log = createLogger(io.env.ROUTEYARD_LOG_LEVEL ?? 'info');
-    const deps = makeDeps ? makeDeps(log, apiGatewayRps) : wireDependencies(log, { apiGatewayRps });
-    const report = await runPass(
-      { sourceUri, mode, ruleQuota, guards: { maxDeleteShare, allowMassDelete: values['allow-mass-delete'] ?? false } },
-      deps,
-    );
-    io.stdout(output === 'json' ? renderJson(report) : renderText(report));
-    return { exitCode: exitCodeFor(report), report };
-  } catch (err) {
-    if (err instanceof RouteyardError && err.code === 'UsageError') {
-      io.stderr(`routeyard: ${err.message}\n\n${USAGE}\n`);
-      return { exitCode: 1 };
+  const mode = config.mode;
+  const passOpts = { sourceUri: config.sourceUri, mode, ruleQuota: config.ruleQuota, guards: config.guards };
+  let report: Report;
+  if (mode === 'reconcile' && config.lease) {
+    const lease = new LeaseManager(wiring.leaseStore(config.lease.table), { table: config.lease.table, id: config.lease.id, holder: holderId('once'), durationMs: config.lease.durationMs, renewEveryMs: config.lease.renewEveryMs }, log);
+    const started = performance.now();
+    if (!(await lease.acquireWithin(config.lease.waitMs))) {
+      lease.stop();
+      const st = lease.state();
+      report = buildReport({
+        passId: randomUUID(),
+        mode,
+        generatedAt: new Date().toISOString(),
+        source: { uri: config.sourceUri, version: null },
+        error: {
+          code: 'LeaseUnavailable',
+          message: `the leader lease "${config.lease.id}" in ${config.lease.table} is held by ${st.holder ?? 'another copy'}${st.expiresAt ? ` (until ${st.expiresAt} unless renewed)` : ''}; waited ${ms(config.lease.waitMs)}. Nothing was written. Run again later, or use --dry-run, which needs no lease.`,
+          fieldErrors: [],
+        },
+        durationMs: Math.round(performance.now() - started),
+        awsCalls: wiring.pass.counter.snapshot(),
+      });
+    } else {
+      lease.keepRenewing();
+      try {
+        report = await runPass({ ...passOpts, beforeBatch: () => lease.fence() }, wiring.pass);
+      } finally {
+        await lease.release();
+      }
     }
-    throw err;
+  } else {
+    if (mode === 'reconcile') log.warn('no --lease-table: running unguarded; a daemon or another run could write at the same time');
+    report = await runPass(passOpts, wiring.pass);
   }
+  io.stdout(config.output === 'json' ? renderJson(report) : renderText(report));
+  return { exitCode: exitCodeFor(report), report };
+}
+
+/** The controller until SIGTERM or SIGINT; exits 0 after a clean shutdown. */
+async function runController(config: Config, wiring: Wiring, log: Logger, makeWiring: MakeWiring | undefined, settings: ClientSettings): Promise<CliResult> {
+  const metrics = new ControllerMetrics();
+  wiring.clients.counter.addListener(metrics);
+  // The version checks and the lease get clients of their own, so their calls never
+  // count into a pass's report; the metrics still see every call.
+  const side = makeWiring ? makeWiring(log, settings) : wire(log, settings, createAwsClients(settings));
+  side.clients.counter.addListener(metrics);
+  const lease = config.lease
+    ? new LeaseManager(side.leaseStore(config.lease.table), { table: config.lease.table, id: config.lease.id, holder: holderId('daemon'), durationMs: config.lease.durationMs, renewEveryMs: config.lease.renewEveryMs }, log)
+    : undefined;
+  const controller = new Controller(
+    { sourceUri: config.sourceUri, intervalMs: config.intervalMs, sourcePollMs: config.sourcePollMs, port: config.port, guards: config.guards, ruleQuota: config.ruleQuota },
+    { pass: wiring.pass, pollSources: sourceBackends(side.clients), ...(lease ? { lease } : {}), metrics, log },
+  );
+  const port = await controller.start();
+  log.info({ url: `http://127.0.0.1:${port}/` }, 'dashboard and endpoints listening');
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+  // ECS stops a task 30 s after SIGTERM; finish well within that.
+  const deadline = setTimeout(() => {
+    log.error('shutdown took longer than 25 s: exiting');
+    process.exit(0);
+  }, 25_000);
+  deadline.unref();
+  await controller.stop();
+  clearTimeout(deadline);
+  return { exitCode: 0, stopped: true };
+}
+
+function holderId(kind: string): string {
+  return `${hostname()}/${process.pid}/${kind}/${randomUUID().slice(0, 8)}`;
+}
+
+class HelpRequested extends Error {}
+
+function parseConfig(argv: string[], io: CliIo): Config {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'reconcile-once': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      validate: { type: 'boolean' },
+      source: { type: 'string' },
+      output: { type: 'string' },
+      'allow-mass-delete': { type: 'boolean' },
+      'max-delete-share': { type: 'string' },
+      'rule-quota': { type: 'string' },
+      'apigw-rps': { type: 'string' },
+      interval: { type: 'string' },
+      'source-poll': { type: 'string' },
+      port: { type: 'string' },
+      'lease-table': { type: 'string' },
+      'lease-name': { type: 'string' },
+      'lease-duration': { type: 'string' },
+      'lease-renew': { type: 'string' },
+      'lease-wait': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) throw new HelpRequested();
+  const mode: Config['mode'] = values.validate ? 'validate' : values['dry-run'] ? 'dry-run' : values['reconcile-once'] ? 'reconcile' : 'daemon';
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json') throw usage(`--output must be text or json, not ${JSON.stringify(output)}`);
+  const sourceUri = values.source ?? io.env.ROUTEYARD_SOURCE;
+  if (!sourceUri) throw usage('no desired state: pass --source URI or set ROUTEYARD_SOURCE');
+  parseSourceUri(sourceUri); // a malformed URI is a usage error, before anything runs
+  const leaseDuration = durationOption(values['lease-duration'], '--lease-duration', DEFAULT_LEASE.durationMs, 2_000);
+  const leaseRenew = durationOption(values['lease-renew'], '--lease-renew', DEFAULT_LEASE.renewEveryMs, 100);
+  if (leaseRenew * 2 > leaseDuration) throw usage('--lease-renew must be at most half of --lease-duration, so a renewal can fail once without losing the lease');
+  return {
+    mode,
+    output,
+    sourceUri,
+    guards: {
+      maxDeleteShare: numberOption(values['max-delete-share'], '--max-delete-share', DEFAULT_GUARDS.maxDeleteShare, 0, 1),
+      allowMassDelete: values['allow-mass-delete'] ?? false,
+    },
+    ruleQuota: numberOption(values['rule-quota'], '--rule-quota', 100, 1, 10000, true),
+    apiGatewayRps: numberOption(values['apigw-rps'], '--apigw-rps', 10, 0.1, 1000),
+    intervalMs: durationOption(values.interval, '--interval', 60_000, 1_000),
+    sourcePollMs: durationOption(values['source-poll'], '--source-poll', 5_000, 200),
+    port: numberOption(values.port, '--port', 8080, 0, 65535, true),
+    ...(values['lease-table']
+      ? {
+          lease: {
+            table: values['lease-table'],
+            id: values['lease-name'] ?? DEFAULT_LEASE.id,
+            durationMs: leaseDuration,
+            renewEveryMs: leaseRenew,
+            waitMs: durationOption(values['lease-wait'], '--lease-wait', 60_000, 0),
+          },
+        }
+      : {}),
+  };
 }
 
 function usage(message: string): RouteyardError {
@@ -111,8 +259,17 @@ function usage(message: string): RouteyardError {
 function numberOption(raw: string | undefined, name: string, fallback: number, min: number, max: number, integer = false): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
     throw usage(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${JSON.stringify(raw)}`);
   }
+  return n;
+}
+
+/** A duration with a unit (`500ms`, `30s`, `5m`, `1h`), parsed by `ms`. */
+export function durationOption(raw: string | undefined, name: string, fallback: number, minMs: number): number {
+  if (raw === undefined) return fallback;
+  const n = /^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i.test(raw) ? ms(raw as ms.StringValue) : undefined;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw usage(`${name} must be a duration with a unit, such as 30s or 5m, not ${JSON.stringify(raw)}`);
+  if (n < minMs) throw usage(`${name} must be at least ${ms(minMs)}, not ${JSON.stringify(raw)}`);
   return n;
 }

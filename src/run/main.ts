@@ -6,4 +6,8 @@ const result = await runCli(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   env: process.env,
 });
+// The controller has released its lease and closed its server; idle SDK sockets must not
+// keep the process alive past ECS's stop timeout. A one-shot run ends on its own, after
+// stdout has been flushed.
+if (result.stopped) process.exit(result.exitCode);
 process.exitCode = result.exitCode;

@@ -7,7 +7,7 @@ import { createAwsClients, type AwsClients } from '../../src/aws/clients.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { Report } from '../../src/plan/report.ts';
 import { runCli } from '../../src/run/cli.ts';
-import { wireDependencies } from '../../src/run/wire.ts';
+import { wire } from '../../src/run/wire.ts';
 import { bootstrapSharedPlatform, type SharedPlatform } from './bootstrap.ts';
 import { motoEnv, resetMoto } from './moto.ts';
 
@@ -67,7 +67,7 @@ export async function routeyard(args: string[], source?: Doc | string, clients?:
   const result = await runCli(
     [...args, ...sourceArgs, ...(hasOutput ? [] : ['--output', 'json'])],
     { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: { ROUTEYARD_LOG_LEVEL: 'silent' } },
-    (_log, rps) => wireDependencies(silentLogger(), { apiGatewayRps: rps }, clients ?? createAwsClients({ apiGatewayRps: rps })),
+    (_log, settings) => wire(silentLogger(), settings, clients ?? createAwsClients(settings)),
   );
   return { exitCode: result.exitCode, report: result.report as Report, stdout, stderr };
 }

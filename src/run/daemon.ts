@@ -1,0 +1,257 @@
+import type { Server } from 'node:http';
+import { loadRouteSet, type LoadedRouteSet } from '../desired/load.ts';
+import { readSourceVersion, type SourceBackends } from '../desired/sources/index.ts';
+import { RouteyardError, describeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { DriftResponse, ErrorReport, LeaseState, Report } from '../model/report-contract.ts';
+import type { GuardSettings } from '../reconcile/guards.ts';
+import type { LeaseManager } from '../reconcile/lease.ts';
+import { runPass, type PassDependencies } from '../reconcile/pass.ts';
+import type { ControllerMetrics } from '../report/metrics.ts';
+import { createControllerServer, listen } from './http-server.ts';
+import { ControllerMemory, type BackoffPolicy } from './memory.ts';
+
+export interface DaemonOptions {
+  sourceUri: string;
+  intervalMs: number;
+  sourcePollMs: number;
+  port: number;
+  host?: string;
+  guards: GuardSettings;
+  ruleQuota?: number;
+  backoff?: BackoffPolicy;
+  /** Share of the interval a pass may start early or late, so many copies do not beat in step. */
+  jitter?: number;
+}
+
+export interface DaemonDependencies {
+  /** The pass's clients, with the call counter each report's stats come from. */
+  pass: PassDependencies;
+  /** Separate clients for the cheap source-version checks, so they never count into a pass. */
+  pollSources: SourceBackends;
+  lease?: LeaseManager;
+  metrics: ControllerMetrics;
+  log: Logger;
+}
+
+/** After a pass that changed something, the next one comes this soon to verify it. */
+const VERIFY_AFTER_CHANGE_MS = 2_000;
+
+/** Source errors that mean "the document is broken", as opposed to AWS being unreachable. */
+const SOURCE_ERRORS = new Set(['SourceUnreadable', 'InvalidDesiredState', 'UnresolvedReference']);
+
+/**
+ * The controller: the same pass as --reconcile-once (load, observe, plan, apply, report),
+ * on a schedule. A full pass every interval (with jitter), plus a cheap check of the
+ * source's version every --source-poll that starts a pass as soon as the document changes.
+ * Never two passes at once: a request during a pass queues exactly one more.
+ *
+ * Writes only while this copy leads (the lease) and the source is sound. With a broken
+ * source it keeps the last valid document, observes and reports drift against it, and
+ * applies nothing (an operator may be mid-edit). The HTTP server only reads.
+ */
+export class Controller {
+  private readonly opts: DaemonOptions;
+  private readonly deps: DaemonDependencies;
+  private readonly memory: ControllerMemory;
+  private readonly log: Logger;
+  private latest: Report | undefined;
+  private lastGood: LoadedRouteSet | undefined;
+  private sourceError: ErrorReport | undefined;
+  private running: Promise<void> | undefined;
+  private queued: string | undefined;
+  private stopping = false;
+  private nextPass: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private polledVersion: string | undefined;
+  private server: Server | undefined;
+
+  constructor(opts: DaemonOptions, deps: DaemonDependencies) {
+    this.opts = opts;
+    this.deps = deps;
+    this.log = deps.log.child({ component: 'controller' });
+    this.memory = new ControllerMemory(this.log, opts.backoff);
+  }
+
+  /** Start serving, leading (or trying to) and reconciling. Resolves with the port listened on. */
+  async start(): Promise<number> {
+    this.server = createControllerServer({
+      drift: (now) => this.drift(now),
+      readiness: () => this.readiness(),
+      metrics: () => this.deps.metrics.render(),
+      refreshSeconds: Math.max(5, Math.min(60, Math.round(this.opts.intervalMs / 1000))),
+    });
+    const port = await listen(this.server, this.opts.port, this.opts.host);
+    const lease = this.deps.lease;
+    if (lease) {
+      lease.onTransition((held) => {
+        this.deps.metrics.setLeader(held);
+        this.deps.metrics.leaseTransition();
+        if (held) this.requestPass('lease-acquired');
+      });
+      this.deps.metrics.setLeader(false);
+      lease.start();
+    } else {
+      this.deps.metrics.setLeader(true);
+      this.log.warn('no --lease-table: running unguarded; two copies of routeyard (an ECS deployment, a CI run) could write at once');
+    }
+    this.log.info({ port, intervalMs: this.opts.intervalMs, sourcePollMs: this.opts.sourcePollMs, source: this.opts.sourceUri }, 'controller started');
+    this.requestPass('start');
+    this.schedulePoll();
+    return port;
+  }
+
+  /** Ask for a pass; if one is running, exactly one more runs after it. */
+  requestPass(trigger: string): void {
+    if (this.stopping) return;
+    if (this.running) {
+      this.queued = trigger;
+      return;
+    }
+    if (this.nextPass) clearTimeout(this.nextPass);
+    this.running = this.loop(trigger);
+  }
+
+  /**
+   * SIGTERM/SIGINT: start no new work, let the call in flight finish (the pass stops at its
+   * next batch of writes), release the lease so another copy takes over at once, close the
+   * server.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.nextPass) clearTimeout(this.nextPass);
+    if (this.poller) clearTimeout(this.poller);
+    await this.running;
+    await this.deps.lease?.release();
+    if (this.server) {
+      const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+      this.server.closeAllConnections();
+      await closed;
+    }
+    this.log.info('controller stopped');
+  }
+
+  private async loop(trigger: string): Promise<void> {
+    let next: string | undefined = trigger;
+    while (next !== undefined && !this.stopping) {
+      this.queued = undefined;
+      try {
+        await this.runOne(next);
+      } catch (err) {
+        this.log.error({ err: describeError(err) }, 'pass crashed');
+      }
+      next = this.queued;
+    }
+    this.running = undefined;
+    this.scheduleNext();
+  }
+
+  /**
+   * The next full pass: one interval from now (with jitter), or, after a pass that applied
+   * changes, a verifying pass soon (2 s), so the report shows the converged state without
+   * waiting a whole interval (as controller-runtime requeues after a change).
+   */
+  private scheduleNext(): void {
+    if (this.stopping) return;
+    const jitter = this.opts.jitter ?? 0.1;
+    const applied = (this.latest?.summary.applied ?? 0) > 0;
+    const delay = applied ? Math.min(VERIFY_AFTER_CHANGE_MS, this.opts.intervalMs) : this.opts.intervalMs * (1 - jitter + Math.random() * 2 * jitter);
+    this.nextPass = setTimeout(() => this.requestPass(applied ? 'verify' : 'interval'), delay);
+  }
+
+  private schedulePoll(): void {
+    if (this.stopping) return;
+    this.poller = setTimeout(async () => {
+      let version: string;
+      try {
+        version = await readSourceVersion(this.opts.sourceUri, this.deps.pollSources);
+      } catch (err) {
+        version = `error:${err instanceof RouteyardError ? err.code : describeError(err)}`;
+      }
+      if (this.polledVersion !== undefined && version !== this.polledVersion) {
+        this.log.info({ from: this.polledVersion, to: version }, 'the desired-state source changed: starting a pass');
+        this.requestPass('source-change');
+      }
+      this.polledVersion = version;
+      this.schedulePoll();
+    }, this.opts.sourcePollMs);
+  }
+
+  private async runOne(trigger: string): Promise<void> {
+    const { pass, lease, metrics } = this.deps;
+    pass.counter.reset();
+    let loaded: LoadedRouteSet | undefined;
+    let sourceError: ErrorReport | undefined;
+    try {
+      loaded = await loadRouteSet(this.opts.sourceUri, pass.sources, { ...(this.opts.ruleQuota !== undefined ? { ruleQuota: this.opts.ruleQuota } : {}) });
+    } catch (err) {
+      const e = err instanceof RouteyardError ? err : new RouteyardError('Internal', describeError(err), { cause: err });
+      sourceError = { code: e.code, message: e.message, fieldErrors: e.fieldErrors };
+    }
+    const leading = lease ? lease.isLeader() : true;
+    const document = loaded ?? this.lastGood;
+    const common = {
+      sourceUri: this.opts.sourceUri,
+      guards: this.opts.guards,
+      ...(this.opts.ruleQuota !== undefined ? { ruleQuota: this.opts.ruleQuota } : {}),
+      resetCounter: false,
+      beforeBatch: async () => {
+        if (this.stopping) throw new RouteyardError('ShuttingDown', 'shutting down: no new writes are started');
+        if (lease) await lease.fence();
+      },
+      hold: this.memory.heldServices(Date.now()),
+    };
+    let report: Report;
+    if (!document) {
+      // Nothing valid was ever read: report the error, plan nothing.
+      report = await runPass({ ...common, mode: 'dry-run', ...(loaded ? { document: loaded } : {}) }, pass);
+    } else {
+      report = await runPass({ ...common, mode: leading && !sourceError ? 'reconcile' : 'dry-run', document }, pass);
+      // ssm: references that no longer resolve also mean the document is broken.
+      if (!sourceError && report.error && SOURCE_ERRORS.has(report.error.code)) {
+        sourceError = report.error;
+        if (this.lastGood && this.lastGood !== loaded) {
+          pass.counter.reset();
+          report = await runPass({ ...common, mode: 'dry-run', document: this.lastGood }, pass);
+        }
+      } else if (loaded) {
+        this.lastGood = loaded;
+      }
+    }
+    if (sourceError && !this.sourceError) this.log.error({ code: sourceError.code, err: sourceError.message, fieldErrors: sourceError.fieldErrors }, 'the desired-state source is broken: keeping the last valid document, applying nothing');
+    if (!sourceError && this.sourceError) this.log.info('the desired-state source is valid again: converging');
+    this.sourceError = sourceError;
+    // The version this pass planned from is what the poller compares with next, so a change
+    // made between this read and the next poll still starts a pass.
+    if (loaded && !sourceError) this.polledVersion = loaded.source.version;
+    const decorated = this.memory.record(report, trigger, Date.now());
+    if (sourceError) decorated.sourceError = sourceError;
+    this.latest = decorated;
+    metrics.observePass(decorated);
+    metrics.setSourceError(sourceError);
+    if (!leading && lease) this.log.debug({ leader: lease.state().holder }, 'not the leader: observed only');
+  }
+
+  private drift(now: number): DriftResponse | undefined {
+    const r = this.latest;
+    if (!r) return undefined;
+    return {
+      ...r,
+      ageSeconds: Math.max(0, (now - Date.parse(r.generatedAt)) / 1000),
+      lease: this.leaseState(),
+      recentPasses: this.memory.recentPasses(),
+    };
+  }
+
+  private leaseState(): LeaseState {
+    return (
+      this.deps.lease?.state() ?? { enabled: false, table: null, held: true, holder: null, self: 'unguarded', fencingToken: null, expiresAt: null }
+    );
+  }
+
+  private readiness(): { ready: true } | { ready: false; code: string; message: string } {
+    if (!this.latest) return { ready: false, code: 'NoPassYet', message: 'no pass has completed yet' };
+    if (this.sourceError) return { ready: false, code: 'SourceBroken', message: `the desired-state source is broken: ${this.sourceError.code}: ${this.sourceError.message}` };
+    return { ready: true };
+  }
+}
