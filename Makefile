@@ -13,7 +13,7 @@ VENV := .venv
 MOTO := $(VENV)/bin/moto_server
 export ROUTEYARD_MOTO_SERVER := $(CURDIR)/$(MOTO)
 
-.PHONY: help install build schema check-schema typecheck lint test test-unit test-integration demo bench clean
+.PHONY: help install system-tools build schema check-schema typecheck lint test test-unit test-integration demo bench clean
 
 help:
 	@echo "make demo   converge the example RouteSet on a local AWS emulator (moto), twice"
@@ -28,6 +28,15 @@ $(MOTO): requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
 	@touch $@
+
+# Debian's chromium (driven by playwright-core in the dashboard test; never a browser
+# download) and promtool (package prometheus) for `promtool check metrics`. Installed only
+# when missing; apt needs root (sudo when not root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-tools:
+	@command -v chromium >/dev/null && command -v promtool >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium prometheus >/dev/null; }
 
 install: node_modules/.installed $(MOTO)
 
@@ -47,10 +56,10 @@ schema: build
 test-unit: node_modules/.installed
 	npx vitest run --project unit
 
-test-integration: install build
+test-integration: install system-tools build
 	npx vitest run --project integration
 
-test: install build typecheck lint
+test: install system-tools build typecheck lint
 	npx vitest run --reporter=default --reporter=json --outputFile=.vitest-results.json
 	@node -e 'const r=require("./.vitest-results.json");console.log("vitest: "+r.numPassedTests+" passed, "+r.numFailedTests+" failed"+(r.numPendingTests?", "+r.numPendingTests+" skipped":""))'
 

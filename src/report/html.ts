@@ -29,7 +29,13 @@ const COLOURS: Record<Status, string> = {
 
 export function renderDashboard(r: DriftResponse, opts: { refreshSeconds: number; now: number }): string {
   const lease = r.lease;
-  const leader = !lease ? 'unknown' : !lease.enabled ? 'unguarded (no --lease-table)' : lease.held ? `this copy (${lease.self})` : (lease.holder ?? 'nobody');
+  const leader = !lease
+    ? 'unknown'
+    : !lease.enabled
+      ? 'unguarded (no --lease-table): this copy writes'
+      : lease.held
+        ? `this copy (${lease.self}) leads and writes`
+        : `${lease.holder ?? 'nobody (the lease is free)'}; this copy (${lease.self}) observes only`;
   const calls = r.stats.awsCalls;
   const rows = r.services.map((s) => {
     const cells = KINDS.map(({ kind }) => cell(s.name, kind, s.resources.filter((x) => x.kind === kind), opts.now)).join('');

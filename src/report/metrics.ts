@@ -62,6 +62,9 @@ export class ControllerMetrics implements CallListener {
     this.leader = new Gauge({ name: 'routeyard_leader', help: '1 while this copy holds the leader lease (or runs unguarded), else 0.', registers });
     this.leaseTransitions = new Counter({ name: 'routeyard_lease_transitions_total', help: 'Times this copy took or lost the leader lease.', registers });
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names these gauges with `_total`, which the Prometheus conventions (and
+    // `promtool check metrics`) reserve for counters; routeyard does not need them.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     for (const status of STATUSES) this.services.set({ status }, 0);
   }
 

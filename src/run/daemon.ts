@@ -79,7 +79,7 @@ export class Controller {
       drift: (now) => this.drift(now),
       readiness: () => this.readiness(),
       metrics: () => this.deps.metrics.render(),
-      refreshSeconds: Math.max(5, Math.min(60, Math.round(this.opts.intervalMs / 1000))),
+      refreshSeconds: Math.max(5, Math.min(15, Math.round(this.opts.intervalMs / 1000))),
     });
     const port = await listen(this.server, this.opts.port, this.opts.host);
     const lease = this.deps.lease;
