@@ -110,4 +110,25 @@ describe('applyPlan', () => {
     expect(results.map((r) => r.outcome)).toEqual(['failed', 'failed']);
     expect(m.loadBalancer.setRulePriorities).toHaveBeenCalledTimes(1);
   });
+
+  it('checks before each batch (phase) of writes; when the check throws (lease lost, shutdown) the rest is skipped', async () => {
+    const m = mutations();
+    let checks = 0;
+    const results = await applyPlan([tgCreate('a'), tgCreate('b'), ruleCreate('a'), ruleCreate('b')], m, silentLogger(), {
+      beforeBatch: async () => {
+        if (++checks === 2) throw new Error('LeaseLost: another copy holds the lease');
+      },
+    });
+    expect(checks).toBe(2); // one per phase: target groups, then rules
+    expect(results.map((r) => r.outcome)).toEqual(['applied', 'applied', 'skipped', 'skipped']);
+    expect(results[2]!.error).toContain('LeaseLost');
+    expect(m.loadBalancer.createRule).not.toHaveBeenCalled();
+  });
+
+  it('holds back the actions of services in back-off, and only those', async () => {
+    const m = mutations();
+    const results = await applyPlan([tgCreate('a'), tgCreate('b')], m, silentLogger(), { hold: new Map([['a', 'backing off after 2 failed passes']]) });
+    expect(results.map((r) => `${r.actionId} ${r.outcome}`)).toEqual(['create:targetGroup:a skipped', 'create:targetGroup:b applied']);
+    expect(results[0]!.error).toBe('backing off after 2 failed passes');
+  });
 });

@@ -3,7 +3,7 @@ import { GetApisCommand, ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SharedPlatform } from '../support/bootstrap.ts';
-import { resourceWrites, startDaemon, sumCounter, waitFor, type RunningDaemon } from '../support/daemon.ts';
+import { startDaemon, sumCounter, waitFor, type RunningDaemon } from '../support/daemon.ts';
 import { albOnlyDoc, freshEmulator, type Doc } from '../support/harness.ts';
 
 /**

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { durationOption, runCli } from './cli.ts';
+
+describe('CLI options', () => {
+  it('parses durations with a unit and refuses bare numbers', () => {
+    expect(durationOption('30s', '--interval', 1, 1000)).toBe(30_000);
+    expect(durationOption('5m', '--interval', 1, 1000)).toBe(300_000);
+    expect(durationOption(undefined, '--interval', 60_000, 1000)).toBe(60_000);
+    expect(() => durationOption('60', '--interval', 1, 1000)).toThrow(/duration with a unit/);
+    expect(() => durationOption('500ms', '--interval', 1, 1000)).toThrow(/at least 1s/);
+  });
+
+  it('a bad flag value is a usage error (exit 1) naming the flag, before anything runs', async () => {
+    let err = '';
+    const res = await runCli(['--interval', 'soon', '--source', 'file:x.json'], { stdout: () => {}, stderr: (s) => (err += s), env: {} });
+    expect(res.exitCode).toBe(1);
+    expect(err).toContain('--interval must be a duration');
+    const renew = await runCli(['--lease-table', 't', '--lease-duration', '4s', '--lease-renew', '3s', '--source', 'file:x.json'], { stdout: () => {}, stderr: () => {}, env: {} });
+    expect(renew.exitCode).toBe(1);
+  });
+
+  it('--help documents every controller flag and exit code 5', async () => {
+    let out = '';
+    await runCli(['--help'], { stdout: (s) => (out += s), stderr: () => {}, env: {} });
+    for (const flag of ['--interval', '--port', '--lease-table', '--source-poll', '--lease-wait']) expect(out).toContain(flag);
+    expect(out).toContain('5 --reconcile-once could not get the leader lease');
+  });
+});
