@@ -1,8 +1,8 @@
 import {
-  DescribeListenersCommand,
-  DescribeRulesCommand,
   DescribeTagsCommand,
   DescribeTargetHealthCommand,
+  paginateDescribeListeners,
+  paginateDescribeRules,
   paginateDescribeTargetGroups,
   type Action,
   type ElasticLoadBalancingV2Client,
@@ -61,12 +61,7 @@ export async function observeLoadBalancing(
 async function observeOtherListeners(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<ObservedLoadBalancer> {
   const arn = loadBalancerArnOfListener(listenerArn);
   const listeners: Listener[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn, PageSize: PAGE_SIZE, Marker: marker }));
-    listeners.push(...(page.Listeners ?? []));
-    marker = page.NextMarker;
-  } while (marker);
+  for await (const page of paginateDescribeListeners({ client: elbv2 }, { LoadBalancerArn: arn, PageSize: PAGE_SIZE })) listeners.push(...(page.Listeners ?? []));
   if (!listeners.some((l) => l.ListenerArn === listenerArn)) {
     throw new Error(`listener ${listenerArn} is not among the listeners of load balancer ${arn}`);
   }
@@ -131,12 +126,7 @@ export function forwardTargets(actions: readonly Action[]): ForwardTarget[] {
 
 async function listRules(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<Rule[]> {
   const rules: Rule[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: PAGE_SIZE, Marker: marker }));
-    rules.push(...(page.Rules ?? []));
-    marker = page.NextMarker;
-  } while (marker);
+  for await (const page of paginateDescribeRules({ client: elbv2 }, { ListenerArn: listenerArn, PageSize: PAGE_SIZE })) rules.push(...(page.Rules ?? []));
   return rules;
 }
 
