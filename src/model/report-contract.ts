@@ -106,6 +106,7 @@ export const LeaseState = z.object({
   self: z.string(),
   fencingToken: z.number().int().nullable(),
   expiresAt: Timestamp.nullable(),
+  lastError: z.string().optional().describe('The last lease call that failed (a missing table, access denied, ...), while it keeps failing.'),
 });
 export type LeaseState = z.infer<typeof LeaseState>;
 

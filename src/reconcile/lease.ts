@@ -65,6 +65,7 @@ export class LeaseManager {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private transitions = 0;
+  private lastError: string | undefined;
   private readonly onChange: ((held: boolean) => void)[] = [];
 
   constructor(store: LeaseStore, opts: LeaseOptions, log: Logger) {
@@ -98,6 +99,7 @@ export class LeaseManager {
       self: this.opts.holder,
       fencingToken: held ? (this.token ?? null) : (current?.fencingToken ?? null),
       expiresAt: current ? new Date(current.expiresAt).toISOString() : null,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
     };
   }
 
@@ -111,13 +113,16 @@ export class LeaseManager {
     void tick();
   }
 
-  /** For --reconcile-once: try until the lease is ours or `waitMs` has passed. */
+  /**
+   * For --reconcile-once: try until the lease is ours or `waitMs` has passed. A table that
+   * does not exist ends the wait at once (waiting cannot help); `state().lastError` says why.
+   */
   async acquireWithin(waitMs: number): Promise<boolean> {
     const deadline = this.opts.now() + waitMs;
     for (;;) {
       await this.tryOnce();
       if (this.isLeader()) return true;
-      if (this.opts.now() >= deadline || this.stopped) return false;
+      if (this.opts.now() >= deadline || this.stopped || this.tableMissing) return false;
       await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(1, deadline - this.opts.now()))));
     }
   }
@@ -167,6 +172,8 @@ export class LeaseManager {
     if (this.timer) clearTimeout(this.timer);
   }
 
+  private tableMissing = false;
+
   private async tryOnce(): Promise<void> {
     const started = this.opts.now();
     try {
@@ -189,10 +196,13 @@ export class LeaseManager {
       } else {
         this.lastSeen = await this.store.read(this.opts.id);
       }
+      this.lastError = undefined;
     } catch (err) {
       // A failed call is not a lost lease, but the local deadline keeps running: past it,
       // isLeader() is false and nothing is written.
-      this.log.warn({ err: describeError(err) }, 'lease call failed');
+      this.tableMissing = (err as Error).name === 'ResourceNotFoundException';
+      this.lastError = this.tableMissing ? `the lease table ${this.opts.table} does not exist (or is not in this Region)` : describeError(err);
+      this.log.warn({ err: this.lastError }, 'lease call failed');
       if (this.token !== undefined && this.opts.now() >= this.validUntil) this.lose('could not renew before the lease would expire');
     }
   }

@@ -75,7 +75,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       durationMs: Math.round(performance.now() - started),
       awsCalls: deps.counter.snapshot(),
     });
-    report.recentPasses = [passRecord(report)];
+    report.recentPasses = [passRecord(report, 'once')];
     log.info({ outcome: report.outcome, summary: report.summary, awsCalls: report.stats.awsCalls.total, mutating: report.stats.awsCalls.mutating }, 'pass finished');
     return report;
   };

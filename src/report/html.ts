@@ -1,4 +1,4 @@
-import type { DriftResponse, ResourceKind, ResourceReport, Status } from '../model/report-contract.ts';
+import type { DriftResponse, ReportAction, ResourceKind, ResourceReport, Status } from '../model/report-contract.ts';
 
 /**
  * The dashboard: the same report as /drift, for a person at a glance. One self-contained
@@ -29,16 +29,19 @@ const COLOURS: Record<Status, string> = {
 
 export function renderDashboard(r: DriftResponse, opts: { refreshSeconds: number; now: number }): string {
   const lease = r.lease;
+  const paused = r.sourceError ? ' (writes paused while the source is broken)' : '';
   const leader = !lease
     ? 'unknown'
     : !lease.enabled
-      ? 'unguarded (no --lease-table): this copy writes'
+      ? `unguarded (no --lease-table): this copy writes${paused}`
       : lease.held
-        ? `this copy (${lease.self}) leads and writes`
-        : `${lease.holder ?? 'nobody (the lease is free)'}; this copy (${lease.self}) observes only`;
+        ? `this copy (${lease.self}) leads and writes${paused}`
+        : `${lease.holder ?? 'nobody (the lease is free)'}; this copy (${lease.self}) observes only${lease.lastError ? `; lease error: ${lease.lastError}` : ''}`;
+  const headline = r.sourceError ? `source broken (last pass: ${r.outcome})` : r.outcome;
   const calls = r.stats.awsCalls;
   const rows = r.services.map((s) => {
-    const cells = KINDS.map(({ kind }) => cell(s.name, kind, s.resources.filter((x) => x.kind === kind), opts.now)).join('');
+    const actions = r.actions.filter((a) => a.service === s.name);
+    const cells = KINDS.map(({ kind }) => cell(s.name, kind, s.resources.filter((x) => x.kind === kind), actions.filter((a) => a.kind === kind), opts.now)).join('');
     const backoff = s.backoff ? `<div class="note">backing off: ${s.backoff.failures} failure(s), next retry ${esc(s.backoff.nextRetryAt)}</div>` : '';
     return `<tr><th scope="row" class="svc"><span class="name">${esc(s.name)}</span><span class="badge st-${s.status}" data-status="${s.status}">${s.status}</span>${since(s.since, opts.now)}${backoff}</th>${cells}</tr>`;
   });
@@ -59,7 +62,7 @@ export function renderDashboard(r: DriftResponse, opts: { refreshSeconds: number
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="${opts.refreshSeconds}">
-<title>routeyard: ${esc(r.outcome)}</title>
+<title>routeyard: ${esc(headline)}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.4em;margin:0 0 .3em}
@@ -73,20 +76,21 @@ th.svc .name{font-weight:600;margin-right:.5em}
 td.cell details summary{cursor:pointer;font-weight:600}
 td.empty{background:#f6f6f6;color:#999}
 table.diffs{margin:.3em 0 0;font-size:.85em}
+ul.actions{margin:.3em 0 0;padding-left:1.2em;font-size:.85em}
 code{font-size:.9em;word-break:break-all}
 .banner{background:#f7b5b5;border:2px solid #b00;padding:.5em 1em;margin-bottom:1em}
 ${Object.entries(COLOURS).map(([s, c]) => `.st-${s}{background:${c}}`).join('\n')}
 </style>
 </head>
 <body>
-<h1>routeyard: ${esc(r.outcome)}</h1>
+<h1>routeyard: ${esc(headline)}</h1>
 ${banner}${passError}
 <dl class="facts">
 <dt>Source</dt><dd><code>${esc(r.source.uri)}</code> version <code>${esc(r.source.version ?? 'unknown')}</code></dd>
 <dt>Last pass</dt><dd>${esc(r.generatedAt)} (${Math.round(r.ageSeconds)} s ago), ${esc(r.mode)}, ${r.stats.durationMs} ms</dd>
 <dt>AWS cost</dt><dd>${calls.total} calls (${calls.mutating} mutating, ${calls.throttled} throttled): ${esc(Object.entries(calls.byService).map(([k, v]) => `${k} ${v}`).join(', ') || 'none')}</dd>
 <dt>Leader</dt><dd>${esc(leader)}</dd>
-<dt>Summary</dt><dd>${r.summary.services} services: ${r.summary.inSync} in sync, ${r.summary.drifted} drifted, ${r.summary.missing} missing, ${r.summary.pending} pending, ${r.summary.conflicts} conflicts, ${r.summary.errors} errors</dd>
+<dt>Summary</dt><dd>${r.summary.services} services: ${r.summary.inSync} in sync, ${r.summary.drifted} drifted, ${r.summary.missing} missing, ${r.summary.orphaned} orphaned, ${r.summary.pending} pending, ${r.summary.conflicts} conflicts, ${r.summary.errors} errors</dd>
 </dl>
 <table class="grid" aria-label="services by resource kind">
 <thead><tr><th scope="col">Service</th>${KINDS.map((k) => `<th scope="col">${k.label}</th>`).join('')}</tr></thead>
@@ -103,8 +107,8 @@ ${rows.join('\n')}
 `;
 }
 
-function cell(service: string, kind: ResourceKind, resources: ResourceReport[], now: number): string {
-  if (resources.length === 0) return '<td class="cell empty">—</td>';
+function cell(service: string, kind: ResourceKind, resources: ResourceReport[], actions: ReportAction[], now: number): string {
+  if (resources.length === 0 && actions.length === 0) return '<td class="cell empty">—</td>';
   const worst = resources.reduce((w, r) => (SEVERITY.indexOf(r.status) > SEVERITY.indexOf(w) ? r.status : w), 'InSync' as Status);
   const details = resources
     .map((r) => {
@@ -116,7 +120,12 @@ function cell(service: string, kind: ResourceKind, resources: ResourceReport[], 
       return `<div class="resource"><code>${esc(r.id)}</code> <span class="badge st-${r.status}">${r.status}</span>${since(r.since ?? null, now)}${r.message ? `<div class="message">${esc(r.message)}</div>` : ''}${diffs}</div>`;
     })
     .join('');
-  return `<td class="cell st-${worst}" data-service="${esc(service)}" data-kind="${kind}" data-status="${worst}"><details><summary>${worst}${resources.length > 1 ? ` (${resources.length})` : ''}</summary>${details}</details></td>`;
+  const planned = actions.length
+    ? `<ul class="actions">${actions
+        .map((a) => `<li><b>${esc(a.op)}</b> <code>${esc(a.id)}</code>: ${esc(a.reason)}${a.result && a.result !== 'planned' ? ` <i>[${esc(a.result)}${a.error ? `: ${esc(a.error)}` : ''}]</i>` : ' <i>[planned]</i>'}</li>`)
+        .join('')}</ul>`
+    : '';
+  return `<td class="cell st-${worst}" data-service="${esc(service)}" data-kind="${kind}" data-status="${worst}"><details><summary>${worst}${resources.length > 1 ? ` (${resources.length})` : ''}</summary>${details}${planned}</details></td>`;
 }
 
 function since(at: string | null | undefined, now: number): string {

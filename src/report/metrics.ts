@@ -101,9 +101,13 @@ export class ControllerMetrics implements CallListener {
     for (const a of report.actions) this.actions.inc({ result: a.result ?? 'planned' });
   }
 
+  private readonly sourceErrorCodes = new Set<string>();
+
+  /** 1 for the current error's code; every code seen before drops to 0 (a series that vanished could not be alerted on as 0). */
   setSourceError(error: ErrorReport | undefined): void {
-    this.sourceError.reset();
+    for (const code of this.sourceErrorCodes) this.sourceError.set({ code }, 0);
     if (error) {
+      this.sourceErrorCodes.add(error.code);
       this.sourceError.set({ code: error.code }, 1);
       this.sourceErrors.inc({ code: error.code });
     }

@@ -37,17 +37,18 @@ Options:
   --apigw-rps N           client-side pace of API Gateway calls per second (default 10)
 
 Controller (daemon) options:
-  --interval DURATION     full pass every DURATION, with +-10% jitter (default 60s)
-  --source-poll DURATION  check the source's version every DURATION; a change starts a pass (default 5s)
+  --interval DURATION     full pass every DURATION (at least 1s), with +-10% jitter (default 60s)
+  --source-poll DURATION  check the source's version every DURATION (at least 200ms); a change
+                          starts a pass (default 5s)
   --port N                HTTP port for the endpoints and the dashboard (default 8080)
 
 Leader lease (daemon, and --reconcile-once without --dry-run):
   --lease-table NAME      DynamoDB table (string partition key "id") holding the lease;
                           without it routeyard runs unguarded and says so
-  --lease-name ID         the lease item's id (default routeyard): one per controller
+  --lease-name ID         the lease item's id (default routeyard): one controller per account and Region
   --lease-duration DURATION  lease length (default 15s)
   --lease-renew DURATION  renew every DURATION (default 5s)
-  --lease-wait DURATION   --reconcile-once waits this long for the lease, then exits 5 (default 60s)
+  --lease-wait DURATION   --reconcile-once only: wait this long for the lease, then exit 5 (default 60s)
   -h, --help              this text
 
 Durations: a number and a unit, e.g. 500ms, 30s, 5m, 1h.
@@ -125,7 +126,9 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
         source: { uri: config.sourceUri, version: null },
         error: {
           code: 'LeaseUnavailable',
-          message: `the leader lease "${config.lease.id}" in ${config.lease.table} is held by ${st.holder ?? 'another copy'}${st.expiresAt ? ` (until ${st.expiresAt} unless renewed)` : ''}; waited ${ms(config.lease.waitMs)}. Nothing was written. Run again later, or use --dry-run, which needs no lease.`,
+          message: st.lastError
+            ? `cannot take the leader lease "${config.lease.id}": ${st.lastError}. No resource was changed.`
+            : `the leader lease "${config.lease.id}" in ${config.lease.table} is held by ${st.holder ?? 'another copy'}${st.expiresAt ? ` (until ${st.expiresAt} unless renewed)` : ''}; waited ${ms(config.lease.waitMs)}. No resource was changed (the only writes were the lease's conditional updates). Run again later, or use --dry-run, which needs no lease.`,
           fieldErrors: [],
         },
         durationMs: Math.round(performance.now() - started),

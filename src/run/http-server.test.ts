@@ -14,7 +14,7 @@ const drift: DriftResponse = {
     { name: 'a', status: 'InSync', resources: [], since: null, lastVerifiedAt: null },
     { name: 'b<script>', status: 'Drifted', resources: [{ kind: 'listenerRule', id: 'r', status: 'Drifted', diffs: [{ path: 'x', desired: '<b>', live: null }] }], since: null, lastVerifiedAt: null },
   ],
-  actions: [{ op: 'update', kind: 'listenerRule', service: 'b<script>', id: 'r', reason: 'r', diffs: [] }],
+  actions: [{ op: 'update', kind: 'listenerRule', service: 'b<script>', id: 'r', reason: 'rule differs from the document (condition.httpHeader.values)', diffs: [], result: 'failed', error: 'ValidationError: nope' }],
   stats: { durationMs: 1, awsCalls: { total: 1, mutating: 0, throttled: 0, retries: 0, byService: {}, byOperation: {} } },
   ageSeconds: 1,
 };
@@ -50,10 +50,14 @@ describe('the controller HTTP server (read-only)', () => {
     const one = (await (await fetch(`${base}/drift?service=${encodeURIComponent('b<script>')}`)).json()) as DriftResponse;
     expect(one.services.map((s) => s.name)).toEqual(['b<script>']);
     expect(one.actions).toHaveLength(1);
+    expect(one.summary).toMatchObject({ services: 1, inSync: 0, drifted: 1, actions: 1, failed: 1 });
     const html = await (await fetch(`${base}/`)).text();
     expect(html).toContain('b&lt;script&gt;');
     expect(html).not.toContain('b<script>');
     expect(html).toContain('<meta http-equiv="refresh" content="10">');
+    // The reason and the error of the service's action are one click away, in its cell.
+    expect(html).toContain('rule differs from the document (condition.httpHeader.values)');
+    expect(html).toContain('ValidationError: nope');
     expect(html).not.toMatch(/<script/i);
   });
 

@@ -52,7 +52,7 @@ async function handle(view: ControllerView, openapi: string, req: IncomingMessag
       if (only === null) return sendJson(res, req, 200, drift);
       const service = drift.services.find((s) => s.name === only);
       if (!service) return sendError(res, req, 404, 'UnknownService', `no service named ${JSON.stringify(only)} in the latest report`);
-      return sendJson(res, req, 200, { ...drift, services: [service], actions: drift.actions.filter((a) => a.service === only) });
+      return sendJson(res, req, 200, narrowTo(drift, service.name));
     }
     case '/metrics': {
       const m = await view.metrics();
@@ -68,6 +68,33 @@ async function handle(view: ControllerView, openapi: string, req: IncomingMessag
     default:
       return sendError(res, req, 404, 'NotFound', `no endpoint ${url.pathname}: try /, /drift, /metrics, /healthz, /readyz or /openapi.json`);
   }
+}
+
+/** The report for one service: its resources and actions, and a summary counted over them alone. */
+function narrowTo(drift: DriftResponse, name: string): DriftResponse {
+  const services = drift.services.filter((s) => s.name === name);
+  const actions = drift.actions.filter((a) => a.service === name);
+  const has = (st: string) => services.filter((s) => s.status === st).length;
+  const result = (r: string) => actions.filter((a) => a.result === r).length;
+  return {
+    ...drift,
+    services,
+    actions,
+    summary: {
+      services: services.length,
+      inSync: has('InSync'),
+      drifted: has('Drifted'),
+      missing: has('Missing'),
+      orphaned: has('Orphaned'),
+      pending: has('Pending'),
+      conflicts: has('Conflict'),
+      errors: has('Error'),
+      actions: actions.length,
+      applied: result('applied'),
+      failed: result('failed'),
+      skipped: result('skipped'),
+    },
+  };
 }
 
 function sendJson(res: ServerResponse, req: IncomingMessage, status: number, body: unknown): void {

@@ -142,6 +142,14 @@ describe('leader lease against DynamoDB in moto', () => {
     expect((Date.now() - at) / 1000).toBeLessThan(5);
   });
 
+  it('a lease table that does not exist: --reconcile-once exits 5 at once and says so', async () => {
+    const started = Date.now();
+    const once = await routeyard(['--reconcile-once', '--lease-table', 'no-such-table', '--lease-wait', '30s'], albOnlyDoc());
+    expect(once.exitCode).toBe(5);
+    expect(once.report.error?.message).toContain('the lease table no-such-table does not exist');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('without --lease-table the one-shot run is unguarded and still converges', async () => {
     expect((await reconcile(albOnlyDoc())).exitCode).toBe(0);
   });
