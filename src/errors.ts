@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'LeaseUnavailable' // --reconcile-once could not get the leader lease in time (exit 5)
   | 'LeaseLost' // the lease was lost mid-pass: writing stopped
   | 'ShuttingDown' // SIGTERM/SIGINT: no new writes are started
+  | 'WaitTimedOut' // --reconcile-once --wait ran out with work still pending (exit 6)
   | 'UsageError' // bad command line
   | 'Internal'; // a bug in routeyard: please report it
 

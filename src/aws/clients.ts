@@ -1,6 +1,8 @@
+import { ACMClient } from '@aws-sdk/client-acm';
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Client, FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
@@ -30,6 +32,10 @@ export interface ClientSettings {
   /** Client-side pacing of API Gateway management calls (requests per second). */
   apiGatewayRps?: number;
   apiGatewayBurst?: number;
+  /** Client-side pacing of Route 53 calls: its API is account-wide and shared with every tool (default 5 rps). */
+  route53Rps?: number;
+  /** Least time between two CreateDomainName (or Update, or Delete) calls; AWS allows one per 30 s. */
+  domainPaceMs?: number;
 }
 
 export interface AwsClients {
@@ -38,6 +44,8 @@ export interface AwsClients {
   ssm: SSMClient;
   s3: S3Client;
   dynamodb: DynamoDBClient;
+  acm: ACMClient;
+  route53: Route53Client;
   counter: CallCounter;
 }
 
@@ -64,9 +72,14 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   instrument(apigateway, 'APIGateway', counter, new TokenBucket(settings.apiGatewayRps ?? 10, settings.apiGatewayBurst ?? 10));
   instrument(ssm, 'SSM', counter);
   const dynamodb = new DynamoDBClient(common);
+  const acm = new ACMClient(common);
+  // Route 53 is a global service: its endpoint is us-east-1 whatever the platform's Region.
+  const route53 = new Route53Client({ ...common, region: 'us-east-1' });
   instrument(s3, 'S3', counter);
   instrument(dynamodb, 'DynamoDB', counter);
-  return { elbv2, apigateway, ssm, s3, dynamodb, counter };
+  instrument(acm, 'ACM', counter);
+  instrument(route53, 'Route53', counter, new TokenBucket(settings.route53Rps ?? 5, settings.route53Rps ?? 5));
+  return { elbv2, apigateway, ssm, s3, dynamodb, acm, route53, counter };
 }
 
 type AnyClient = Client<object, MetadataBearer, unknown>;

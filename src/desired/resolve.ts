@@ -14,7 +14,8 @@ export const DEFAULT_PRIORITY_BAND = { from: 1000, to: 49999 };
 export const DEFAULT_ACCESS_LOG_FORMAT =
   '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","integrationLatency":"$context.integrationLatency"}';
 
-const SHARED_REFS = ['listenerArn', 'vpcLinkId', 'vpcId'] as const;
+const SHARED_REFS = ['listenerArn', 'vpcLinkId', 'vpcId', 'albDnsName', 'albHostedZoneId', 'privateHostedZone'] as const;
+type SharedValues = { listenerArn: string; vpcLinkId: string; vpcId: string; albDnsName?: string; albHostedZoneId?: string; privateHostedZone?: string };
 
 /**
  * Resolve `ssm:` references in spec.shared (one batched GetParameters call) and apply
@@ -22,16 +23,16 @@ const SHARED_REFS = ['listenerArn', 'vpcLinkId', 'vpcId'] as const;
  */
 export async function resolveDesiredState(doc: RouteSet, parameters: () => ParameterStore, ruleQuota = DEFAULT_RULE_QUOTA): Promise<DesiredState> {
   const shared = doc.spec.shared;
-  const refs = SHARED_REFS.filter((k) => shared[k].startsWith('ssm:'));
+  const refs = SHARED_REFS.filter((k) => shared[k]?.startsWith('ssm:'));
   const values: Record<string, string> = {};
-  for (const k of SHARED_REFS) values[k] = shared[k];
+  for (const k of SHARED_REFS) if (shared[k] !== undefined) values[k] = shared[k];
   if (refs.length > 0) {
-    const names = [...new Set(refs.map((k) => shared[k].slice('ssm:'.length)))];
+    const names = [...new Set(refs.map((k) => shared[k]!.slice('ssm:'.length)))];
     const { found, missing } = await parameters().getParameters(names);
     const byName = new Map(found.map((p) => [p.name, p.value]));
     const errors: FieldError[] = [];
     for (const k of refs) {
-      const name = shared[k].slice('ssm:'.length);
+      const name = shared[k]!.slice('ssm:'.length);
       const value = byName.get(name);
       if (value === undefined || missing.includes(name)) errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${name}, which does not exist` });
       else if (value.trim() === '') errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${name}, which is empty` });
@@ -41,15 +42,20 @@ export async function resolveDesiredState(doc: RouteSet, parameters: () => Param
       throw new RouteyardError('UnresolvedReference', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { fault: 'user', fieldErrors: errors });
     }
   }
-  return buildDesiredState(doc, { listenerArn: values.listenerArn!, vpcLinkId: values.vpcLinkId!, vpcId: values.vpcId! }, ruleQuota);
+  return buildDesiredState(doc, values as SharedValues, ruleQuota);
 }
 
 /** Pure: the resolved model from a validated document and the shared values. */
-export function buildDesiredState(doc: RouteSet, shared: { listenerArn: string; vpcLinkId: string; vpcId: string }, ruleQuota = DEFAULT_RULE_QUOTA): DesiredState {
+export function buildDesiredState(doc: RouteSet, shared: SharedValues, ruleQuota = DEFAULT_RULE_QUOTA): DesiredState {
   const owner = doc.metadata.name;
   return {
     owner,
-    ...shared,
+    listenerArn: shared.listenerArn,
+    vpcLinkId: shared.vpcLinkId,
+    vpcId: shared.vpcId,
+    ...(shared.albDnsName ? { albDnsName: shared.albDnsName.toLowerCase().replace(/\.$/, '') } : {}),
+    ...(shared.albHostedZoneId ? { albHostedZoneId: shared.albHostedZoneId } : {}),
+    ...(shared.privateHostedZone ? { privateHostedZone: shared.privateHostedZone } : {}),
     headerName: doc.spec.shared.headerName ?? DEFAULT_HEADER_NAME,
     priorityBand: doc.spec.shared.priorityBand ?? DEFAULT_PRIORITY_BAND,
     ruleQuota,
@@ -66,6 +72,17 @@ function buildService(owner: string, vpcId: string, s: ServiceSpec): DesiredServ
     targetGroup: buildTargetGroup(owner, vpcId, s),
     ...(s.api ? { api: buildApi(s.name, s.api) } : {}),
     adopt: s.adopt ?? false,
+    ...(s.domain
+      ? {
+          domain: {
+            name: s.domain.name,
+            hostedZone: s.domain.hostedZone,
+            certificate: s.domain.certificate === 'auto' ? ('auto' as const) : { arn: s.domain.certificate },
+            basePath: s.domain.basePath ?? '',
+          },
+        }
+      : {}),
+    ...(s.privateDns ? { privateDns: { name: s.privateDns.name } } : {}),
   };
 }
 

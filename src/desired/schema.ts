@@ -201,6 +201,46 @@ const Api = z.strictObject({
     .describe('Defaults to "1.0", the only version HTTP_PROXY integrations support.'),
 });
 
+/**
+ * A DNS name as Route 53 and ACM take it: lowercase labels of letters, digits and hyphens
+ * (not at either end), up to 63 characters each and 253 in all, no trailing dot. Lowercase
+ * only, because Route 53 stores names in lowercase and a mixed-case name would look like
+ * drift on every pass.
+ */
+export const DnsName = z
+  .string()
+  .max(253)
+  .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, {
+    message: 'must be a lowercase DNS name such as qa.api.py.acmecorp.com (labels of letters, digits and hyphens, at most 63 characters each)',
+  });
+
+/** A Route 53 hosted zone id, with or without the /hostedzone/ prefix. */
+export const HOSTED_ZONE_ID = /^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/;
+
+/** A Route 53 hosted zone: its name (acmecorp.com) or its id (Z0123456789ABCDEFGHIJ). */
+const HostedZoneRef = z.union([DnsName, z.string().regex(HOSTED_ZONE_ID, { message: 'must be a hosted zone name or id' })]);
+
+const CertificateArn = z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, {
+  message: 'must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID) or "auto"',
+});
+
+const Domain = z.strictObject({
+  name: DnsName.describe('The custom domain name, e.g. qa.api.py.acmecorp.com.'),
+  hostedZone: HostedZoneRef.describe('The public hosted zone the name lives in: its name (acmecorp.com) or id.'),
+  certificate: z
+    .union([z.literal('auto'), CertificateArn])
+    .describe(
+      'An ACM certificate ARN in the API\'s Region, or "auto": use an ISSUED certificate that covers the name (wildcards included), preferring one routeyard requested; otherwise request one with DNS validation.',
+    ),
+  basePath: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, { message: 'must be a path without leading or trailing "/" (letters, digits, . _ ~ -)' })
+    .optional()
+    .describe('The API mapping key; default none (the domain root).'),
+});
+
 const Service = z.strictObject({
   name: ResourceName.describe('Service name; written into the routeyard:service tag.'),
   headerValue: HeaderValue.describe('Value of the routing header the ALB rule matches and API Gateway injects.'),
@@ -208,6 +248,11 @@ const Service = z.strictObject({
   targetGroup: TargetGroup,
   api: Api.optional().describe('The public HTTP API in front of the service; omit for internal-only services.'),
   adopt: z.boolean().optional().describe('Take over an untagged HTTP API with the wanted name instead of reporting a Conflict.'),
+  domain: Domain.optional().describe('A custom domain for the service\'s HTTP API: certificate, REGIONAL domain, API mapping, alias records.'),
+  privateDns: z
+    .strictObject({ name: DnsName.describe('e.g. gotenberg.internal.acmecorp.com') })
+    .optional()
+    .describe('An alias record in spec.shared.privateHostedZone pointing at the shared ALB, for service-to-service calls.'),
 });
 
 const PriorityBand = z
@@ -220,6 +265,9 @@ const Shared = z.strictObject({
   vpcId: SharedReference.describe('VPC of the shared ALB; target groups are created in it (literal or ssm:/name).'),
   headerName: HeaderName.optional().describe('Routing header; defaults to X-Target-Service.'),
   priorityBand: PriorityBand.optional().describe('Band automatic priorities are taken from; defaults to 1000..49999.'),
+  albDnsName: SharedReference.optional().describe('DNS name of the shared ALB, the target of private alias records (literal or ssm:/name).'),
+  albHostedZoneId: SharedReference.optional().describe('Canonical hosted zone id of the shared ALB (literal or ssm:/name).'),
+  privateHostedZone: SharedReference.optional().describe('The private hosted zone (name or id) of services\' private names (literal or ssm:/name).'),
 });
 
 export const RouteSet = z.strictObject({

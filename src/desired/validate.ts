@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import { RouteyardError, type FieldError } from '../errors.ts';
-import { RouteSet } from './schema.ts';
+import { HOSTED_ZONE_ID, RouteSet } from './schema.ts';
 
 /** Largest document accepted, in bytes. Far above SSM's 8 KB; it guards memory, not AWS. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const DEFAULT_RULE_QUOTA = 100;
+/** HTTP API custom domains per account and Region (API Gateway quotas; adjustable). */
+export const CUSTOM_DOMAIN_QUOTA = 120;
 
 export interface ValidateOptions {
   /** Rules the shared listener may hold (AWS default 100 per load balancer). */
@@ -49,8 +51,29 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
     if (seen !== undefined) errors.push({ path: `spec.services[${i}].${field}`, message: `duplicates ${what} of spec.services[${seen}]` });
     else firstIndex.set(key, i);
   };
+  const dnsNames = new Map<string, string>();
+  const claimName = (name: string, path: string) => {
+    const seen = dnsNames.get(name);
+    if (seen !== undefined) errors.push({ path, message: `claims the DNS name ${name}, already claimed by ${seen}` });
+    else dnsNames.set(name, path);
+  };
+  const shared = doc.spec.shared;
+  const literalZone = (z: string | undefined) => (z && !z.startsWith('ssm:') && !HOSTED_ZONE_ID.test(z) ? z : undefined);
   services.forEach((svc, i) => {
     unique(`name:${svc.name}`, i, 'name', `the name "${svc.name}"`);
+    if (svc.domain) {
+      claimName(svc.domain.name, `spec.services[${i}].domain.name`);
+      // A zone given by name is checked now; a zone id once it is resolved (plan time).
+      const zone = literalZone(svc.domain.hostedZone);
+      if (zone && !svc.domain.name.endsWith(`.${zone}`)) errors.push({ path: `spec.services[${i}].domain.name`, message: `is not inside the hosted zone ${zone}` });
+      if (!svc.api) errors.push({ path: `spec.services[${i}].domain`, message: "needs an api block: a custom domain maps to the service's HTTP API" });
+    }
+    if (svc.privateDns) {
+      claimName(svc.privateDns.name, `spec.services[${i}].privateDns.name`);
+      const zone = literalZone(shared.privateHostedZone);
+      if (!shared.privateHostedZone) errors.push({ path: `spec.services[${i}].privateDns`, message: 'needs spec.shared.privateHostedZone (and albDnsName, albHostedZoneId)' });
+      else if (zone && !svc.privateDns.name.endsWith(`.${zone}`)) errors.push({ path: `spec.services[${i}].privateDns.name`, message: `is not inside the private hosted zone ${zone}` });
+    }
     // The ALB compares header values case-insensitively, so "App" and "app" collide.
     unique(`header:${svc.headerValue.toLowerCase()}`, i, 'headerValue', `the header value "${svc.headerValue}" (ALB matching is case-insensitive)`);
     if (svc.priority !== undefined) unique(`priority:${svc.priority}`, i, 'priority', `the priority ${svc.priority}`);
@@ -60,6 +83,15 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
       seenRoutes.add(key);
     });
   });
+  if (services.some((svc) => svc.privateDns)) {
+    for (const k of ['albDnsName', 'albHostedZoneId'] as const) {
+      if (!shared[k]) errors.push({ path: `spec.shared.${k}`, message: 'is required when a service declares privateDns (the alias target is the shared ALB)' });
+    }
+  }
+  const domains = services.filter((svc) => svc.domain).length;
+  if (domains > CUSTOM_DOMAIN_QUOTA) {
+    errors.push({ path: 'spec.services', message: `declares ${domains} custom domains; API Gateway allows ${CUSTOM_DOMAIN_QUOTA} per account and Region by default` });
+  }
   if (services.length > ruleQuota) {
     errors.push({
       path: 'spec.services',

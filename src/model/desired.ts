@@ -53,6 +53,16 @@ export interface DesiredApi {
   payloadFormatVersion: '1.0';
 }
 
+export interface DesiredDomain {
+  /** Lowercase, no trailing dot. */
+  name: string;
+  /** The public hosted zone: a name (acmecorp.com) or an id (Z...). */
+  hostedZone: string;
+  certificate: 'auto' | { arn: string };
+  /** The API mapping key; '' is the domain root. */
+  basePath: string;
+}
+
 export interface DesiredService {
   name: string;
   headerValue: string;
@@ -61,6 +71,9 @@ export interface DesiredService {
   targetGroup: DesiredTargetGroup;
   api?: DesiredApi;
   adopt: boolean;
+  domain?: DesiredDomain;
+  /** A name in the private hosted zone, aliased to the shared ALB. */
+  privateDns?: { name: string };
 }
 
 export interface DesiredState {
@@ -74,5 +87,9 @@ export interface DesiredState {
   ruleQuota: number;
   /** Target groups attached to one load balancer (AWS: 100, not adjustable). */
   targetGroupQuota: number;
+  /** For private alias records: the shared ALB's DNS name and canonical hosted zone, and the private zone. */
+  albDnsName?: string;
+  albHostedZoneId?: string;
+  privateHostedZone?: string;
   services: DesiredService[];
 }

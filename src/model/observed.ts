@@ -133,4 +133,80 @@ export interface ObservedState {
   targetGroups: ObservedTargetGroup[];
   /** HTTP APIs routeyard owns, plus any with a name a service wants (for conflicts and adoption). */
   apis: ObservedApi[];
+  /** Custom domains, certificates and DNS; absent when the document declares none and routeyard owns none. */
+  naming?: ObservedNaming;
+}
+
+/** An ACM certificate: its names (domain name and SANs), status and validation records. */
+export interface ObservedCertificate {
+  arn: string;
+  /** The primary name and every subject alternative name, lowercase. */
+  names: string[];
+  /** ISSUED, PENDING_VALIDATION, FAILED, EXPIRED, VALIDATION_TIMED_OUT, REVOKED, INACTIVE. */
+  status: string;
+  /** AMAZON_ISSUED, IMPORTED or PRIVATE. */
+  type?: string;
+  failureReason?: string;
+  notAfter?: string;
+  /** The DNS validation CNAMEs ACM asks for, one per name (names lowercase, no trailing dot). */
+  validation: { name: string; value: string }[];
+  /** Undefined when tags were not read. */
+  tags?: Tags;
+}
+
+export interface ObservedApiMapping {
+  id: string;
+  apiId: string;
+  stage: string;
+  /** '' for the domain root. */
+  key: string;
+}
+
+/** An API Gateway custom domain name (v2), with its mappings. */
+export interface ObservedCustomDomain {
+  name: string;
+  certificateArn?: string;
+  securityPolicy?: string;
+  endpointType?: string;
+  /** The regional target AWS returns for a REGIONAL domain: what alias records point at. */
+  target?: { dnsName: string; hostedZoneId: string };
+  status?: string;
+  tags: Tags;
+  mappings: { readable: true; items: ObservedApiMapping[] } | { readable: false; error: string };
+}
+
+/** One record set (names lowercase without the trailing dot). */
+export interface ObservedRecord {
+  name: string;
+  type: string;
+  ttl?: number;
+  values: string[];
+  alias?: { dnsName: string; hostedZoneId: string; evaluateTargetHealth: boolean };
+  /** Weighted, latency, failover ... records carry one; routeyard's never do. */
+  setIdentifier?: string;
+}
+
+export interface ObservedZone {
+  id: string;
+  name: string;
+  private: boolean;
+  records: ObservedRecord[];
+}
+
+/** What the pass read for custom domains, certificates and DNS. */
+export interface ObservedNaming {
+  certificates: ObservedCertificate[];
+  domains: ObservedCustomDomain[];
+  /** Custom domain names in the account and Region, anyone's (the 120 quota counts them all). */
+  domainCount: number;
+  /** Each zone the document refers to, by the reference it used (name or id). */
+  zones: { ref: string; private: boolean; zone?: ObservedZone; error?: string }[];
+  /**
+   * API Gateway allows one CreateDomainName, one UpdateDomainName and one DeleteDomainName
+   * per 30 s per account: whether this pass may make each (the pacer's state, read at
+   * observe time so the plan stays a pure function of what it is given).
+   */
+  slots: { create: boolean; update: boolean; delete: boolean; nextCreateAt?: string; nextDeleteAt?: string; unpaced?: boolean };
+  /** The Region of the APIs (a certificate must be in it). */
+  region: string;
 }

@@ -14,7 +14,7 @@ export const Status = z
   );
 export type Status = z.infer<typeof Status>;
 
-export const ResourceKind = z.enum(['targetGroup', 'listenerRule', 'httpApi', 'integration', 'route', 'stage']);
+export const ResourceKind = z.enum(['targetGroup', 'listenerRule', 'httpApi', 'integration', 'route', 'stage', 'certificate', 'customDomain', 'apiMapping', 'dnsRecord']);
 export type ResourceKind = z.infer<typeof ResourceKind>;
 
 export const Diff = z.object({
@@ -81,8 +81,8 @@ export const Mode = z.enum(['reconcile', 'dry-run', 'validate']);
 export type Mode = z.infer<typeof Mode>;
 
 export const Outcome = z
-  .enum(['InSync', 'Converged', 'Pending', 'DriftFound', 'Failed', 'Refused', 'Invalid', 'Valid', 'NotLeader'])
-  .describe('Maps one-to-one onto the exit code: InSync, Converged, Pending, Valid 0; Failed 1; DriftFound 2; Invalid 3; Refused 4; NotLeader 5.');
+  .enum(['InSync', 'Converged', 'Pending', 'DriftFound', 'Failed', 'Refused', 'Invalid', 'Valid', 'NotLeader', 'StillPending'])
+  .describe('Maps one-to-one onto the exit code: InSync, Converged, Pending, Valid 0; Failed 1; DriftFound 2; Invalid 3; Refused 4; NotLeader 5; StillPending 6 (--wait ran out).');
 export type Outcome = z.infer<typeof Outcome>;
 
 export const PassRecord = z.object({

@@ -10,6 +10,8 @@ import type { Action, CorsSpec, Diff, IntegrationSpec, Payload, Ref, ResourceKin
 export interface ApiPlan {
   resources: ResourceState[];
   actions: Action[];
+  /** The service's API: its id, or the action that creates it (for the custom domain's API mapping). */
+  apiRef?: Ref;
 }
 
 /**
@@ -28,7 +30,7 @@ export function planHttpApi(desired: DesiredState, svc: DesiredService, idx: Obs
   const [current, ...duplicates] = owned;
   const extra = duplicates.map((a) => deleteApiTree(svc.name, a, 'a second HTTP API for the same service'));
 
-  if (current) return mergePlans([convergeApi(desired, svc, want, current, { value: current.id }, false), ...extra]);
+  if (current) return { ...mergePlans([convergeApi(desired, svc, want, current, { value: current.id }, false), ...extra]), apiRef: { value: current.id } };
 
   const candidates = (idx.foreignApisByName.get(want.name) ?? []).filter((a) => (a.protocolType ?? 'HTTP') === 'HTTP');
   const candidate = candidates[0];
@@ -56,7 +58,7 @@ export function planHttpApi(desired: DesiredState, svc: DesiredService, idx: Obs
     adopted.actions.unshift(tagAction);
     adopted.resources[0]!.diffs.unshift(tagAction.diffs[0]!);
     adopted.resources[0]!.status = 'Drifted';
-    return adopted;
+    return { ...adopted, apiRef: { value: candidate.id } };
   }
 
   // Nothing there: create the whole chain, each step feeding its id to the next.
@@ -81,6 +83,7 @@ export function planHttpApi(desired: DesiredState, svc: DesiredService, idx: Obs
   return {
     resources: [{ kind: 'httpApi', id: want.name, status: 'Missing', diffs: createApi.diffs }, ...children.resources],
     actions: [createApi, ...children.actions],
+    apiRef: { fromAction: createApi.id },
   };
 }
 

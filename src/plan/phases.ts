@@ -5,6 +5,12 @@
  * Priority moves run before rule creates so a create never lands on a priority still held.
  */
 export const PHASE = {
+  // Names go first when a service goes: records, then the mapping, the domain, the certificate
+  // (a mapping would keep its API from being deleted).
+  deleteRecord: 1,
+  deleteApiMapping: 2,
+  deleteDomainName: 3,
+  deleteCertificate: 4,
   deleteOrphanRoute: 10,
   deleteOrphanIntegration: 11,
   deleteOrphanStage: 12,
@@ -27,4 +33,10 @@ export const PHASE = {
   deleteIntegration: 67,
   createStage: 68,
   updateStage: 69,
+  requestCertificate: 70,
+  createDomainName: 71,
+  updateDomainName: 72,
+  createApiMapping: 73,
+  updateApiMapping: 74,
+  upsertRecord: 75,
 } as const;

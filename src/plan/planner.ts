@@ -1,6 +1,7 @@
 import type { DesiredState } from '../model/desired.ts';
 import type { ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import { deleteApiTree, planHttpApi } from './http-apis.ts';
+import { planNaming, planNamingOrphans, wantedRecordKeys, type NamingPlan } from './naming.ts';
 import { deleteRuleAction, planListenerRule } from './listener-rules.ts';
 import { indexObserved, type ObservedIndex } from './observed-index.ts';
 import { decidePriorities } from './priorities.ts';
@@ -32,16 +33,38 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
 
   const services: ServicePlan[] = [];
   const actions: Action[] = [];
+  // Names: planned in service-name order, so which service gets this pass's one
+  // CreateDomainName slot does not depend on document order.
+  const namingCtx = observed.naming ? { desired, naming: observed.naming, used: { create: false, update: false, delete: false } } : undefined;
+  const wantedNames = { domains: new Set<string>(), records: new Set<string>(), certificates: new Set<string>() };
+  const naming = new Map<string, NamingPlan>();
+  for (const svc of [...desired.services].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!svc.domain && !svc.privateDns) continue;
+    if (!namingCtx) {
+      naming.set(svc.name, { resources: [{ kind: 'dnsRecord', id: svc.domain?.name ?? svc.privateDns!.name, status: 'Error', diffs: [], message: 'custom domains and DNS were not read' }], actions: [] });
+      continue;
+    }
+    const apiRef = svc.api ? planHttpApi(desired, svc, idx).apiRef : undefined;
+    const n = planNaming(namingCtx, svc, apiRef);
+    naming.set(svc.name, n);
+    if (svc.domain) wantedNames.domains.add(svc.domain.name);
+    for (const k of wantedRecordKeys(n)) wantedNames.records.add(k);
+    for (const r of n.resources) if (r.kind === 'dnsRecord' && r.status !== 'Orphaned') for (const z of observed.naming!.zones) if (z.zone) wantedNames.records.add(`${z.zone.id} ${r.id}`);
+    for (const r of n.resources) if (r.kind === 'certificate') wantedNames.certificates.add(r.id);
+  }
+  const namingOrphans = namingCtx ? planNamingOrphans(namingCtx, wantedNames) : new Map<string, NamingPlan>();
   for (const svc of desired.services) {
     const tg = planTargetGroup(desired, svc, idx);
     const rule = planListenerRule(desired, svc, idx, priorities.get(svc.name), tg);
     const api = planHttpApi(desired, svc, idx);
-    const resources = [...rule.resources, ...tg.resources, ...api.resources];
+    const names = [naming.get(svc.name), namingOrphans.get(svc.name)].filter((x): x is NamingPlan => !!x);
+    namingOrphans.delete(svc.name);
+    const resources = [...rule.resources, ...tg.resources, ...api.resources, ...names.flatMap((n) => n.resources)];
     services.push({ name: svc.name, status: serviceStatus(resources), resources });
     // While the rule cannot be converged (Conflict, Error) it may still forward to a
     // superseded target group, so that group is kept until the rule has moved.
     const ruleBlocked = rule.resources.some((r) => r.kind === 'listenerRule' && (r.status === 'Conflict' || r.status === 'Error'));
-    actions.push(...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup')), ...rule.actions, ...api.actions);
+    actions.push(...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup')), ...rule.actions, ...api.actions, ...names.flatMap((n) => n.actions));
   }
 
   // Live-only: everything this RouteSet owns for services the document no longer lists.
@@ -72,6 +95,10 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
       orphan(svc).actions.push(...tree.actions);
       orphan(svc).resources.push(...tree.resources);
     }
+  }
+  for (const [svc, n] of namingOrphans) {
+    orphan(svc).actions.push(...n.actions);
+    orphan(svc).resources.push(...n.resources);
   }
   enforceRuleQuota(desired.ruleQuota, observed.loadBalancer, services, actions);
   enforceTargetGroupQuota(desired.targetGroupQuota, observed.loadBalancer, idx, services, actions);

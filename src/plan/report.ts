@@ -103,6 +103,7 @@ export function passRecord(r: Report, trigger?: string) {
 function outcomeOf(input: ReportInputs, s: Report['summary']): Outcome {
   if (input.error?.code === 'SafetyGuard') return 'Refused';
   if (input.error?.code === 'LeaseUnavailable') return 'NotLeader';
+  if (input.error?.code === 'WaitTimedOut') return 'StillPending';
   if (input.error) return input.error.code === 'InvalidDesiredState' || input.error.code === 'UnresolvedReference' ? 'Invalid' : 'Failed';
   if (input.mode === 'validate') return 'Valid';
   if (s.failed > 0 || s.skipped > 0 || s.conflicts > 0 || s.errors > 0) return 'Failed';
@@ -139,6 +140,8 @@ export function exitCodeFor(report: Report): number {
       return 4;
     case 'NotLeader':
       return 5;
+    case 'StillPending':
+      return 6;
     case 'Failed':
       return 1;
   }

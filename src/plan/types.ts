@@ -12,6 +12,22 @@ export type { Diff, ResourceKind, Status };
 /** Plan as data: what would change, why, and field by field. The report is a view of it. */
 export type Op = 'create' | 'update' | 'replace' | 'delete';
 
+/** A record set as routeyard writes it (names lowercase, no trailing dot). */
+export interface RecordSpec {
+  name: string;
+  type: string;
+  ttl?: number;
+  values: string[];
+  alias?: { dnsName: string; hostedZoneId: string; evaluateTargetHealth: boolean };
+  setIdentifier?: string;
+}
+
+/** One change in a ChangeResourceRecordSets batch. DELETE carries the record exactly as it is. */
+export interface RecordChange {
+  action: 'CREATE' | 'UPSERT' | 'DELETE';
+  record: RecordSpec;
+}
+
 /** A value known now, or the id an earlier action of the same pass will produce. */
 export type Ref = { value: string } | { fromAction: string };
 
@@ -66,7 +82,16 @@ export type Payload =
   | { type: 'deleteRoute'; apiId: string; routeId: string }
   | { type: 'createStage'; apiId: Ref; stage: DesiredStage }
   | { type: 'updateStage'; apiId: string; stage: DesiredStage }
-  | { type: 'deleteStage'; apiId: string; stageName: string };
+  | { type: 'deleteStage'; apiId: string; stageName: string }
+  | { type: 'requestCertificate'; name: string; tags: Tags }
+  | { type: 'deleteCertificate'; arn: string }
+  | { type: 'createDomainName'; name: string; certificateArn: string; tags: Tags }
+  | { type: 'updateDomainName'; name: string; certificateArn: string }
+  | { type: 'deleteDomainName'; name: string }
+  | { type: 'createApiMapping'; domain: string; apiId: Ref; key: string }
+  | { type: 'updateApiMapping'; domain: string; mappingId: string; apiId: Ref; key: string }
+  | { type: 'deleteApiMapping'; domain: string; mappingId: string }
+  | { type: 'changeRecord'; zoneId: string; zoneName: string; change: RecordChange };
 
 export interface Action {
   /** Unique within a plan; later actions refer to it to get the id it produced. */

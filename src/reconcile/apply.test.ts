@@ -15,7 +15,7 @@ function mutations(overrides: Partial<Mutations['loadBalancer']> = {}): Mutation
     deleteRule: vi.fn(async () => {}),
     ...overrides,
   };
-  return { loadBalancer: lb, apiGateway: {} as Mutations['apiGateway'] };
+  return { loadBalancer: lb, apiGateway: {} as Mutations['apiGateway'], naming: {} as Mutations['naming'] };
 }
 
 const tgCreate = (service: string): Action => ({

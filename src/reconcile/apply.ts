@@ -1,6 +1,7 @@
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Action, Payload, Ref } from '../plan/types.ts';
+import { splitIntoBatches } from '../plan/record-batches.ts';
 import type { Mutations } from './ports.ts';
 
 export type ActionOutcome = 'applied' | 'failed' | 'skipped';
@@ -56,6 +57,21 @@ export async function applyPlan(actions: readonly Action[], mutations: Mutations
       }
       phase = action.phase;
     }
+    if (action.payload.type === 'changeRecord') {
+      // One ChangeResourceRecordSets batch per zone and phase, split at Route 53's limits.
+      const batch = [action];
+      const zone = action.payload.zoneId;
+      while (
+        actions[i + 1]?.payload.type === 'changeRecord' &&
+        (actions[i + 1]!.payload as Extract<Payload, { type: 'changeRecord' }>).zoneId === zone &&
+        actions[i + 1]!.phase === action.phase &&
+        !opts.hold?.has(actions[i + 1]!.service)
+      ) {
+        batch.push(actions[++i]!);
+      }
+      results.push(...(await applyRecordBatch(batch, mutations, failedServices, log)));
+      continue;
+    }
     if (action.payload.type === 'setRulePriority') {
       const batch = [action];
       while (actions[i + 1]?.payload.type === 'setRulePriority' && !opts.hold?.has(actions[i + 1]!.service)) batch.push(actions[++i]!);
@@ -109,6 +125,37 @@ async function applyPriorityBatch(batch: Action[], mutations: Mutations, failedS
     log.error({ actions: runnable.map((a) => a.id), err: describeError(err) }, 'rule priority moves failed');
     return [...runnable.map((a) => ({ actionId: a.id, outcome: 'failed' as const, error: describeError(err) })), ...skipped];
   }
+}
+
+async function applyRecordBatch(batch: Action[], mutations: Mutations, failedServices: Set<string>, log: Logger): Promise<ActionResult[]> {
+  const runnable = batch.filter((a) => !failedServices.has(a.service));
+  const results: ActionResult[] = batch
+    .filter((a) => failedServices.has(a.service))
+    .map((a) => ({ actionId: a.id, outcome: 'skipped' as const, error: 'an earlier action for this service failed' }));
+  if (runnable.length === 0) return results;
+  const payloadOf = (a: Action) => a.payload as Extract<Payload, { type: 'changeRecord' }>;
+  const zoneId = payloadOf(runnable[0]!).zoneId;
+  for (const part of splitIntoBatches(runnable.map((a) => payloadOf(a).change))) {
+    const members = runnable.filter((a) => part.includes(payloadOf(a).change));
+    let byName: Map<string, string | undefined>;
+    try {
+      byName = await mutations.naming.changeRecords(zoneId, part);
+    } catch (err) {
+      byName = new Map(part.map((c) => [c.record.name, describeError(err)]));
+    }
+    for (const a of members) {
+      const error = byName.get(payloadOf(a).change.record.name);
+      if (error) {
+        failedServices.add(a.service);
+        results.push({ actionId: a.id, outcome: 'failed', error });
+        log.error({ service: a.service, action: a.id, outcome: 'failed', err: error }, 'record change failed');
+      } else {
+        results.push({ actionId: a.id, outcome: 'applied' });
+        log.info({ service: a.service, action: a.id, outcome: 'applied', resource: a.resourceId }, a.reason);
+      }
+    }
+  }
+  return results;
 }
 
 function isPriorityInUse(err: unknown): boolean {
@@ -174,5 +221,23 @@ async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | u
       return void (await gw.updateStage(p.apiId, p.stage));
     case 'deleteStage':
       return void (await gw.deleteStage(p.apiId, p.stageName));
+    case 'requestCertificate':
+      return m.naming.requestCertificate(p.name, p.tags);
+    case 'deleteCertificate':
+      return void (await m.naming.deleteCertificate(p.arn));
+    case 'createDomainName':
+      return m.naming.createDomainName(p.name, p.certificateArn, p.tags);
+    case 'updateDomainName':
+      return void (await m.naming.updateDomainName(p.name, p.certificateArn));
+    case 'deleteDomainName':
+      return void (await m.naming.deleteDomainName(p.name));
+    case 'createApiMapping':
+      return m.naming.createApiMapping(p.domain, need(p.apiId, 'the API id'), p.key);
+    case 'updateApiMapping':
+      return void (await m.naming.updateApiMapping(p.domain, p.mappingId, need(p.apiId, 'the API id'), p.key));
+    case 'deleteApiMapping':
+      return void (await m.naming.deleteApiMapping(p.domain, p.mappingId));
+    case 'changeRecord':
+      throw new Error('record changes are applied in batches (applyRecordBatch)');
   }
 }

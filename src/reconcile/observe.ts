@@ -1,6 +1,7 @@
 import { RouteyardError, describeError } from '../errors.ts';
 import type { DesiredState } from '../model/desired.ts';
-import type { ObservedState } from '../model/observed.ts';
+import type { ObservedNaming, ObservedState } from '../model/observed.ts';
+import { isOwnedBy } from '../model/tags.ts';
 import { targetGroupsNeedingHealth } from '../plan/target-groups.ts';
 import type { Observer } from './ports.ts';
 
@@ -33,5 +34,43 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
       if (h) g.health = h;
     }
   }
-  return { listenerArn: desired.listenerArn, loadBalancer, rules, targetGroups, apis };
+  const naming = await step('custom domains, certificates and DNS', () => observeNaming(desired, observer));
+  return { listenerArn: desired.listenerArn, loadBalancer, rules, targetGroups, apis, ...(naming ? { naming } : {}) };
 }
+
+/**
+ * Custom domains, certificates and the hosted zones, when the document has an api block:
+ * custom domain names are listed (one call) so that a domain routeyard owns and the document
+ * dropped is found; certificates and zones are read only when the document declares names.
+ * Each zone is read once (paged), whatever the number of records wanted in it.
+ */
+async function observeNaming(desired: DesiredState, observer: Observer): Promise<ObservedNaming | undefined> {
+  const withDomain = desired.services.filter((s) => s.domain);
+  const withPrivate = desired.services.filter((s) => s.privateDns);
+  if (!desired.services.some((s) => s.api) && withPrivate.length === 0) return undefined;
+  const wanted = new Set(withDomain.map((s) => s.domain!.name));
+  const { domains, count } = await observer.customDomains(desired.owner, wanted);
+  const declared = withDomain.length > 0 || withPrivate.length > 0;
+  const ownedDomains = domains.filter((d) => isOwnedBy(d.tags, desired.owner));
+  if (!declared && ownedDomains.length === 0) return undefined;
+  const arns = [
+    ...withDomain.flatMap((s) => (s.domain!.certificate === 'auto' ? [] : [s.domain!.certificate.arn])),
+    ...ownedDomains.flatMap((d) => (d.certificateArn ? [d.certificateArn] : [])),
+  ];
+  const certificates = declared || arns.length > 0 ? await observer.certificates([...wanted], [...new Set(arns)]) : [];
+  const refs = new Map<string, boolean>();
+  for (const s of withDomain) refs.set(`${s.domain!.hostedZone}\u0000public`, false);
+  if (desired.privateHostedZone && withPrivate.length > 0) refs.set(`${desired.privateHostedZone}\u0000private`, true);
+  const zones: ObservedNaming['zones'] = [];
+  for (const [key, isPrivate] of refs) {
+    const ref = key.split('\u0000')[0]!;
+    try {
+      zones.push({ ref, private: isPrivate, zone: await observer.zone(ref, isPrivate) });
+    } catch (err) {
+      // One unreadable zone marks only the services whose names live in it.
+      zones.push({ ref, private: isPrivate, error: describeError(err) });
+    }
+  }
+  return { certificates, domains, domainCount: count, zones, slots: observer.domainSlots(), region: await observer.region() };
+}
+

@@ -1,4 +1,4 @@
-import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand, GetRoutesCommand, GetStagesCommand, UpdateStageCommand } from '@aws-sdk/client-apigatewayv2';
+import { ApiGatewayV2Client, GetApisCommand, GetDomainNamesCommand, GetIntegrationsCommand, GetRoutesCommand, GetStagesCommand, UpdateStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { DescribeListenersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -77,6 +77,7 @@ describe('a pass with stage drift (aws-sdk-client-mock: moto lacks UpdateStage)'
       Items: [{ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 5000, DetailedMetricsEnabled: true } }],
     });
     gw.on(UpdateStageCommand).resolves({});
+    gw.on(GetDomainNamesCommand).resolves({ Items: [] });
 
     const deps = wireDependencies(silentLogger(), {}, clients);
     const dry = await runPass({ sourceUri: `file:${path}`, mode: 'dry-run', guards: DEFAULT_GUARDS }, deps);

@@ -1,7 +1,17 @@
 import type { DesiredStage, HealthCheckSettings } from '../model/desired.ts';
-import type { ObservedApi, ObservedLoadBalancer, ObservedRule, ObservedTargetGroup, TargetHealthSummary } from '../model/observed.ts';
+import type {
+  ObservedApi,
+  ObservedCertificate,
+  ObservedCustomDomain,
+  ObservedLoadBalancer,
+  ObservedNaming,
+  ObservedRule,
+  ObservedTargetGroup,
+  ObservedZone,
+  TargetHealthSummary,
+} from '../model/observed.ts';
 import type { Tags } from '../model/tags.ts';
-import type { CorsSpec, IntegrationSpec } from '../plan/types.ts';
+import type { CorsSpec, IntegrationSpec, RecordChange } from '../plan/types.ts';
 
 /**
  * What a pass needs from AWS, as narrow interfaces. The adapters in aws/ implement them;
@@ -16,6 +26,15 @@ export interface Observer {
   /** Target health of a few groups (a replacement in progress); one entry per ARN asked. */
   targetHealth(targetGroupArns: readonly string[]): Promise<Map<string, TargetHealthSummary>>;
   httpApis(owner: string, wantedNames: ReadonlySet<string>, adoptableNames: ReadonlySet<string>): Promise<ObservedApi[]>;
+  /** Custom domain names (all counted; owned and wanted ones with their mappings). */
+  customDomains(owner: string, wantedNames: ReadonlySet<string>): Promise<{ domains: ObservedCustomDomain[]; count: number }>;
+  /** ACM certificates that may cover the wanted names, and those referenced by ARN. */
+  certificates(wantedNames: readonly string[], arns: readonly string[]): Promise<ObservedCertificate[]>;
+  /** A hosted zone (by name or id) with every record set. */
+  zone(ref: string, isPrivate: boolean): Promise<ObservedZone>;
+  /** Which paced domain calls this pass may make, and the APIs' Region. */
+  domainSlots(): ObservedNaming['slots'];
+  region(): Promise<string>;
 }
 
 export interface LoadBalancerMutations {
@@ -46,7 +65,21 @@ export interface ApiGatewayMutations {
   deleteStage(apiId: string, stageName: string): Promise<void>;
 }
 
+export interface NamingMutations {
+  requestCertificate(name: string, tags: Tags): Promise<string>;
+  deleteCertificate(arn: string): Promise<void>;
+  createDomainName(name: string, certificateArn: string, tags: Tags): Promise<string>;
+  updateDomainName(name: string, certificateArn: string): Promise<void>;
+  deleteDomainName(name: string): Promise<void>;
+  createApiMapping(domain: string, apiId: string, key: string): Promise<string>;
+  updateApiMapping(domain: string, mappingId: string, apiId: string, key: string): Promise<void>;
+  deleteApiMapping(domain: string, mappingId: string): Promise<void>;
+  /** One ChangeResourceRecordSets batch, retried one name at a time if AWS rejects it; per name, the error if it failed. */
+  changeRecords(zoneId: string, changes: RecordChange[]): Promise<Map<string, string | undefined>>;
+}
+
 export interface Mutations {
   loadBalancer: LoadBalancerMutations;
   apiGateway: ApiGatewayMutations;
+  naming: NamingMutations;
 }

@@ -35,6 +35,11 @@ Options:
   --max-delete-share N    largest share (0..1) of owned resources one pass may delete (default 0.5)
   --rule-quota N          listener rules allowed on the load balancer (default 100, the AWS default quota)
   --apigw-rps N           client-side pace of API Gateway calls per second (default 10)
+  --route53-rps N         client-side pace of Route 53 calls per second (default 5)
+  --domain-pace DURATION  least time between two CreateDomainName (or Update-, Delete-)
+                          calls; AWS allows one per 30 s per account (default 30s)
+  --wait DURATION         with --reconcile-once: repeat passes until nothing is pending
+                          (exit 0) or DURATION is up (exit 6), a progress line per pass
 
 Controller (daemon) options:
   --interval DURATION     full pass every DURATION (at least 1s), with +-10% jitter (default 60s)
@@ -57,7 +62,8 @@ AWS_ENDPOINT_URL (for an emulator). Logs are JSON lines on stderr; the report is
 
 Exit codes: 0 in sync, converged or pending; 1 runtime error, partial failure, Conflict or Error;
 2 drift found under --dry-run; 3 invalid desired state; 4 refused by a safety guard;
-5 --reconcile-once could not get the leader lease within --lease-wait.`;
+5 --reconcile-once could not get the leader lease within --lease-wait;
+6 --reconcile-once --wait ran out of time with work still pending.`;
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -82,6 +88,9 @@ interface Config {
   guards: GuardSettings;
   ruleQuota: number;
   apiGatewayRps: number;
+  route53Rps: number;
+  domainPaceMs: number;
+  waitMs?: number;
   intervalMs: number;
   sourcePollMs: number;
   port: number;
@@ -106,7 +115,7 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
     return { exitCode: 1 };
   }
   const log = createLogger(io.env.ROUTEYARD_LOG_LEVEL ?? 'info');
-  const settings: ClientSettings = { apiGatewayRps: config.apiGatewayRps };
+  const settings: ClientSettings = { apiGatewayRps: config.apiGatewayRps, route53Rps: config.route53Rps, domainPaceMs: config.domainPaceMs };
   const wiring = makeWiring ? makeWiring(log, settings) : wire(log, settings);
   if (config.mode === 'daemon') return runController(config, wiring, log, makeWiring, settings);
 
@@ -145,6 +154,9 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
   } else {
     if (mode === 'reconcile') log.warn('no --lease-table: running unguarded; a daemon or another run could write at the same time');
     report = await runPass(passOpts, wiring.pass);
+  }
+  if (mode === 'reconcile' && config.waitMs !== undefined && report.summary.pending > 0 && !report.error) {
+    report = await waitForPending(report, config.waitMs, () => runPass(passOpts, wiring.pass), io);
   }
   io.stdout(config.output === 'json' ? renderJson(report) : renderText(report));
   return { exitCode: exitCodeFor(report), report };
@@ -186,6 +198,30 @@ async function runController(config: Config, wiring: Wiring, log: Logger, makeWi
   return { exitCode: 0, stopped: true };
 }
 
+/**
+ * `--reconcile-once --wait`: repeat passes while the only unfinished work is Pending (a
+ * certificate being validated, a domain queued behind API Gateway's 30 s pacing, a target
+ * group without healthy targets), a progress line per pass on stderr, until nothing is
+ * pending (exit 0) or the time is up (exit 6).
+ */
+async function waitForPending(first: Report, waitMs: number, pass: () => Promise<Report>, io: CliIo): Promise<Report> {
+  const deadline = Date.now() + waitMs;
+  let report = first;
+  let n = 1;
+  for (;;) {
+    const pending = report.services.filter((s) => s.status === 'Pending');
+    io.stderr(`routeyard: pass ${n}: ${report.outcome}; ${pending.length} service(s) pending${pending.length ? ` (${pending.map((s) => `${s.name}: ${s.resources.find((r) => r.status === 'Pending')?.message ?? 'pending'}`).join('; ')})` : ''}\n`);
+    // Keep going while anything is pending, even beside a Conflict elsewhere: the waiting is for the pending work.
+    if (pending.length === 0 || report.error) return report;
+    if (Date.now() >= deadline) {
+      return { ...report, outcome: 'StillPending', error: { code: 'WaitTimedOut', message: `--wait ${ms(waitMs)} ran out with ${pending.length} service(s) still pending`, fieldErrors: [] } };
+    }
+    await new Promise((r) => setTimeout(r, Math.min(5_000, Math.max(0, deadline - Date.now()))));
+    report = await pass();
+    n++;
+  }
+}
+
 function holderId(kind: string): string {
   return `${hostname()}/${process.pid}/${kind}/${randomUUID().slice(0, 8)}`;
 }
@@ -207,6 +243,9 @@ function parseConfig(argv: string[], io: CliIo): Config {
       'max-delete-share': { type: 'string' },
       'rule-quota': { type: 'string' },
       'apigw-rps': { type: 'string' },
+      'route53-rps': { type: 'string' },
+      'domain-pace': { type: 'string' },
+      wait: { type: 'string' },
       interval: { type: 'string' },
       'source-poll': { type: 'string' },
       port: { type: 'string' },
@@ -238,6 +277,9 @@ function parseConfig(argv: string[], io: CliIo): Config {
     },
     ruleQuota: numberOption(values['rule-quota'], '--rule-quota', 100, 1, 10000, true),
     apiGatewayRps: numberOption(values['apigw-rps'], '--apigw-rps', 10, 0.1, 1000),
+    route53Rps: numberOption(values['route53-rps'], '--route53-rps', 5, 0.1, 1000),
+    domainPaceMs: durationOption(values['domain-pace'], '--domain-pace', 30_000, 0),
+    ...(values.wait !== undefined ? { waitMs: durationOption(values.wait, '--wait', 0, 1000) } : {}),
     intervalMs: durationOption(values.interval, '--interval', 60_000, 1_000),
     sourcePollMs: durationOption(values['source-poll'], '--source-poll', 5_000, 200),
     port: numberOption(values.port, '--port', 8080, 0, 65535, true),

@@ -2,7 +2,12 @@ import { ApiGatewayApplier } from '../aws/apigateway/apply.ts';
 import { observeHttpApis } from '../aws/apigateway/observe.ts';
 import { CallCounter } from '../aws/call-counter.ts';
 import { createAwsClients, type AwsClients, type ClientSettings } from '../aws/clients.ts';
+import { AcmApplier, observeCertificates } from '../aws/acm/certificates.ts';
+import { DomainPacer, type DomainOperation } from '../aws/apigateway/domain-pacer.ts';
+import { DomainApplier, observeCustomDomains } from '../aws/apigateway/domains.ts';
 import { DynamoDbLeaseStore } from '../aws/dynamodb/lease-store.ts';
+import { Route53Applier, observeZone } from '../aws/route53/zones.ts';
+import { certificateCovers } from '../model/dns.ts';
 import { Elbv2Applier } from '../aws/elbv2/apply.ts';
 import { observeLoadBalancing, observeTargetHealth } from '../aws/elbv2/observe.ts';
 import { S3ObjectStore } from '../aws/s3/object-store.ts';
@@ -27,8 +32,20 @@ export function sourceBackends(clients: AwsClients): SourceBackends {
   };
 }
 
+/** One per process: the paced domain calls' state outlives a pass (the daemon, `--wait`). */
+const pacers = new WeakMap<AwsClients, DomainPacer>();
+
 export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsClients = createAwsClients(settings, new CallCounter())): Wiring {
   const region = async () => (await clients.apigateway.config.region()) ?? 'us-east-1';
+  let pacer = pacers.get(clients);
+  if (!pacer) pacers.set(clients, (pacer = new DomainPacer(settings.domainPaceMs ?? 30_000)));
+  const domains = new DomainApplier(clients.apigateway);
+  const acm = new AcmApplier(clients.acm);
+  const r53 = new Route53Applier(clients.route53);
+  const paced = async <T>(op: DomainOperation, call: () => Promise<T>): Promise<T> => {
+    pacer.used(op);
+    return call();
+  };
   return {
     pass: {
       sources: sourceBackends(clients),
@@ -36,10 +53,33 @@ export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsCli
         loadBalancing: (arn) => observeLoadBalancing(clients.elbv2, arn),
         targetHealth: (arns) => observeTargetHealth(clients.elbv2, arns),
         httpApis: (owner, wanted, adoptable) => observeHttpApis(clients.apigateway, owner, wanted, adoptable),
+        customDomains: (owner, wanted) => observeCustomDomains(clients.apigateway, owner, wanted),
+        certificates: (names, arns) => observeCertificates(clients.acm, names, arns, certificateCovers),
+        zone: (ref, isPrivate) => observeZone(clients.route53, ref, isPrivate),
+        domainSlots: () => ({
+          create: pacer.available('create'),
+          update: pacer.available('update'),
+          delete: pacer.available('delete'),
+          ...(pacer.nextAt('create') ? { nextCreateAt: pacer.nextAt('create')! } : {}),
+          ...(pacer.nextAt('delete') ? { nextDeleteAt: pacer.nextAt('delete')! } : {}),
+          ...(pacer.unpaced ? { unpaced: true } : {}),
+        }),
+        region,
       },
       mutations: {
         loadBalancer: new Elbv2Applier(clients.elbv2),
         apiGateway: new ApiGatewayApplier(clients.apigateway, region),
+        naming: {
+          requestCertificate: (name, tags) => acm.requestCertificate(name, tags),
+          deleteCertificate: (arn) => acm.deleteCertificate(arn),
+          createDomainName: (name, cert, tags) => paced('create', () => domains.createDomainName(name, cert, tags)),
+          updateDomainName: (name, cert) => paced('update', () => domains.updateDomainName(name, cert)),
+          deleteDomainName: (name) => paced('delete', () => domains.deleteDomainName(name)),
+          createApiMapping: (d, api, key) => domains.createApiMapping(d, api, key),
+          updateApiMapping: (d, id, api, key) => domains.updateApiMapping(d, id, api, key),
+          deleteApiMapping: (d, id) => domains.deleteApiMapping(d, id),
+          changeRecords: (zoneId, changes) => r53.applyBatch(zoneId, changes),
+        },
       },
       counter: clients.counter,
       log,

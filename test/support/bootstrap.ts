@@ -1,6 +1,7 @@
 import { ApiGatewayV2Client, CreateVpcLinkCommand } from '@aws-sdk/client-apigatewayv2';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { CreateListenerCommand, CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 /**
@@ -15,14 +16,24 @@ export interface SharedPlatform {
   vpcLinkId: string;
   loadBalancerArn: string;
   listenerArn: string;
-  parameters: { listenerArn: string; vpcLinkId: string; vpcId: string };
+  albDnsName: string;
+  albHostedZoneId: string;
+  publicZoneId: string;
+  privateZoneId: string;
+  parameters: typeof PARAMETER_NAMES;
 }
 
 export const PARAMETER_NAMES = {
   listenerArn: '/acmecorp/shared/alb-listener-arn',
   vpcLinkId: '/acmecorp/shared/vpc-link-id',
   vpcId: '/acmecorp/shared/vpc-id',
+  albDnsName: '/acmecorp/shared/alb-dns-name',
+  albHostedZoneId: '/acmecorp/shared/alb-hosted-zone-id',
 };
+
+/** The zones the example document names: the public acmecorp.com and the private internal.acmecorp.com. */
+export const PUBLIC_ZONE = 'acmecorp.com';
+export const PRIVATE_ZONE = 'internal.acmecorp.com';
 
 export async function bootstrapSharedPlatform(): Promise<SharedPlatform> {
   const ec2 = new EC2Client({});
@@ -53,9 +64,27 @@ export async function bootstrapSharedPlatform(): Promise<SharedPlatform> {
   );
   const listenerArn = listener.Listeners![0]!.ListenerArn!;
   const vpcLinkId = link.VpcLinkId!;
-  for (const [key, value] of Object.entries({ listenerArn, vpcLinkId, vpcId })) {
+  const albDnsName = lb.LoadBalancers![0]!.DNSName!.toLowerCase();
+  const albHostedZoneId = lb.LoadBalancers![0]!.CanonicalHostedZoneId!;
+  for (const [key, value] of Object.entries({ listenerArn, vpcLinkId, vpcId, albDnsName, albHostedZoneId })) {
     await ssm.send(new PutParameterCommand({ Name: PARAMETER_NAMES[key as keyof typeof PARAMETER_NAMES], Value: value, Type: 'String', Overwrite: true }));
   }
-  for (const c of [ec2, elbv2, apigw, ssm]) c.destroy();
-  return { vpcId, subnetIds, vpcLinkId, loadBalancerArn, listenerArn, parameters: PARAMETER_NAMES };
+  const r53 = new Route53Client({ region: 'us-east-1' });
+  const publicZone = await r53.send(new CreateHostedZoneCommand({ Name: PUBLIC_ZONE, CallerReference: `public-${Date.now()}` }));
+  const privateZone = await r53.send(
+    new CreateHostedZoneCommand({ Name: PRIVATE_ZONE, CallerReference: `private-${Date.now()}`, VPC: { VPCId: vpcId, VPCRegion: 'eu-west-1' }, HostedZoneConfig: { PrivateZone: true } }),
+  );
+  for (const c of [ec2, elbv2, apigw, ssm, r53]) c.destroy();
+  return {
+    vpcId,
+    subnetIds,
+    vpcLinkId,
+    loadBalancerArn,
+    listenerArn,
+    albDnsName,
+    albHostedZoneId,
+    publicZoneId: publicZone.HostedZone!.Id!.replace('/hostedzone/', ''),
+    privateZoneId: privateZone.HostedZone!.Id!.replace('/hostedzone/', ''),
+    parameters: PARAMETER_NAMES,
+  };
 }

@@ -6,10 +6,15 @@ Run as `python moto_launcher.py -H 127.0.0.1 -p PORT` (the arguments of moto_ser
 test/support/moto.ts starts it for the integration tests, the demo and the benches.
 """
 
+import hashlib
 import sys
 
+from moto.acm import models as acm_models
+from moto.apigatewayv2 import exceptions as apigatewayv2_exceptions
 from moto.apigatewayv2 import models as apigatewayv2_models
 from moto.elbv2 import models as elbv2_models
+from moto.route53 import exceptions as route53_exceptions
+from moto.route53 import models as route53_models
 from moto.server import main
 
 
@@ -82,6 +87,95 @@ def _describe_target_health_not_in_use(self, target_group_arn, targets):
 
 
 elbv2_models.ELBv2Backend.describe_target_health = _describe_target_health_not_in_use
+
+
+# API Gateway's regional hosted zone ids, by Region (API Gateway endpoints and quotas,
+# "Amazon API Gateway endpoints"): what a REGIONAL custom domain's HostedZoneId holds.
+_APIGW_REGIONAL_ZONES = {
+    "us-east-1": "Z1UJRXOUMOOFQ8",
+    "us-east-2": "ZOJJZC49E0EPZ",
+    "us-west-1": "Z2MUQ32089INYE",
+    "us-west-2": "Z2OJLYMUO9EFXC",
+    "eu-west-1": "ZLY8HYME6SFDD",
+    "eu-west-2": "ZJ5UAJN8Y3Z2Q",
+    "eu-central-1": "Z1U9ULNL0V5AJ3",
+    "ap-southeast-1": "ZL327KTPIQFUL",
+    "ap-northeast-1": "Z1YSHQZHG15GKL",
+}
+
+_domain_init = apigatewayv2_models.DomainName.__init__
+
+
+def _domain_init_with_regional_target(self, domain_name, domain_name_configurations, mutual_tls_authentication, tags, backend):
+    """AWS returns, for every REGIONAL domain configuration, the regional target that alias
+    records point at: ApiGatewayDomainName (d-<id>.execute-api.<region>.amazonaws.com),
+    HostedZoneId, and DomainNameStatus (API Gateway V2 API reference, DomainNameConfiguration).
+    moto returns the configuration as it was sent."""
+    _domain_init(self, domain_name, domain_name_configurations, mutual_tls_authentication, tags, backend)
+    region = backend.region_name
+    for config in self.domain_name_configurations or []:
+        if config.get("endpointType", "REGIONAL") == "REGIONAL":
+            suffix = hashlib.sha256(f"{backend.account_id}/{region}/{domain_name}".encode()).hexdigest()[:10]
+            config.setdefault("apiGatewayDomainName", f"d-{suffix}.execute-api.{region}.amazonaws.com")
+            config.setdefault("hostedZoneId", _APIGW_REGIONAL_ZONES.get(region, "ZLY8HYME6SFDD"))
+            config.setdefault("domainNameStatus", "AVAILABLE")
+            config.setdefault("endpointType", "REGIONAL")
+            config.setdefault("securityPolicy", "TLS_1_2")
+
+
+apigatewayv2_models.DomainName.__init__ = _domain_init_with_regional_target
+
+_create_domain_name = apigatewayv2_models.ApiGatewayV2Backend.create_domain_name
+
+
+def _create_domain_name_needs_issued_certificate(self, domain_name, domain_name_configurations, mutual_tls_authentication, tags):
+    """AWS refuses a custom domain whose ACM certificate is not ISSUED (BadRequestException;
+    API Gateway Developer Guide, "Setting up custom domain names for HTTP APIs": the
+    certificate must be issued). moto accepts any certificate ARN."""
+    for config in domain_name_configurations or []:
+        arn = config.get("certificateArn")
+        if not arn:
+            continue
+        try:
+            cert = acm_models.acm_backends[self.account_id][self.region_name].describe_certificate(arn)
+        except Exception:
+            raise apigatewayv2_exceptions.BadRequestException(f"Certificate {arn} not found")
+        if cert.status != "ISSUED":
+            raise apigatewayv2_exceptions.BadRequestException(f"Certificate {arn} is in status {cert.status}: a custom domain needs an ISSUED certificate")
+    return _create_domain_name(self, domain_name, domain_name_configurations, mutual_tls_authentication, tags)
+
+
+apigatewayv2_models.ApiGatewayV2Backend.create_domain_name = _create_domain_name_needs_issued_certificate
+
+
+_change_rrsets = route53_models.Route53Backend.change_resource_record_sets
+
+
+def _change_rrsets_create_checks_name_and_type(self, zoneid, change_list):
+    """AWS refuses a CREATE only when a record set with the same name, type and set
+    identifier exists (Route 53 API reference, ChangeResourceRecordSets: "CREATE: Creates a
+    resource record set that has the specified values", InvalidChangeBatch "already exists").
+    moto refuses a CREATE it has seen before whenever any record sorts after the name (an
+    AAAA beside the A being re-created, say). Here a CREATE of a name and type that do not
+    exist is passed to moto as the equivalent UPSERT; one that does exist is refused as AWS
+    refuses it."""
+    zone = self.get_hosted_zone(zoneid)
+    for change in change_list:
+        if change.get("Action") != "CREATE":
+            continue
+        rrset = change["ResourceRecordSet"]
+        name = rrset["Name"].rstrip(".").lower() + "."
+        exists = any(
+            r.name.lower() == name and r.type == rrset["Type"] and getattr(r, "set_identifier", None) == rrset.get("SetIdentifier")
+            for r in zone.rrsets
+        )
+        if exists:
+            raise route53_exceptions.ResourceRecordAlreadyExists(name=name, _type=rrset["Type"])
+        change["Action"] = "UPSERT"
+    return _change_rrsets(self, zoneid, change_list)
+
+
+route53_models.Route53Backend.change_resource_record_sets = _change_rrsets_create_checks_name_and_type
 
 
 if __name__ == "__main__":

@@ -1,0 +1,135 @@
+import {
+  ChangeResourceRecordSetsCommand,
+  GetHostedZoneCommand,
+  ListHostedZonesByNameCommand,
+  ListResourceRecordSetsCommand,
+  type Change,
+  type ResourceRecordSet,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import type { ObservedRecord, ObservedZone } from '../../model/observed.ts';
+import type { RecordChange } from '../../plan/types.ts';
+
+/** ListResourceRecordSets returns at most 300 record sets a page. */
+const RECORDS_PAGE = 300;
+
+/**
+ * A hosted zone by name or id, and all its record sets, paged: one read of each zone per
+ * pass, no per-record reads. With a name, the zone of the wanted kind (public or private)
+ * is picked, since a public and a private zone may share a name.
+ */
+export async function observeZone(r53: Route53Client, ref: string, wantPrivate: boolean): Promise<ObservedZone> {
+  let id: string;
+  let name: string;
+  let isPrivate: boolean;
+  if (/^(\/hostedzone\/)?Z[A-Z0-9]+$/.test(ref)) {
+    const z = (await r53.send(new GetHostedZoneCommand({ Id: ref.replace(/^\/hostedzone\//, '') }))).HostedZone!;
+    id = z.Id!.replace(/^\/hostedzone\//, '');
+    name = dns(z.Name!);
+    isPrivate = z.Config?.PrivateZone ?? false;
+  } else {
+    const page = await r53.send(new ListHostedZonesByNameCommand({ DNSName: ref, MaxItems: 100 }));
+    const match = (page.HostedZones ?? []).filter((z) => dns(z.Name ?? '') === ref && (z.Config?.PrivateZone ?? false) === wantPrivate);
+    if (match.length === 0) throw new Error(`no ${wantPrivate ? 'private' : 'public'} hosted zone named ${ref}`);
+    if (match.length > 1) throw new Error(`${match.length} ${wantPrivate ? 'private' : 'public'} hosted zones are named ${ref}: give the zone id instead`);
+    id = match[0]!.Id!.replace(/^\/hostedzone\//, '');
+    name = ref;
+    isPrivate = wantPrivate;
+  }
+  const records: ObservedRecord[] = [];
+  let start: { StartRecordName?: string; StartRecordType?: string; StartRecordIdentifier?: string } = {};
+  for (;;) {
+    const page = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: id, MaxItems: RECORDS_PAGE, ...(start as Record<string, never>) }));
+    for (const r of page.ResourceRecordSets ?? []) records.push(toObserved(r));
+    if (!page.IsTruncated) break;
+    start = {
+      StartRecordName: page.NextRecordName!,
+      ...(page.NextRecordType ? { StartRecordType: page.NextRecordType } : {}),
+      ...(page.NextRecordIdentifier ? { StartRecordIdentifier: page.NextRecordIdentifier } : {}),
+    };
+  }
+  return { id, name, private: isPrivate, records };
+}
+
+export class Route53Applier {
+  private readonly r53: Route53Client;
+
+  constructor(r53: Route53Client) {
+    this.r53 = r53;
+  }
+
+  /**
+   * One ChangeResourceRecordSets call for a batch (the planner splits batches at AWS's
+   * limits). If AWS rejects the batch, its changes are retried one name at a time, so one
+   * bad record does not hold back the rest; the result says which names failed and why.
+   */
+  async applyBatch(zoneId: string, changes: RecordChange[]): Promise<Map<string, string | undefined>> {
+    const results = new Map<string, string | undefined>();
+    try {
+      await this.send(zoneId, changes);
+      for (const c of changes) results.set(c.record.name, undefined);
+      return results;
+    } catch (err) {
+      if (changes.length === 1 || !isBatchRejection(err)) {
+        for (const c of changes) results.set(c.record.name, describe(err));
+        if (!isBatchRejection(err)) return results;
+        return results;
+      }
+    }
+    const byName = new Map<string, RecordChange[]>();
+    for (const c of changes) byName.set(c.record.name, [...(byName.get(c.record.name) ?? []), c]);
+    for (const [name, group] of byName) {
+      try {
+        await this.send(zoneId, group);
+        results.set(name, undefined);
+      } catch (err) {
+        results.set(name, describe(err));
+      }
+    }
+    return results;
+  }
+
+  private async send(zoneId: string, changes: RecordChange[]): Promise<void> {
+    await this.r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes.map(toChange), Comment: 'routeyard' } }));
+  }
+}
+
+function isBatchRejection(err: unknown): boolean {
+  const name = (err as Error).name;
+  return name === 'InvalidChangeBatch' || name === 'InvalidInput';
+}
+
+function describe(err: unknown): string {
+  return `${(err as Error).name}: ${(err as Error).message}`;
+}
+
+function toChange(c: RecordChange): Change {
+  const r = c.record;
+  const set: ResourceRecordSet = {
+    Name: r.name,
+    Type: r.type as ResourceRecordSet['Type'],
+    ...(r.alias
+      ? { AliasTarget: { DNSName: r.alias.dnsName, HostedZoneId: r.alias.hostedZoneId, EvaluateTargetHealth: r.alias.evaluateTargetHealth } }
+      : { TTL: r.ttl ?? 300, ResourceRecords: r.values.map((Value) => ({ Value })) }),
+    ...(r.setIdentifier ? { SetIdentifier: r.setIdentifier } : {}),
+  };
+  return { Action: c.action, ResourceRecordSet: set };
+}
+
+function toObserved(r: ResourceRecordSet): ObservedRecord {
+  return {
+    name: dns(r.Name ?? ''),
+    type: r.Type ?? '',
+    ...(r.TTL !== undefined ? { ttl: r.TTL } : {}),
+    values: (r.ResourceRecords ?? []).map((v) => v.Value ?? ''),
+    ...(r.AliasTarget
+      ? { alias: { dnsName: dns(r.AliasTarget.DNSName ?? ''), hostedZoneId: r.AliasTarget.HostedZoneId ?? '', evaluateTargetHealth: r.AliasTarget.EvaluateTargetHealth ?? false } }
+      : {}),
+    ...(r.SetIdentifier ? { setIdentifier: r.SetIdentifier } : {}),
+  };
+}
+
+/** Route 53 names: lowercase, no trailing dot; `\052` is how it escapes `*`. */
+function dns(n: string): string {
+  return n.toLowerCase().replace(/\.$/, '').replace(/\\052/g, '*');
+}

@@ -1,0 +1,46 @@
+import { OWNER_TAG, SERVICE_TAG } from './tags.ts';
+
+/**
+ * DNS rules routeyard applies to certificates and records.
+ */
+
+/**
+ * Whether a certificate with these names covers `name`. A wildcard covers exactly one
+ * label: `*.api.py.acmecorp.com` covers `qa.api.py.acmecorp.com` but neither
+ * `api.py.acmecorp.com` nor `a.b.api.py.acmecorp.com` (RFC 6125; ACM certificates follow it).
+ */
+export function certificateCovers(certNames: readonly string[], name: string): boolean {
+  const n = name.toLowerCase();
+  return certNames.some((c) => {
+    const cert = c.toLowerCase();
+    if (cert === n) return true;
+    if (!cert.startsWith('*.')) return false;
+    const dot = n.indexOf('.');
+    return dot > 0 && n.slice(dot + 1) === cert.slice(2);
+  });
+}
+
+/**
+ * Route 53 records cannot be tagged, so ownership is a registry of TXT records, as
+ * external-dns keeps one. The entry for a record of type T at NAME lives at
+ * `_routeyard-t.NAME`: another name, so it coexists with A, AAAA and even CNAME records
+ * at NAME (a CNAME allows no other record at its own name).
+ */
+export function registryName(recordName: string, type: string): string {
+  return `_routeyard-${type.toLowerCase()}.${recordName}`;
+}
+
+/** The TXT value: who owns the record. Quoted, as Route 53 stores TXT strings. */
+export function registryValue(owner: string, service: string): string {
+  return `"heritage=routeyard,${OWNER_TAG}=${owner},${SERVICE_TAG}=${service}"`;
+}
+
+/** The owner and service a registry TXT value names, if it is routeyard's. */
+export function parseRegistryValue(value: string): { owner: string; service: string } | undefined {
+  const v = value.replace(/^"|"$/g, '');
+  if (!v.startsWith('heritage=routeyard,')) return undefined;
+  const fields = new Map(v.split(',').map((kv) => kv.split('=', 2) as [string, string]));
+  const owner = fields.get(OWNER_TAG);
+  const service = fields.get(SERVICE_TAG);
+  return owner && service ? { owner, service } : undefined;
+}

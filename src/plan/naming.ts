@@ -1,0 +1,395 @@
+import { certificateCovers, parseRegistryValue, registryName, registryValue } from '../model/dns.ts';
+import type { DesiredDomain, DesiredService, DesiredState } from '../model/desired.ts';
+import type { ObservedCertificate, ObservedCustomDomain, ObservedNaming, ObservedRecord, ObservedZone } from '../model/observed.ts';
+import { isOwnedBy, ownershipTags, SERVICE_TAG } from '../model/tags.ts';
+import { PHASE } from './phases.ts';
+import type { Action, Diff, RecordChange, RecordSpec, Ref, ResourceState } from './types.ts';
+
+/**
+ * A service's names: its certificate, REGIONAL custom domain (TLS 1.2), API mapping to its
+ * API's $default stage, alias records (A and AAAA) in the public zone, and an alias A record
+ * in the private zone pointing at the shared ALB; each record with its TXT ownership entry
+ * (model/dns.ts). Never changes or deletes a record without a matching registry entry.
+ */
+export interface NamingPlan {
+  resources: ResourceState[];
+  actions: Action[];
+}
+
+export const SECURITY_POLICY = 'TLS_1_2';
+const RECORD_TTL = 300;
+
+export interface NamingContext {
+  desired: DesiredState;
+  naming: ObservedNaming;
+  /** Slots taken by earlier services in this pass (one create, update, delete per 30 s). */
+  used: { create: boolean; update: boolean; delete: boolean };
+}
+
+export function planNaming(ctx: NamingContext, svc: DesiredService, apiRef: Ref | undefined): NamingPlan {
+  const out: NamingPlan = { resources: [], actions: [] };
+  if (svc.domain) planDomain(ctx, svc, svc.domain, apiRef, out);
+  if (svc.privateDns) planPrivateRecord(ctx, svc, svc.privateDns.name, out);
+  return out;
+}
+
+function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain, apiRef: Ref | undefined, out: NamingPlan): void {
+  const { desired, naming } = ctx;
+  const zone = zoneFor(naming, want.hostedZone, false);
+  if (!zone.zone) {
+    out.resources.push({ kind: 'dnsRecord', id: want.name, status: 'Error', diffs: [], message: `hosted zone ${want.hostedZone}: ${zone.error ?? 'not read'}` });
+    return;
+  }
+  if (!want.name.endsWith(`.${zone.zone.name}`)) {
+    out.resources.push({ kind: 'dnsRecord', id: want.name, status: 'Error', diffs: [], message: `domain.name ${want.name} is not inside the hosted zone ${zone.zone.name} (${zone.zone.id})` });
+    return;
+  }
+
+  // 1. The certificate.
+  const cert = chooseCertificate(ctx, svc, want, zone.zone, out);
+  // 2. The domain, once the certificate is ISSUED (AWS refuses any other).
+  const live = naming.domains.find((d) => d.name === want.name);
+  let domainExists = false;
+  if (live && !isOwnedBy(live.tags, desired.owner)) {
+    out.resources.push({ kind: 'customDomain', id: want.name, status: 'Conflict', diffs: [], message: `the custom domain ${want.name} exists but routeyard does not own it (no routeyard:owner=${desired.owner} tag)` });
+    return;
+  }
+  if (!cert && !live) {
+    out.resources.push({ kind: 'customDomain', id: want.name, status: 'Pending', diffs: [], message: 'waits for its certificate (AWS refuses a domain whose certificate is not ISSUED)' });
+    return;
+  }
+  if (!cert && live) out.resources.push({ kind: 'customDomain', id: want.name, status: 'InSync', diffs: [], message: 'its certificate is not usable now; the domain is kept as it is' });
+  if (live) {
+    domainExists = true;
+    const diffs: Diff[] = [];
+    if (cert && live.certificateArn !== cert) diffs.push({ path: 'customDomain.certificateArn', desired: cert, live: live.certificateArn ?? null });
+    if (live.securityPolicy !== SECURITY_POLICY) diffs.push({ path: 'customDomain.securityPolicy', desired: SECURITY_POLICY, live: live.securityPolicy ?? null });
+    if (live.endpointType && live.endpointType !== 'REGIONAL') diffs.push({ path: 'customDomain.endpointType', desired: 'REGIONAL', live: live.endpointType });
+    if (cert && diffs.length > 0) {
+      if (!naming.slots.update || (ctx.used.update && !naming.slots.unpaced)) {
+        out.resources.push({ kind: 'customDomain', id: want.name, status: 'Pending', diffs, message: queued('UpdateDomainName', naming.slots.nextCreateAt) });
+      } else {
+        ctx.used.update = true;
+        out.actions.push(action(svc, 'update', 'customDomain', want.name, `the custom domain differs (${diffs.map((d) => d.path.split('.').pop()).join(', ')})`, diffs, PHASE.updateDomainName, {
+          type: 'updateDomainName',
+          name: want.name,
+          certificateArn: cert,
+        }));
+        out.resources.push({ kind: 'customDomain', id: want.name, status: 'Drifted', diffs });
+      }
+    } else if (cert) {
+      out.resources.push({ kind: 'customDomain', id: want.name, status: 'InSync', diffs: [] });
+    }
+  } else if (cert) {
+    const diffs = [{ path: 'customDomain', desired: { name: want.name, endpointType: 'REGIONAL', securityPolicy: SECURITY_POLICY, certificateArn: cert }, live: null }];
+    if (!naming.slots.create || (ctx.used.create && !naming.slots.unpaced)) {
+      out.resources.push({ kind: 'customDomain', id: want.name, status: 'Pending', diffs, message: queued('CreateDomainName', naming.slots.nextCreateAt) });
+      return;
+    }
+    ctx.used.create = true;
+    out.actions.push(action(svc, 'create', 'customDomain', want.name, 'the custom domain does not exist', diffs, PHASE.createDomainName, {
+      type: 'createDomainName',
+      name: want.name,
+      certificateArn: cert,
+      tags: ownershipTags(desired.owner, svc.name),
+    }));
+    out.resources.push({ kind: 'customDomain', id: want.name, status: 'Missing', diffs });
+  }
+
+  // 3. The API mapping.
+  if (apiRef) planMapping(svc, want, live, apiRef, domainExists || !!cert, out);
+  // 4. Alias records, once AWS has given the domain its regional target.
+  if (live?.target) {
+    for (const type of ['A', 'AAAA']) {
+      planRecord(ctx, svc, zone.zone, { name: want.name, type, values: [], alias: { dnsName: live.target.dnsName, hostedZoneId: live.target.hostedZoneId, evaluateTargetHealth: false } }, out);
+    }
+  } else if (live || cert) {
+    out.resources.push({ kind: 'dnsRecord', id: `${want.name} A/AAAA`, status: 'Pending', diffs: [], message: 'the alias records follow once the custom domain exists and AWS has given it a regional target' });
+  }
+}
+
+/** The certificate ARN to use now (ISSUED), or undefined while there is none (Pending or Error, reported). */
+function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: DesiredDomain, zone: ObservedZone, out: NamingPlan): string | undefined {
+  const { desired, naming } = ctx;
+  if (want.certificate !== 'auto') {
+    const arn = want.certificate.arn;
+    const region = arn.split(':')[3];
+    if (region !== naming.region) {
+      out.resources.push({ kind: 'certificate', id: arn, status: 'Error', diffs: [], message: `domain.certificate is in ${region}, not in the API's Region ${naming.region}: a REGIONAL custom domain needs a certificate in its own Region` });
+      return undefined;
+    }
+    const cert = naming.certificates.find((c) => c.arn === arn);
+    if (!cert) {
+      out.resources.push({ kind: 'certificate', id: arn, status: 'Error', diffs: [], message: 'domain.certificate: no such certificate in ACM' });
+      return undefined;
+    }
+    if (!certificateCovers(cert.names, want.name)) {
+      out.resources.push({ kind: 'certificate', id: arn, status: 'Error', diffs: [], message: `domain.certificate does not cover ${want.name} (it covers ${cert.names.join(', ')})` });
+      return undefined;
+    }
+    return certificateStatus(cert, out) ? arn : undefined;
+  }
+  const covering = naming.certificates.filter((c) => certificateCovers(c.names, want.name));
+  const issued = covering.filter((c) => c.status === 'ISSUED');
+  const pick = issued.find((c) => isOwnedBy(c.tags, desired.owner)) ?? issued[0];
+  const ownRequested = covering.filter((c) => isOwnedBy(c.tags, desired.owner) && c.tags?.[SERVICE_TAG] === svc.name);
+  // Validation records of the certificates routeyard requested for this service stay (renewals use them).
+  for (const c of ownRequested) for (const v of c.validation) planRecord(ctx, svc, zone, { name: v.name, type: 'CNAME', ttl: RECORD_TTL, values: [v.value] }, out);
+  if (pick) {
+    out.resources.push({ kind: 'certificate', id: pick.arn, status: 'InSync', diffs: [], message: isOwnedBy(pick.tags, desired.owner) ? 'requested by routeyard' : 'an ISSUED certificate that covers the name' });
+    return pick.arn;
+  }
+  const mine = ownRequested.find((c) => c.status === 'PENDING_VALIDATION') ?? ownRequested[0];
+  if (mine) {
+    certificateStatus(mine, out);
+    return undefined;
+  }
+  const diffs = [{ path: 'certificate', desired: { domainName: want.name, validation: 'DNS' }, live: null }];
+  out.actions.push(action(svc, 'create', 'certificate', want.name, 'no ISSUED certificate covers the name: one is requested with DNS validation', diffs, PHASE.requestCertificate, {
+    type: 'requestCertificate',
+    name: want.name,
+    tags: ownershipTags(desired.owner, svc.name),
+  }));
+  out.resources.push({ kind: 'certificate', id: want.name, status: 'Pending', diffs, message: 'waiting for certificate validation (requested in this pass; its DNS validation records follow on the next pass)' });
+  return undefined;
+}
+
+/** ISSUED: true. PENDING_VALIDATION: Pending. Anything else: Error with ACM's reason. */
+function certificateStatus(cert: ObservedCertificate, out: NamingPlan): boolean {
+  if (cert.status === 'ISSUED') {
+    out.resources.push({ kind: 'certificate', id: cert.arn, status: 'InSync', diffs: [] });
+    return true;
+  }
+  if (cert.status === 'PENDING_VALIDATION') {
+    out.resources.push({ kind: 'certificate', id: cert.arn, status: 'Pending', diffs: [], message: 'waiting for certificate validation' });
+    return false;
+  }
+  out.resources.push({
+    kind: 'certificate',
+    id: cert.arn,
+    status: 'Error',
+    diffs: [],
+    message: `the certificate is ${cert.status}${cert.failureReason ? ` (${cert.failureReason})` : ''}${cert.notAfter && cert.status === 'EXPIRED' ? `, expired ${cert.notAfter}` : ''}`,
+  });
+  return false;
+}
+
+function planMapping(svc: DesiredService, want: DesiredDomain, live: ObservedCustomDomain | undefined, apiRef: Ref, canMap: boolean, out: NamingPlan): void {
+  if (!canMap) return;
+  const id = `${want.name}/${want.basePath}`;
+  if (live && !live.mappings.readable) {
+    out.resources.push({ kind: 'apiMapping', id, status: 'Error', diffs: [], message: `cannot read the API mappings: ${live.mappings.error}` });
+    return;
+  }
+  const items = live?.mappings.readable ? live.mappings.items : [];
+  const current = items.find((m) => m.key === want.basePath);
+  const wantApi = 'value' in apiRef ? apiRef.value : '(API created in this pass)';
+  if (!current) {
+    const diffs = [{ path: 'apiMapping', desired: { apiId: wantApi, stage: '$default', key: want.basePath }, live: null }];
+    out.actions.push(action(svc, 'create', 'apiMapping', id, 'the domain has no API mapping for the service', diffs, PHASE.createApiMapping, { type: 'createApiMapping', domain: want.name, apiId: apiRef, key: want.basePath }));
+    out.resources.push({ kind: 'apiMapping', id, status: 'Missing', diffs });
+  } else if (current.apiId !== wantApi || current.stage !== '$default') {
+    const diffs: Diff[] = [];
+    if (current.apiId !== wantApi) diffs.push({ path: 'apiMapping.apiId', desired: wantApi, live: current.apiId });
+    if (current.stage !== '$default') diffs.push({ path: 'apiMapping.stage', desired: '$default', live: current.stage });
+    out.actions.push(action(svc, 'update', 'apiMapping', id, 'the API mapping points at another API or stage', diffs, PHASE.updateApiMapping, {
+      type: 'updateApiMapping',
+      domain: want.name,
+      mappingId: current.id,
+      apiId: apiRef,
+      key: want.basePath,
+    }));
+    out.resources.push({ kind: 'apiMapping', id, status: 'Drifted', diffs });
+  } else {
+    out.resources.push({ kind: 'apiMapping', id, status: 'InSync', diffs: [] });
+  }
+  // Other mappings on a domain routeyard owns are not the document's.
+  for (const m of items.filter((x) => x !== current && x.key !== want.basePath)) {
+    out.actions.push(action(svc, 'delete', 'apiMapping', `${want.name}/${m.key}`, `API mapping "${m.key}" is not in the document`, [{ path: 'apiMapping', desired: null, live: m }], PHASE.deleteApiMapping, {
+      type: 'deleteApiMapping',
+      domain: want.name,
+      mappingId: m.id,
+    }));
+    out.resources.push({ kind: 'apiMapping', id: `${want.name}/${m.key}`, status: 'Orphaned', diffs: [] });
+  }
+}
+
+function planPrivateRecord(ctx: NamingContext, svc: DesiredService, name: string, out: NamingPlan): void {
+  const { desired, naming } = ctx;
+  const zone = zoneFor(naming, desired.privateHostedZone ?? '', true);
+  if (!zone.zone || !desired.albDnsName || !desired.albHostedZoneId) {
+    out.resources.push({ kind: 'dnsRecord', id: name, status: 'Error', diffs: [], message: `private hosted zone ${desired.privateHostedZone ?? '(none)'}: ${zone.error ?? 'albDnsName and albHostedZoneId are needed'}` });
+    return;
+  }
+  if (!name.endsWith(`.${zone.zone.name}`)) {
+    out.resources.push({ kind: 'dnsRecord', id: name, status: 'Error', diffs: [], message: `privateDns.name ${name} is not inside the private hosted zone ${zone.zone.name}` });
+    return;
+  }
+  planRecord(ctx, svc, zone.zone, { name, type: 'A', values: [], alias: { dnsName: desired.albDnsName, hostedZoneId: desired.albHostedZoneId, evaluateTargetHealth: false } }, out);
+}
+
+/**
+ * One record and its registry entry. A record is routeyard's only with a matching entry;
+ * one without is a Conflict, unless it already holds exactly what routeyard wants (its entry
+ * was lost): then only the entry is written back.
+ */
+function planRecord(ctx: NamingContext, svc: DesiredService, zone: ObservedZone, want: RecordSpec, out: NamingPlan): void {
+  const owner = ctx.desired.owner;
+  const id = `${want.name} ${want.type}`;
+  const live = zone.records.find((r) => r.name === want.name && r.type === want.type && !r.setIdentifier);
+  const regName = registryName(want.name, want.type);
+  const reg = zone.records.find((r) => r.name === regName && r.type === 'TXT');
+  const entry = reg ? reg.values.map(parseRegistryValue).find(Boolean) : undefined;
+  const wantReg: RecordSpec = { name: regName, type: 'TXT', ttl: RECORD_TTL, values: [registryValue(owner, svc.name)] };
+  const cname = want.type !== 'CNAME' ? zone.records.find((r) => r.name === want.name && r.type === 'CNAME') : undefined;
+  if (cname) {
+    out.resources.push({ kind: 'dnsRecord', id, status: 'Conflict', diffs: [], message: `${want.name} has a CNAME record, which allows no other record at its name` });
+    return;
+  }
+  if ((entry && (entry.owner !== owner || entry.service !== svc.name)) || (reg && !entry)) {
+    out.resources.push({ kind: 'dnsRecord', id, status: 'Conflict', diffs: [], message: `the registry entry ${regName} belongs to ${entry ? `RouteSet "${entry.owner}" service "${entry.service}"` : 'someone else'}` });
+    return;
+  }
+  const change = (action: RecordChange['action'], record: RecordSpec, reason: string, diffs: Diff[], op: 'create' | 'update') =>
+    out.actions.push(actionFor(svc, op, `${record.name} ${record.type}`, reason, diffs, PHASE.upsertRecord, { type: 'changeRecord', zoneId: zone.id, zoneName: zone.name, change: { action, record } }));
+  if (!live) {
+    const diffs = [{ path: `dnsRecord[${id}]`, desired: show(want), live: null }];
+    change('CREATE', want, entry ? 'the record is gone but its registry entry remains: recreated' : 'the record does not exist', diffs, 'create');
+    if (!entry) change('CREATE', wantReg, 'ownership registry entry for the record', [{ path: `dnsRecord[${regName} TXT]`, desired: wantReg.values[0], live: null }], 'create');
+    out.resources.push({ kind: 'dnsRecord', id, status: entry ? 'Drifted' : 'Missing', diffs });
+    return;
+  }
+  const same = sameRecord(live, want);
+  if (!entry) {
+    if (!same) {
+      out.resources.push({ kind: 'dnsRecord', id, status: 'Conflict', diffs: [{ path: `dnsRecord[${id}]`, desired: show(want), live: show(live) }], message: `${id} exists without a routeyard registry entry (${regName}): it is not routeyard's, so it is left alone` });
+      return;
+    }
+    const diffs = [{ path: `dnsRecord[${regName} TXT]`, desired: wantReg.values[0], live: null }];
+    change('CREATE', wantReg, 'the record holds exactly what routeyard wants but its registry entry is gone: the entry is written back', diffs, 'create');
+    out.resources.push({ kind: 'dnsRecord', id, status: 'Drifted', diffs });
+    return;
+  }
+  if (!same) {
+    const diffs = [{ path: `dnsRecord[${id}]`, desired: show(want), live: show(live) }];
+    change('UPSERT', want, 'the record points elsewhere', diffs, 'update');
+    out.resources.push({ kind: 'dnsRecord', id, status: 'Drifted', diffs });
+    return;
+  }
+  out.resources.push({ kind: 'dnsRecord', id, status: 'InSync', diffs: [] });
+}
+
+/**
+ * Everything this RouteSet owns for names the document no longer wants, in reverse order:
+ * records and their registry entries, the mappings, the domain (paced), and a certificate
+ * routeyard requested once no domain uses it. Imported or foreign certificates never go.
+ */
+export function planNamingOrphans(ctx: NamingContext, wanted: { domains: Set<string>; records: Set<string>; certificates: Set<string> }): Map<string, NamingPlan> {
+  const { desired, naming } = ctx;
+  const byService = new Map<string, NamingPlan>();
+  const plan = (svc: string) => {
+    let p = byService.get(svc);
+    if (!p) byService.set(svc, (p = { resources: [], actions: [] }));
+    return p;
+  };
+  for (const z of naming.zones) {
+    const zone = z.zone;
+    if (!zone) continue;
+    for (const reg of zone.records.filter((r) => r.type === 'TXT' && r.name.startsWith('_routeyard-'))) {
+      const entry = reg.values.map(parseRegistryValue).find(Boolean);
+      if (!entry || entry.owner !== desired.owner) continue;
+      const m = /^_routeyard-([a-z]+)\.(.+)$/.exec(reg.name)!;
+      const type = m[1]!.toUpperCase();
+      const name = m[2]!;
+      if (wanted.records.has(`${zone.id} ${name} ${type}`)) continue;
+      const p = plan(entry.service);
+      const live = zone.records.find((r) => r.name === name && r.type === type && !r.setIdentifier);
+      const id = `${name} ${type}`;
+      if (live) {
+        p.actions.push(deleteRecordAction(entry.service, zone, live, `${id} is no longer wanted`));
+      }
+      p.actions.push(deleteRecordAction(entry.service, zone, reg, `the registry entry of ${id} goes with it`));
+      p.resources.push({ kind: 'dnsRecord', id, status: 'Orphaned', diffs: [] });
+    }
+  }
+  const inUse = new Set(naming.domains.filter((d) => wanted.domains.has(d.name)).map((d) => d.certificateArn));
+  for (const d of naming.domains) {
+    if (!isOwnedBy(d.tags, desired.owner) || wanted.domains.has(d.name)) continue;
+    const svc = d.tags[SERVICE_TAG] ?? '(untagged)';
+    const p = plan(svc);
+    if (d.mappings.readable) {
+      for (const m of d.mappings.items) {
+        p.actions.push(action({ name: svc }, 'delete', 'apiMapping', `${d.name}/${m.key}`, 'the domain is no longer in the document', [{ path: 'apiMapping', desired: null, live: m }], PHASE.deleteApiMapping, {
+          type: 'deleteApiMapping',
+          domain: d.name,
+          mappingId: m.id,
+        }));
+      }
+    }
+    if (naming.slots.delete && (!ctx.used.delete || naming.slots.unpaced)) {
+      ctx.used.delete = true;
+      p.actions.push(action({ name: svc }, 'delete', 'customDomain', d.name, 'the domain is no longer in the document', [{ path: 'customDomain', desired: null, live: d.name }], PHASE.deleteDomainName, {
+        type: 'deleteDomainName',
+        name: d.name,
+      }));
+      p.resources.push({ kind: 'customDomain', id: d.name, status: 'Orphaned', diffs: [] });
+    } else {
+      p.resources.push({ kind: 'customDomain', id: d.name, status: 'Pending', diffs: [], message: queued('DeleteDomainName', naming.slots.nextDeleteAt) });
+    }
+    const cert = naming.certificates.find((c) => c.arn === d.certificateArn);
+    if (cert && isOwnedBy(cert.tags, desired.owner) && cert.type !== 'IMPORTED' && !inUse.has(cert.arn) && !wanted.certificates.has(cert.arn)) {
+      p.actions.push(action({ name: svc }, 'delete', 'certificate', cert.arn, 'requested by routeyard for a domain that is gone; no domain uses it', [{ path: 'certificate', desired: null, live: cert.names }], PHASE.deleteCertificate, {
+        type: 'deleteCertificate',
+        arn: cert.arn,
+      }));
+      p.resources.push({ kind: 'certificate', id: cert.arn, status: 'Orphaned', diffs: [] });
+    }
+  }
+  return byService;
+}
+
+/** The records a service wants, as `zoneId name TYPE` (validation records included), to tell orphans apart. */
+export function wantedRecordKeys(plan: NamingPlan): string[] {
+  const keys: string[] = [];
+  for (const a of plan.actions) if (a.payload.type === 'changeRecord' && a.payload.change.action !== 'DELETE') keys.push(`${a.payload.zoneId} ${a.payload.change.record.name} ${a.payload.change.record.type}`);
+  return keys;
+}
+
+function deleteRecordAction(service: string, zone: ObservedZone, r: ObservedRecord, reason: string): Action {
+  return actionFor({ name: service }, 'delete', `${r.name} ${r.type}`, reason, [{ path: `dnsRecord[${r.name} ${r.type}]`, desired: null, live: show(r) }], PHASE.deleteRecord, {
+    type: 'changeRecord',
+    zoneId: zone.id,
+    zoneName: zone.name,
+    change: {
+      action: 'DELETE',
+      record: { name: r.name, type: r.type, ...(r.ttl !== undefined ? { ttl: r.ttl } : {}), values: r.values, ...(r.alias ? { alias: r.alias } : {}) },
+    },
+  });
+}
+
+function zoneFor(naming: ObservedNaming, ref: string, isPrivate: boolean) {
+  return naming.zones.find((z) => z.ref === ref && z.private === isPrivate) ?? { ref, private: isPrivate, error: 'was not read' };
+}
+
+function sameRecord(live: ObservedRecord, want: RecordSpec): boolean {
+  if (want.alias) return !!live.alias && live.alias.dnsName === want.alias.dnsName && live.alias.hostedZoneId === want.alias.hostedZoneId;
+  if (live.alias) return false;
+  const norm = (xs: readonly string[]) => xs.map((x) => x.toLowerCase().replace(/\.$/, '')).sort();
+  return JSON.stringify(norm(live.values)) === JSON.stringify(norm(want.values));
+}
+
+function show(r: RecordSpec | ObservedRecord): unknown {
+  return r.alias ? { alias: r.alias.dnsName, hostedZoneId: r.alias.hostedZoneId } : { values: r.values };
+}
+
+function queued(operation: string, nextAt: string | undefined): string {
+  return `queued: API Gateway allows one ${operation} per 30 s per account${nextAt ? `; next slot at ${nextAt}` : ''}`;
+}
+
+function action(svc: { name: string }, op: Action['op'], kind: Action['kind'], resourceId: string, reason: string, diffs: Diff[], phase: number, payload: Action['payload']): Action {
+  return { id: `${op}:${kind}:${svc.name}:${resourceId}`, op, kind, service: svc.name, resourceId, reason, diffs, phase, payload };
+}
+
+function actionFor(svc: { name: string }, op: Action['op'], resourceId: string, reason: string, diffs: Diff[], phase: number, payload: Action['payload']): Action {
+  return action(svc, op, 'dnsRecord', resourceId, reason, diffs, phase, payload);
+}
