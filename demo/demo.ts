@@ -54,14 +54,20 @@ try {
   console.log(`  listener ${platform.listenerArn} (default action: fixed 404)`);
   console.log(`  SSM: ${Object.values(platform.parameters).join(', ')}\n`);
 
-  for (const [i, title] of ['First pass: converge from empty', 'Second pass: nothing to do'].entries()) {
-    console.log(`=== ${title}: routeyard --reconcile-once --source ${source}`);
-    const run = spawnSync(process.execPath, [bin, '--reconcile-once', '--source', source], {
+  // The first run waits for what the first pass leaves Pending: certificates to be validated
+  // and custom domains queued behind API Gateway's one-CreateDomainName-per-30-s pace. moto has
+  // no such limit, so the demo lifts it (--domain-pace 0s); on AWS the default 30 s applies.
+  for (const [i, title] of ['First run: converge from empty, waiting for certificates and domains', 'Second run: nothing to do'].entries()) {
+    const args = ['--reconcile-once', '--source', source, ...(i === 0 ? ['--wait', '2m', '--domain-pace', '0s'] : [])];
+    console.log(`=== ${title}: routeyard ${args.join(' ')}`);
+    const run = spawnSync(process.execPath, [bin, ...args], {
       cwd: root,
       env: { ...process.env, ROUTEYARD_LOG_LEVEL: process.env.ROUTEYARD_LOG_LEVEL ?? 'error' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
+    // --wait prints a progress line per pass on stderr; logs are JSON lines there too.
+    for (const line of run.stderr.split('\n')) if (line.startsWith('routeyard: pass')) console.log(line);
     process.stdout.write(run.stdout);
     console.log(`(exit code ${run.status})\n`);
     if (run.status !== 0) failed = true;

@@ -13,6 +13,10 @@ const KINDS: { kind: ResourceKind; label: string }[] = [
   { kind: 'integration', label: 'Integration' },
   { kind: 'route', label: 'Routes' },
   { kind: 'stage', label: 'Stage' },
+  { kind: 'certificate', label: 'Certificate' },
+  { kind: 'customDomain', label: 'Domain' },
+  { kind: 'apiMapping', label: 'Mapping' },
+  { kind: 'dnsRecord', label: 'DNS' },
 ];
 
 const SEVERITY: Status[] = ['InSync', 'Orphaned', 'Missing', 'Drifted', 'Pending', 'Conflict', 'Error'];

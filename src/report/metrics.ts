@@ -3,7 +3,7 @@ import type { CallListener } from '../aws/call-counter.ts';
 import type { ErrorReport, Report, ResourceKind, Status } from '../model/report-contract.ts';
 
 const STATUSES: Status[] = ['InSync', 'Drifted', 'Missing', 'Orphaned', 'Pending', 'Conflict', 'Error'];
-const KINDS: ResourceKind[] = ['listenerRule', 'targetGroup', 'httpApi', 'integration', 'route', 'stage'];
+const KINDS: ResourceKind[] = ['listenerRule', 'targetGroup', 'httpApi', 'integration', 'route', 'stage', 'certificate', 'customDomain', 'apiMapping', 'dnsRecord'];
 
 /**
  * The daemon's Prometheus metrics (prom-client), named in the style of controller-runtime

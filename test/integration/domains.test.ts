@@ -3,7 +3,7 @@ import { ACMClient, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { SharedPlatform } from '../support/bootstrap.ts';
-import { allDiffs, exampleDoc, freshEmulator, routeyard, service, type Doc } from '../support/harness.ts';
+import { allDiffs, freshEmulator, fullExampleDoc as exampleDoc, routeyard, service, type Doc } from '../support/harness.ts';
 
 /**
  * Custom domains, certificates and DNS against moto, started through the launcher that

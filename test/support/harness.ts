@@ -28,11 +28,22 @@ export function motoEndpoint(): string {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Doc = Record<string, any>;
 
-export function exampleDoc(): Doc {
+/** desired-state.example.json as it is: rules, target groups, HTTP APIs, custom domains and DNS. */
+export function fullExampleDoc(): Doc {
   return JSON.parse(readFileSync(join(repoRoot, 'desired-state.example.json'), 'utf8')) as Doc;
 }
 
-/** The example without API blocks: only the shared-ALB half (rules and target groups). */
+/** The example without custom domains and private DNS: rules, target groups and HTTP APIs. */
+export function exampleDoc(): Doc {
+  const doc = fullExampleDoc();
+  for (const s of doc.spec.services) {
+    delete s.domain;
+    delete s.privateDns;
+  }
+  return doc;
+}
+
+/** The example without API blocks (nor names): only the shared-ALB half (rules and target groups). */
 export function albOnlyDoc(): Doc {
   const doc = exampleDoc();
   for (const s of doc.spec.services) delete s.api;
