@@ -4,7 +4,7 @@ import { targetGroupName } from '../model/names.ts';
 import type { DesiredApi, DesiredService, DesiredState, DesiredTargetGroup } from '../model/desired.ts';
 import type { ApiSpec, RouteSet, ServiceSpec } from './schema.ts';
 import type { ParameterStore } from './sources/types.ts';
-import { DEFAULT_RULE_QUOTA } from './validate.ts';
+import { CUSTOM_DOMAIN_QUOTA, DEFAULT_RULE_QUOTA } from './validate.ts';
 
 export const DEFAULT_HEADER_NAME = 'X-Target-Service';
 /** Target groups per Application Load Balancer: 100, not adjustable (ALB quotas). */
@@ -60,6 +60,7 @@ export function buildDesiredState(doc: RouteSet, shared: SharedValues, ruleQuota
     priorityBand: doc.spec.shared.priorityBand ?? DEFAULT_PRIORITY_BAND,
     ruleQuota,
     targetGroupQuota: TARGET_GROUP_QUOTA,
+    customDomainQuota: CUSTOM_DOMAIN_QUOTA,
     services: doc.spec.services.map((s) => buildService(owner, shared.vpcId, s)),
   };
 }

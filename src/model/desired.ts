@@ -87,6 +87,8 @@ export interface DesiredState {
   ruleQuota: number;
   /** Target groups attached to one load balancer (AWS: 100, not adjustable). */
   targetGroupQuota: number;
+  /** HTTP API custom domain names per account and Region (API Gateway: 120 by default, adjustable). */
+  customDomainQuota: number;
   /** For private alias records: the shared ALB's DNS name and canonical hosted zone, and the private zone. */
   albDnsName?: string;
   albHostedZoneId?: string;

@@ -24,6 +24,8 @@ export interface NamingContext {
   naming: ObservedNaming;
   /** Slots taken by earlier services in this pass (one create, update, delete per 30 s). */
   used: { create: boolean; update: boolean; delete: boolean };
+  /** Domains this pass creates (or queues), counted against the account's quota. */
+  creating: number;
 }
 
 export function planNaming(ctx: NamingContext, svc: DesiredService, apiRef: Ref | undefined): NamingPlan {
@@ -82,6 +84,17 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
     }
   } else if (cert) {
     const diffs = [{ path: 'customDomain', desired: { name: want.name, endpointType: 'REGIONAL', securityPolicy: SECURITY_POLICY, certificateArn: cert }, live: null }];
+    if (naming.domainCount + ctx.creating >= desired.customDomainQuota) {
+      out.resources.push({
+        kind: 'customDomain',
+        id: want.name,
+        status: 'Error',
+        diffs,
+        message: `the account would hold more than its quota of ${desired.customDomainQuota} custom domain names (${naming.domainCount} there now, anyone's); ask AWS to raise it`,
+      });
+      return;
+    }
+    ctx.creating++;
     if (!naming.slots.create || (ctx.used.create && !naming.slots.unpaced)) {
       out.resources.push({ kind: 'customDomain', id: want.name, status: 'Pending', diffs, message: queued('CreateDomainName', naming.slots.nextCreateAt) });
       return;

@@ -35,7 +35,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   const actions: Action[] = [];
   // Names: planned in service-name order, so which service gets this pass's one
   // CreateDomainName slot does not depend on document order.
-  const namingCtx = observed.naming ? { desired, naming: observed.naming, used: { create: false, update: false, delete: false } } : undefined;
+  const namingCtx = observed.naming ? { desired, naming: observed.naming, used: { create: false, update: false, delete: false }, creating: 0 } : undefined;
   const wantedNames = { domains: new Set<string>(), records: new Set<string>(), certificates: new Set<string>() };
   const naming = new Map<string, NamingPlan>();
   for (const svc of [...desired.services].sort((a, b) => a.name.localeCompare(b.name))) {

@@ -2,6 +2,8 @@ import { ApiGatewayV2Client, DeleteApiMappingCommand, GetApiMappingsCommand, Get
 import { ACMClient, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { bootstrapSharedPlatform } from '../support/bootstrap.ts';
+import { motoEnv, startMoto } from '../support/moto.ts';
 import type { SharedPlatform } from '../support/bootstrap.ts';
 import { allDiffs, freshEmulator, fullExampleDoc as exampleDoc, routeyard, service, type Doc } from '../support/harness.ts';
 
@@ -141,5 +143,35 @@ describe('custom domains, certificates and DNS against moto', () => {
     expect(after.length).toBe(before.filter((r) => !r.Name!.includes('qa.api.lp.')).length);
     expect(after.find((r) => r.Name === 'www.acmecorp.com.')).toBeDefined();
     expect((await new ACMClient({}).send(new ListCertificatesCommand({}))).CertificateSummaryList).toHaveLength(3);
+  });
+
+  it('a certificate still pending validation leaves its service Pending and every other service converged; once ACM issues it, the next pass finishes the chain', async () => {
+    // A moto of its own whose ACM takes 8 s to "validate" (the shared one validates at once).
+    const slow = await startMoto({ MOTO_ACM_VALIDATION_WAIT: '8' });
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, motoEnv(slow.endpoint));
+      const p = await bootstrapSharedPlatform();
+      const doc = exampleDoc();
+      for (const s of doc.spec.services) if (s.name !== 'fastapi-app') delete s.domain;
+      const first = await once(doc);
+      expect(first.exitCode).toBe(0);
+      expect(first.report.outcome).toBe('Pending');
+      const second = await once(doc);
+      expect(service(second.report, 'fastapi-app').status).toBe('Pending');
+      expect(service(second.report, 'fastapi-app').resources.find((r) => r.kind === 'certificate')?.message).toBe('waiting for certificate validation');
+      for (const other of ['loopback-app', 'zeropoint-app', 'fastapi-prerelease', 'gantt-autoscheduler-qa']) expect(service(second.report, other).status).toBe('InSync');
+      // Its validation record is written while it waits.
+      expect((await records(p.publicZoneId)).some((r) => r.Type === 'CNAME' && r.Name!.endsWith('qa.api.py.acmecorp.com.'))).toBe(true);
+      await new Promise((r) => setTimeout(r, 8500));
+      const done = await routeyard(['--reconcile-once', '--domain-pace', '0s', '--wait', '60s'], doc);
+      expect(done.exitCode).toBe(0);
+      const after = await once(doc);
+      expect(after.report.outcome).toBe('InSync');
+      expect(((await apigw().send(new GetDomainNamesCommand({}))).Items ?? []).map((d) => d.DomainName)).toEqual(['qa.api.py.acmecorp.com']);
+    } finally {
+      for (const k of Object.keys(motoEnv(slow.endpoint))) process.env[k] = saved[k];
+      await slow.stop();
+    }
   });
 });

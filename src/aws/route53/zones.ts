@@ -70,9 +70,9 @@ export class Route53Applier {
       for (const c of changes) results.set(c.record.name, undefined);
       return results;
     } catch (err) {
+      // Only a rejected batch is worth splitting; a single change, or another error, fails as it is.
       if (changes.length === 1 || !isBatchRejection(err)) {
         for (const c of changes) results.set(c.record.name, describe(err));
-        if (!isBatchRejection(err)) return results;
         return results;
       }
     }

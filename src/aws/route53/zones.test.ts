@@ -1,0 +1,59 @@
+import { ChangeResourceRecordSetsCommand, InvalidChangeBatch, Route53Client } from '@aws-sdk/client-route-53';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ROUTE53_BATCH_LIMITS, splitIntoBatches } from '../../plan/record-batches.ts';
+import type { RecordChange } from '../../plan/types.ts';
+import { Route53Applier } from './zones.ts';
+
+const client = new Route53Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const mock = mockClient(client);
+const txt = (name: string, action: RecordChange['action'] = 'CREATE', value = '"v"'): RecordChange => ({ action, record: { name, type: 'TXT', ttl: 300, values: [value] } });
+
+describe('Route 53 batches (limits from "DNS limitations": 1,000 records, 32,000 characters, UPSERT counts twice)', () => {
+  it('splits at 1,000 records, counting an UPSERT twice', () => {
+    const creates = Array.from({ length: 1500 }, (_, i) => txt(`r${i}.acmecorp.com`));
+    expect(splitIntoBatches(creates).map((b) => b.length)).toEqual([1000, 500]);
+    const upserts = Array.from({ length: 1500 }, (_, i) => txt(`r${i}.acmecorp.com`, 'UPSERT'));
+    expect(splitIntoBatches(upserts).map((b) => b.length)).toEqual([500, 500, 500]);
+  });
+
+  it('splits at 32,000 characters of values', () => {
+    const big = Array.from({ length: 10 }, (_, i) => txt(`r${i}.acmecorp.com`, 'CREATE', 'x'.repeat(5000)));
+    const batches = splitIntoBatches(big);
+    expect(batches.map((b) => b.length)).toEqual([6, 4]);
+    for (const b of batches) expect(b.reduce((n, c) => n + c.record.values[0]!.length, 0)).toBeLessThanOrEqual(ROUTE53_BATCH_LIMITS.characters);
+  });
+
+  it('keeps the order of changes', () => {
+    const changes = Array.from({ length: 5 }, (_, i) => txt(`r${i}.acmecorp.com`));
+    expect(splitIntoBatches(changes, { records: 2, characters: 1000 }).flat()).toEqual(changes);
+  });
+});
+
+describe('Route53Applier (aws-sdk-client-mock)', () => {
+  beforeEach(() => mock.reset());
+
+  it('sends one ChangeResourceRecordSets for the batch', async () => {
+    mock.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: 'c', Status: 'PENDING', SubmittedAt: new Date() } });
+    const results = await new Route53Applier(client).applyBatch('Z1', [txt('a.acmecorp.com'), txt('b.acmecorp.com')]);
+    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
+    expect([...results]).toEqual([
+      ['a.acmecorp.com', undefined],
+      ['b.acmecorp.com', undefined],
+    ]);
+  });
+
+  it('when AWS rejects the batch, retries one name at a time so one bad record does not block the rest', async () => {
+    mock.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: { ResourceRecordSet: { Name: string } }[] } }) => {
+      if (input.ChangeBatch.Changes.some((c) => c.ResourceRecordSet.Name === 'bad.acmecorp.com')) {
+        throw new InvalidChangeBatch({ message: 'RRSet of type TXT with DNS name bad.acmecorp.com. is not permitted', $metadata: {} });
+      }
+      return { ChangeInfo: { Id: 'c', Status: 'PENDING', SubmittedAt: new Date() } };
+    });
+    const results = await new Route53Applier(client).applyBatch('Z1', [txt('a.acmecorp.com'), txt('bad.acmecorp.com'), txt('_routeyard-txt.a.acmecorp.com'), txt('c.acmecorp.com')]);
+    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(5); // the batch, then 4 names
+    expect(results.get('a.acmecorp.com')).toBeUndefined();
+    expect(results.get('c.acmecorp.com')).toBeUndefined();
+    expect(results.get('bad.acmecorp.com')).toContain('InvalidChangeBatch');
+  });
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { OWNER, convergedObserved, desiredFrom, svc } from '../../test/unit/builders.ts';
+import { registryName, registryValue } from '../model/dns.ts';
+import type { ObservedCertificate, ObservedNaming, ObservedState } from '../model/observed.ts';
+import { ownershipTags } from '../model/tags.ts';
+import { plan } from './planner.ts';
+
+/** Planner rules for certificates, custom domains, mappings and records (issue 8). */
+const ZONE = { id: 'ZPUBLIC', name: 'acmecorp.com', private: false, records: [] };
+const ARN = (id: string, region = 'eu-west-1') => `arn:aws:acm:${region}:123456789012:certificate/${id.padEnd(8, '0')}-1111-2222-3333-444444444444`;
+
+function withNaming(observed: ObservedState, naming: Partial<ObservedNaming> = {}): ObservedState {
+  observed.naming = {
+    certificates: [],
+    domains: [],
+    domainCount: 0,
+    zones: [{ ref: 'acmecorp.com', private: false, zone: structuredClone(ZONE) }],
+    slots: { create: true, update: true, delete: true },
+    region: 'eu-west-1',
+    ...naming,
+  };
+  return observed;
+}
+
+const domainSvc = (name: string, host: string, certificate = 'auto', priority = 1) => svc(name, { priority, api: {}, domain: { name: host, hostedZone: 'acmecorp.com', certificate } });
+const cert = (id: string, names: string[], status = 'ISSUED', extra: Partial<ObservedCertificate> = {}): ObservedCertificate => ({ arn: ARN(id), names, status, validation: [], tags: {}, ...extra });
+
+function setup(services: ReturnType<typeof svc>[], naming: Partial<ObservedNaming> = {}) {
+  const desired = desiredFrom(services);
+  const bare = desiredFrom(services.map((s) => ({ ...s, domain: undefined })));
+  return { desired, observed: withNaming(convergedObserved(bare, {}), naming) };
+}
+
+describe('certificates: a certificate that does not fit is an error naming the field, before any call', () => {
+  it('a certificate in another Region than the API', () => {
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1', 'us-east-1'))]);
+    const p = plan(desired, observed);
+    expect(p.actions).toEqual([]);
+    expect(p.services[0]!.resources.find((r) => r.kind === 'certificate')).toMatchObject({ status: 'Error', message: expect.stringContaining('domain.certificate is in us-east-1') });
+  });
+
+  it('a certificate that does not cover the name (a wildcard covers one label only)', () => {
+    const { desired, observed } = setup([domainSvc('a', 'a.b.api.py.acmecorp.com', ARN('c1'))], { certificates: [cert('c1', ['*.api.py.acmecorp.com'])] });
+    const r = plan(desired, observed).services[0]!.resources.find((x) => x.kind === 'certificate');
+    expect(r).toMatchObject({ status: 'Error', message: expect.stringContaining('does not cover a.b.api.py.acmecorp.com') });
+  });
+
+  it('a certificate that failed validation or expired is an Error with ACM\'s reason', () => {
+    for (const [status, extra, words] of [
+      ['FAILED', { failureReason: 'CAA_ERROR' }, 'FAILED (CAA_ERROR)'],
+      ['EXPIRED', { notAfter: '2026-01-01T00:00:00.000Z' }, 'expired 2026-01-01'],
+    ] as const) {
+      const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1'))], { certificates: [cert('c1', ['qa.api.py.acmecorp.com'], status, extra)] });
+      const p = plan(desired, observed);
+      expect(p.services[0]!.status).toBe('Error');
+      expect(p.services[0]!.resources.find((x) => x.kind === 'certificate')!.message).toContain(words);
+      expect(p.actions.some((a) => a.kind === 'customDomain')).toBe(false);
+    }
+  });
+
+  it('auto: uses an ISSUED certificate that covers the name, preferring one routeyard requested', () => {
+    const theirs = cert('c1', ['*.api.py.acmecorp.com']);
+    const ours = cert('c2', ['qa.api.py.acmecorp.com'], 'ISSUED', { tags: ownershipTags(OWNER, 'other') });
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com')], { certificates: [theirs, ours] });
+    const create = plan(desired, observed).actions.find((a) => a.payload.type === 'createDomainName')!;
+    expect(create.payload).toMatchObject({ certificateArn: ours.arn });
+    const { desired: d2, observed: o2 } = setup([domainSvc('a', 'qa.api.py.acmecorp.com')], { certificates: [theirs] });
+    expect(plan(d2, o2).actions.find((a) => a.payload.type === 'createDomainName')!.payload).toMatchObject({ certificateArn: theirs.arn });
+  });
+
+  it('auto: a certificate still pending validation leaves the service Pending, writes its validation record, and blocks nothing else', () => {
+    const pending = cert('c1', ['qa.api.py.acmecorp.com'], 'PENDING_VALIDATION', {
+      tags: ownershipTags(OWNER, 'a'),
+      validation: [{ name: '_x1.qa.api.py.acmecorp.com', value: '_y1.acm-validations.aws' }],
+    });
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com'), domainSvc('b', 'qa.api.lp.acmecorp.com', ARN('c2'), 2)], {
+      certificates: [pending, cert('c2', ['qa.api.lp.acmecorp.com'])],
+    });
+    const p = plan(desired, observed);
+    expect(p.services.find((s) => s.name === 'a')!.status).toBe('Pending');
+    const a = p.actions.filter((x) => x.service === 'a').map((x) => (x.payload.type === 'changeRecord' ? `${x.payload.change.action} ${x.payload.change.record.name} ${x.payload.change.record.type}` : x.payload.type));
+    expect(a.sort()).toEqual(['CREATE _routeyard-cname._x1.qa.api.py.acmecorp.com TXT', 'CREATE _x1.qa.api.py.acmecorp.com CNAME']);
+    expect(p.actions.some((x) => x.service === 'b' && x.payload.type === 'createDomainName')).toBe(true);
+  });
+});
+
+describe('custom domains: API Gateway paces CreateDomainName (one per 30 s per account); the quota is 120 per account', () => {
+  it('one create per pass; the others are Pending, queued', () => {
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1')), domainSvc('b', 'qa.api.lp.acmecorp.com', ARN('c1'), 2)], {
+      certificates: [cert('c1', ['*.api.py.acmecorp.com', '*.api.lp.acmecorp.com'])],
+    });
+    const p = plan(desired, observed);
+    expect(p.actions.filter((a) => a.payload.type === 'createDomainName').map((a) => a.service)).toEqual(['a']);
+    expect(p.services.find((s) => s.name === 'b')!.resources.find((r) => r.kind === 'customDomain')).toMatchObject({ status: 'Pending', message: expect.stringContaining('queued') });
+    observed.naming!.slots.create = false;
+    expect(plan(desired, observed).actions.some((a) => a.payload.type === 'createDomainName')).toBe(false);
+  });
+
+  it('a create beyond the account quota is an Error naming the quota and the count', () => {
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1'))], { certificates: [cert('c1', ['qa.api.py.acmecorp.com'])], domainCount: 120 });
+    const p = plan(desired, observed);
+    expect(p.actions.some((a) => a.payload.type === 'createDomainName')).toBe(false);
+    expect(p.services[0]!.resources.find((r) => r.kind === 'customDomain')!.message).toContain('quota of 120 custom domain names (120 there now');
+  });
+
+  it('a domain routeyard does not own is a Conflict; one it owns with another certificate or policy is updated', () => {
+    const base = { name: 'qa.api.py.acmecorp.com', mappings: { readable: true as const, items: [] } };
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1'))], {
+      certificates: [cert('c1', ['qa.api.py.acmecorp.com'])],
+      domains: [{ ...base, certificateArn: ARN('c1'), securityPolicy: 'TLS_1_2', tags: {} }],
+    });
+    expect(plan(desired, observed).services[0]!.resources.find((r) => r.kind === 'customDomain')!.status).toBe('Conflict');
+    observed.naming!.domains = [{ ...base, certificateArn: ARN('c9'), securityPolicy: 'TLS_1_0', tags: ownershipTags(OWNER, 'a') }];
+    const update = plan(desired, observed).actions.find((a) => a.payload.type === 'updateDomainName')!;
+    expect(update.diffs.map((d) => d.path).sort()).toEqual(['customDomain.certificateArn', 'customDomain.securityPolicy']);
+  });
+
+  it('a mapping to another API is repaired with UpdateApiMapping', () => {
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1'))], {
+      certificates: [cert('c1', ['qa.api.py.acmecorp.com'])],
+      domains: [{ name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), securityPolicy: 'TLS_1_2', tags: ownershipTags(OWNER, 'a'), mappings: { readable: true, items: [{ id: 'm1', apiId: 'other', stage: '$default', key: '' }] } }],
+    });
+    const update = plan(desired, observed).actions.find((a) => a.payload.type === 'updateApiMapping')!;
+    expect(update.diffs).toEqual([{ path: 'apiMapping.apiId', desired: 'api-a', live: 'other' }]);
+  });
+});
+
+describe('records: the TXT registry decides what routeyard may touch', () => {
+  const target = { dnsName: 'd-1.execute-api.eu-west-1.amazonaws.com', hostedZoneId: 'ZLY8HYME6SFDD' };
+  const live = () =>
+    setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1'))], {
+      certificates: [cert('c1', ['qa.api.py.acmecorp.com'])],
+      domains: [{ name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), securityPolicy: 'TLS_1_2', target, tags: ownershipTags(OWNER, 'a'), mappings: { readable: true, items: [{ id: 'm1', apiId: 'api-a', stage: '$default', key: '' }] } }],
+    });
+  const alias = (name: string, type: string) => ({ name, type, values: [], alias: { ...target, evaluateTargetHealth: false } });
+  const entry = (name: string, type: string, owner = OWNER, service = 'a') => ({ name: registryName(name, type), type: 'TXT', ttl: 300, values: [registryValue(owner, service)] });
+
+  it('a record without a registry entry that differs is a Conflict and is never changed', () => {
+    const { desired, observed } = live();
+    observed.naming!.zones[0]!.zone!.records.push({ name: 'qa.api.py.acmecorp.com', type: 'A', ttl: 60, values: ['192.0.2.1'] });
+    const p = plan(desired, observed);
+    expect(p.services[0]!.resources.find((r) => r.id === 'qa.api.py.acmecorp.com A')!.status).toBe('Conflict');
+    expect(p.actions.some((a) => a.payload.type === 'changeRecord' && a.payload.change.record.name === 'qa.api.py.acmecorp.com' && a.payload.change.record.type === 'A')).toBe(false);
+  });
+
+  it('a record whose entry is gone but whose value is exactly ours gets its entry back; an entry whose record is gone gets its record back', () => {
+    const { desired, observed } = live();
+    const zone = observed.naming!.zones[0]!.zone!;
+    zone.records.push(alias('qa.api.py.acmecorp.com', 'A'), entry('qa.api.py.acmecorp.com', 'AAAA'));
+    const changes = plan(desired, observed).actions.flatMap((a) => (a.payload.type === 'changeRecord' ? [`${a.payload.change.action} ${a.payload.change.record.name} ${a.payload.change.record.type}`] : []));
+    expect(changes.sort()).toEqual(['CREATE _routeyard-a.qa.api.py.acmecorp.com TXT', 'CREATE qa.api.py.acmecorp.com AAAA']);
+  });
+
+  it('an entry of another RouteSet is a Conflict', () => {
+    const { desired, observed } = live();
+    observed.naming!.zones[0]!.zone!.records.push(alias('qa.api.py.acmecorp.com', 'A'), entry('qa.api.py.acmecorp.com', 'A', 'someone-else'));
+    expect(plan(desired, observed).services[0]!.resources.find((r) => r.id === 'qa.api.py.acmecorp.com A')!.message).toContain('RouteSet "someone-else"');
+  });
+});
