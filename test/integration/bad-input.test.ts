@@ -46,6 +46,13 @@ const EXPECTED: Record<string, [path: string, words: string]> = {
   '37-health-check-interval-equals-timeout': ['spec.services[2].targetGroup.healthCheck.intervalSeconds', 'greater than timeoutSeconds (10)'],
   '38-health-check-matcher-100': ['spec.services[3].targetGroup.healthCheck.matcher', 'outside 200-499'],
   '39-health-check-timeout-not-below-default-interval': ['spec.services[4].targetGroup.healthCheck.timeoutSeconds', 'default interval of 30 s'],
+  // Names (issue 8).
+  '40-domain-outside-zone': ['spec.services[0].domain.name', 'is not inside the hosted zone acmecorp.com'],
+  '41-domain-name-claimed-twice': ['spec.services[1].domain.name', 'already claimed by spec.services[0].domain.name'],
+  '42-domain-without-api': ['spec.services[3].domain', 'needs an api block'],
+  '43-private-dns-without-zone': ['spec.services[2].privateDns', 'needs spec.shared.privateHostedZone'],
+  '44-domain-name-invalid': ['spec.services[0].domain.name', 'lowercase DNS name'],
+  '45-certificate-not-acm': ['spec.services[0].domain.certificate', 'ACM certificate ARN'],
 };
 
 const fixtureDir = join(repoRoot, 'test', 'fixtures', 'bad');
