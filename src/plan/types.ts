@@ -1,4 +1,5 @@
 import type { CorsSettings, DesiredStage, HealthCheckSettings } from '../model/desired.ts';
+import type { ObservedRecord } from '../model/observed.ts';
 import type { Diff, ResourceKind, Status } from '../model/report-contract.ts';
 import type { Tags } from '../model/tags.ts';
 
@@ -12,15 +13,8 @@ export type { Diff, ResourceKind, Status };
 /** Plan as data: what would change, why, and field by field. The report is a view of it. */
 export type Op = 'create' | 'update' | 'replace' | 'delete';
 
-/** A record set as routeyard writes it (names lowercase, no trailing dot). */
-export interface RecordSpec {
-  name: string;
-  type: string;
-  ttl?: number;
-  values: string[];
-  alias?: { dnsName: string; hostedZoneId: string; evaluateTargetHealth: boolean };
-  setIdentifier?: string;
-}
+/** A record set as routeyard writes it: the same shape it reads (names lowercase, no trailing dot). */
+export type RecordSpec = ObservedRecord;
 
 /** One change in a ChangeResourceRecordSets batch. DELETE carries the record exactly as it is. */
 export interface RecordChange {

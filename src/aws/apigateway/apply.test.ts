@@ -8,6 +8,15 @@ import { ApiGatewayApplier } from './apply.ts';
 const client = new ApiGatewayV2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const mock = mockClient(client);
 const applier = new ApiGatewayApplier(client, async () => 'eu-west-1');
+const SPEC = {
+  integrationType: 'HTTP_PROXY' as const,
+  connectionType: 'VPC_LINK' as const,
+  connectionId: 'vl-1',
+  integrationUri: 'arn:listener',
+  integrationMethod: 'ANY' as const,
+  payloadFormatVersion: '1.0',
+  requestParameters: { 'overwrite:header.X-Target-Service': 'a' },
+};
 
 describe('ApiGatewayApplier (aws-sdk-client-mock)', () => {
   beforeEach(() => mock.reset());
@@ -35,15 +44,7 @@ describe('ApiGatewayApplier (aws-sdk-client-mock)', () => {
     await applier.updateIntegration(
       'api1',
       'int1',
-      {
-        integrationType: 'HTTP_PROXY',
-        connectionType: 'VPC_LINK',
-        connectionId: 'vl-1',
-        integrationUri: 'arn:listener',
-        integrationMethod: 'ANY',
-        payloadFormatVersion: '1.0',
-        requestParameters: { 'overwrite:header.X-Target-Service': 'a' },
-      },
+      SPEC,
       ['append:header.X-Target-Service'],
     );
     expect(mock.commandCalls(UpdateIntegrationCommand)[0]!.args[0].input.RequestParameters).toEqual({
@@ -63,15 +64,7 @@ describe('ApiGatewayApplier (aws-sdk-client-mock)', () => {
     await applier.updateIntegration(
       'api1',
       'int1',
-      {
-        integrationType: 'HTTP_PROXY',
-        connectionType: 'VPC_LINK',
-        connectionId: 'vl-1',
-        integrationUri: 'arn:listener',
-        integrationMethod: 'ANY',
-        payloadFormatVersion: '1.0',
-        requestParameters: { 'overwrite:header.X-Target-Service': 'a' },
-      },
+      SPEC,
       ['overwrite:header.x-target-service'],
     );
     const keys = Object.keys(mock.commandCalls(UpdateIntegrationCommand)[0]!.args[0].input.RequestParameters ?? {});
