@@ -156,4 +156,42 @@ describe('records: the TXT registry decides what routeyard may touch', () => {
     observed.naming!.zones[0]!.zone!.records.push(alias('qa.api.py.acmecorp.com', 'A'), entry('qa.api.py.acmecorp.com', 'A', 'someone-else'));
     expect(plan(desired, observed).services[0]!.resources.find((r) => r.id === 'qa.api.py.acmecorp.com A')!.message).toContain('RouteSet "someone-else"');
   });
+
+  it('a foreign A record at the domain name stops the chain before a certificate or domain is created', () => {
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1'))], { certificates: [cert('c1', ['qa.api.py.acmecorp.com'])] });
+    observed.naming!.zones[0]!.zone!.records.push({ name: 'qa.api.py.acmecorp.com', type: 'A', ttl: 60, values: ['192.0.2.1'] });
+    const p = plan(desired, observed);
+    expect(p.actions.filter((a) => a.service === 'a' && ['createDomainName', 'requestCertificate', 'createApiMapping'].includes(a.payload.type))).toEqual([]);
+    expect(p.services[0]!.status).toBe('Conflict');
+  });
+});
+
+describe('an error never deletes anything: a service whose names cannot be planned keeps every record it has', () => {
+  const ours = (svcName: string) => [
+    { name: 'qa.api.py.acmecorp.com', type: 'A', values: [], alias: { dnsName: 'd-1.execute-api.eu-west-1.amazonaws.com', hostedZoneId: 'ZLY8HYME6SFDD', evaluateTargetHealth: false } },
+    { name: registryName('qa.api.py.acmecorp.com', 'A'), type: 'TXT', ttl: 300, values: [registryValue(OWNER, svcName)] },
+    { name: '_v1.qa.api.py.acmecorp.com', type: 'CNAME', ttl: 300, values: ['_w1.acm-validations.aws'] },
+    { name: registryName('_v1.qa.api.py.acmecorp.com', 'CNAME'), type: 'TXT', ttl: 300, values: [registryValue(OWNER, svcName)] },
+  ];
+  const deletes = (p: ReturnType<typeof plan>) => p.actions.filter((a) => a.payload.type === 'changeRecord' && a.payload.change.action === 'DELETE' && a.service === 'a');
+
+  it('a hosted zone that cannot be read (a typo in hostedZone) deletes none of the service\'s records in other zones', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {}, domain: { name: 'qa.api.py.acmecorp.com', hostedZone: 'api.py.acmecorp.com', certificate: 'auto' } }), domainSvc('b', 'qa.api.lp.acmecorp.com', ARN('c2'), 2)], {
+      certificates: [cert('c2', ['qa.api.lp.acmecorp.com'])],
+    });
+    observed.naming!.zones.push({ ref: 'api.py.acmecorp.com', private: false, error: 'no public hosted zone named api.py.acmecorp.com' });
+    observed.naming!.zones[0]!.zone!.records.push(...ours('a'));
+    const p = plan(desired, observed);
+    expect(p.services.find((s) => s.name === 'a')!.status).toBe('Error');
+    expect(deletes(p)).toEqual([]);
+  });
+
+  it('a certificate ARN that does not fit deletes neither the records nor the validation record of the certificate in use', () => {
+    const inUse = cert('c1', ['qa.api.py.acmecorp.com'], 'ISSUED', { tags: ownershipTags(OWNER, 'a'), validation: [{ name: '_v1.qa.api.py.acmecorp.com', value: '_w1.acm-validations.aws' }] });
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c9'))], { certificates: [inUse, cert('c9', ['other.acmecorp.com'])] });
+    observed.naming!.zones[0]!.zone!.records.push(...ours('a'));
+    const p = plan(desired, observed);
+    expect(p.services[0]!.status).toBe('Error');
+    expect(deletes(p)).toEqual([]);
+  });
 });

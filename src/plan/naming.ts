@@ -47,6 +47,15 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
     return;
   }
 
+  // A foreign record at the name stops the chain before anything is created: a domain
+  // whose alias could only be half ours (AAAA ours, A someone else's) would split traffic.
+  const existing = naming.domains.find((d) => d.name === want.name && isOwnedBy(d.tags, desired.owner))?.target;
+  const squatter = foreignRecordAt(ctx, svc, zone.zone, want.name, ['A', 'AAAA', 'CNAME'], existing);
+  if (squatter) {
+    out.resources.push({ kind: 'dnsRecord', id: `${want.name} ${squatter.type}`, status: 'Conflict', diffs: [], message: `${want.name} already has a ${squatter.type} record that routeyard does not own (no registry entry of this service): nothing is created for the domain until it is removed` });
+    keepOwnValidationRecords(ctx, svc, zone.zone, out);
+    return;
+  }
   // 1. The certificate.
   const cert = chooseCertificate(ctx, svc, want, zone.zone, out);
   // 2. The domain, once the certificate is ISSUED (AWS refuses any other).
@@ -124,6 +133,9 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
 /** The certificate ARN to use now (ISSUED), or undefined while there is none (Pending or Error, reported). */
 function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: DesiredDomain, zone: ObservedZone, out: NamingPlan): string | undefined {
   const { desired, naming } = ctx;
+  // The validation records of certificates routeyard requested for this service stay while
+  // the certificates exist, whichever certificate the document names now (renewals use them).
+  keepOwnValidationRecords(ctx, svc, zone, out);
   if (want.certificate !== 'auto') {
     const arn = want.certificate.arn;
     const region = arn.split(':')[3];
@@ -146,8 +158,6 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
   const issued = covering.filter((c) => c.status === 'ISSUED');
   const pick = issued.find((c) => isOwnedBy(c.tags, desired.owner)) ?? issued[0];
   const ownRequested = covering.filter((c) => isOwnedBy(c.tags, desired.owner) && c.tags?.[SERVICE_TAG] === svc.name);
-  // Validation records of the certificates routeyard requested for this service stay (renewals use them).
-  for (const c of ownRequested) for (const v of c.validation) planRecord(ctx, svc, zone, { name: v.name, type: 'CNAME', ttl: RECORD_TTL, values: [v.value] }, out);
   if (pick) {
     out.resources.push({ kind: 'certificate', id: pick.arn, status: 'InSync', diffs: [], message: isOwnedBy(pick.tags, desired.owner) ? 'requested by routeyard' : 'an ISSUED certificate that covers the name' });
     return pick.arn;
@@ -163,8 +173,34 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
     name: want.name,
     tags: ownershipTags(desired.owner, svc.name),
   }));
-  out.resources.push({ kind: 'certificate', id: want.name, status: 'Pending', diffs, message: 'waiting for certificate validation (requested in this pass; its DNS validation records follow on the next pass)' });
+  out.resources.push({ kind: 'certificate', id: want.name, status: 'Pending', diffs, message: 'waiting for certificate validation (a certificate is requested; its DNS validation records follow on the next pass)' });
   return undefined;
+}
+
+function keepOwnValidationRecords(ctx: NamingContext, svc: DesiredService, zone: ObservedZone, out: NamingPlan): void {
+  for (const c of ctx.naming.certificates) {
+    if (!isOwnedBy(c.tags, ctx.desired.owner) || c.tags?.[SERVICE_TAG] !== svc.name) continue;
+    for (const v of c.validation) if (v.name.endsWith(`.${zone.name}`)) planRecord(ctx, svc, zone, { name: v.name, type: 'CNAME', ttl: RECORD_TTL, values: [v.value] }, out);
+  }
+}
+
+/** A record at `name` of one of `types` that this service's registry entries do not claim. */
+function foreignRecordAt(
+  ctx: NamingContext,
+  svc: DesiredService,
+  zone: ObservedZone,
+  name: string,
+  types: string[],
+  ourTarget: { dnsName: string; hostedZoneId: string } | undefined,
+): ObservedRecord | undefined {
+  return zone.records.find((r) => {
+    if (r.name !== name || !types.includes(r.type)) return false;
+    // Exactly our alias with its registry entry lost is drift to repair, not someone else's.
+    if (ourTarget && r.alias?.dnsName === ourTarget.dnsName && r.alias.hostedZoneId === ourTarget.hostedZoneId) return false;
+    const reg = zone.records.find((x) => x.name === registryName(name, r.type) && x.type === 'TXT');
+    const entry = reg?.values.map(parseRegistryValue).find(Boolean);
+    return !(entry && entry.owner === ctx.desired.owner && entry.service === svc.name);
+  });
 }
 
 /** ISSUED: true. PENDING_VALIDATION: Pending. Anything else: Error with ACM's reason. */
@@ -297,7 +333,10 @@ function planRecord(ctx: NamingContext, svc: DesiredService, zone: ObservedZone,
  * records and their registry entries, the mappings, the domain (paced), and a certificate
  * routeyard requested once no domain uses it. Imported or foreign certificates never go.
  */
-export function planNamingOrphans(ctx: NamingContext, wanted: { domains: Set<string>; records: Set<string>; certificates: Set<string> }): Map<string, NamingPlan> {
+export function planNamingOrphans(
+  ctx: NamingContext,
+  wanted: { domains: Set<string>; records: Set<string>; certificates: Set<string>; protectedServices: Set<string> },
+): Map<string, NamingPlan> {
   const { desired, naming } = ctx;
   const byService = new Map<string, NamingPlan>();
   const plan = (svc: string) => {
@@ -310,7 +349,9 @@ export function planNamingOrphans(ctx: NamingContext, wanted: { domains: Set<str
     if (!zone) continue;
     for (const reg of zone.records.filter((r) => r.type === 'TXT' && r.name.startsWith('_routeyard-'))) {
       const entry = reg.values.map(parseRegistryValue).find(Boolean);
-      if (!entry || entry.owner !== desired.owner) continue;
+      // A service whose names could not be planned (a zone that cannot be read, a certificate
+      // that does not fit) keeps every record it has: an error never deletes anything.
+      if (!entry || entry.owner !== desired.owner || wanted.protectedServices.has(entry.service)) continue;
       const m = /^_routeyard-([a-z]+)\.(.+)$/.exec(reg.name)!;
       const type = m[1]!.toUpperCase();
       const name = m[2]!;
@@ -329,6 +370,7 @@ export function planNamingOrphans(ctx: NamingContext, wanted: { domains: Set<str
   for (const d of naming.domains) {
     if (!isOwnedBy(d.tags, desired.owner) || wanted.domains.has(d.name)) continue;
     const svc = d.tags[SERVICE_TAG] ?? '(untagged)';
+    if (wanted.protectedServices.has(svc)) continue;
     const p = plan(svc);
     if (d.mappings.readable) {
       for (const m of d.mappings.items) {

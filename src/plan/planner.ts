@@ -36,7 +36,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   // Names: planned in service-name order, so which service gets this pass's one
   // CreateDomainName slot does not depend on document order.
   const namingCtx = observed.naming ? { desired, naming: observed.naming, used: { create: false, update: false, delete: false }, creating: 0 } : undefined;
-  const wantedNames = { domains: new Set<string>(), records: new Set<string>(), certificates: new Set<string>() };
+  const wantedNames = { domains: new Set<string>(), records: new Set<string>(), certificates: new Set<string>(), protectedServices: new Set<string>() };
   const naming = new Map<string, NamingPlan>();
   for (const svc of [...desired.services].sort((a, b) => a.name.localeCompare(b.name))) {
     if (!svc.domain && !svc.privateDns) continue;
@@ -51,6 +51,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     for (const k of wantedRecordKeys(n)) wantedNames.records.add(k);
     for (const r of n.resources) if (r.kind === 'dnsRecord' && r.status !== 'Orphaned') for (const z of observed.naming!.zones) if (z.zone) wantedNames.records.add(`${z.zone.id} ${r.id}`);
     for (const r of n.resources) if (r.kind === 'certificate') wantedNames.certificates.add(r.id);
+    if (n.resources.some((r) => r.status === 'Error' || r.status === 'Conflict')) wantedNames.protectedServices.add(svc.name);
   }
   const namingOrphans = namingCtx ? planNamingOrphans(namingCtx, wantedNames) : new Map<string, NamingPlan>();
   for (const svc of desired.services) {

@@ -46,7 +46,8 @@ export function renderText(r: Report): string {
     `AWS calls: ${calls.total} (${calls.mutating} mutating, ${calls.throttled} throttled, ${calls.retries} retries)${byService.length ? `: ${byService.join(', ')}` : ''}; ${r.stats.durationMs} ms`,
     `Outcome: ${r.outcome}`,
   );
-  if (r.error && r.error.fieldErrors.length === 0 && r.error.code !== 'SafetyGuard') lines.push(`Error: ${r.error.message}`);
+  if (r.error?.code === 'WaitTimedOut') lines.push(`Still pending: ${r.error.message}`);
+  else if (r.error && r.error.fieldErrors.length === 0 && r.error.code !== 'SafetyGuard') lines.push(`Error: ${r.error.message}`);
   if (r.error?.code === 'SafetyGuard') lines.push(r.error.message);
   return lines.join('\n') + '\n';
 }

@@ -7,6 +7,7 @@ import {
   type ACMClient,
   type CertificateSummary,
 } from '@aws-sdk/client-acm';
+import { randomUUID } from 'node:crypto';
 import type { ObservedCertificate } from '../../model/observed.ts';
 import type { Tags } from '../../model/tags.ts';
 
@@ -77,8 +78,10 @@ export class AcmApplier {
       new RequestCertificateCommand({
         DomainName: name,
         ValidationMethod: 'DNS',
-        // Same name and tags within an hour give the same certificate: a retried pass cannot request two.
-        IdempotencyToken: name.replace(/[^a-zA-Z0-9]/g, '').slice(0, 32),
+        // One token per request: the SDK's retries of this call reuse it, so a retry cannot
+        // request a second certificate; a later request (the service re-added after its
+        // certificate was deleted, say) gets a new one instead of the deleted certificate.
+        IdempotencyToken: randomUUID().replace(/-/g, '').slice(0, 32),
         Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
       }),
     );
