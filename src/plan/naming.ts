@@ -52,7 +52,7 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
   const existing = naming.domains.find((d) => d.name === want.name && isOwnedBy(d.tags, desired.owner))?.target;
   const squatter = foreignRecordAt(ctx, svc, zone.zone, want.name, ['A', 'AAAA', 'CNAME'], existing);
   if (squatter) {
-    out.resources.push({ kind: 'dnsRecord', id: `${want.name} ${squatter.type}`, status: 'Conflict', diffs: [], message: `${want.name} already has a ${squatter.type} record that routeyard does not own (no registry entry of this service): nothing is created for the domain until it is removed` });
+    out.resources.push({ kind: 'dnsRecord', id: `${want.name} ${squatter.type}`, status: 'Conflict', diffs: [], message: `${want.name} already has ${squatter.type.startsWith('A') ? 'an' : 'a'} ${squatter.type} record that routeyard does not own (no registry entry of this service): nothing is created for the domain until it is removed` });
     keepOwnValidationRecords(ctx, svc, zone.zone, out);
     return;
   }

@@ -116,7 +116,9 @@ describe('custom domains, certificates and DNS against moto', () => {
     expect(res.exitCode).toBe(1);
     const lp = service(res.report, 'loopback-app');
     expect(lp.status).toBe('Conflict');
-    expect(lp.resources.find((r) => r.kind === 'dnsRecord' && r.status === 'Conflict')?.message).toContain('without a routeyard registry entry');
+    expect(lp.resources.find((r) => r.kind === 'dnsRecord' && r.status === 'Conflict')?.message).toContain('already has an A record that routeyard does not own');
+    // Nothing was created for it: no certificate request, no domain.
+    expect(res.report.actions.filter((a) => a.service === 'loopback-app' && ['certificate', 'customDomain'].includes(a.kind))).toEqual([]);
     // Every other service converges all the same.
     const next = await once(doc, '--allow-mass-delete');
     expect(service(next.report, 'fastapi-app').status).toBe('InSync');
