@@ -36,6 +36,8 @@ export interface DaemonDependencies {
 
 /** After a pass that changed something, the next one comes this soon to verify it. */
 const VERIFY_AFTER_CHANGE_MS = 2_000;
+/** While something is Pending, the next pass comes this soon (at most). */
+const PENDING_RECHECK_MS = 15_000;
 
 /** Source errors that mean "the document is broken", as opposed to AWS being unreachable. */
 const SOURCE_ERRORS = new Set(['SourceUnreadable', 'InvalidDesiredState', 'UnresolvedReference']);
@@ -155,8 +157,12 @@ export class Controller {
     if (this.stopping) return;
     const jitter = this.opts.jitter ?? 0.1;
     const applied = (this.latest?.summary.applied ?? 0) > 0;
-    const delay = applied ? Math.min(VERIFY_AFTER_CHANGE_MS, this.opts.intervalMs) : this.opts.intervalMs * (1 - jitter + Math.random() * 2 * jitter);
-    this.nextPass = setTimeout(() => this.requestPass(applied ? 'verify' : 'interval'), delay);
+    const pending = (this.latest?.summary.pending ?? 0) > 0;
+    const full = this.opts.intervalMs * (1 - jitter + Math.random() * 2 * jitter);
+    // Pending work (a certificate being validated, a domain queued behind the 30 s pacing,
+    // a replacement waiting for healthy targets) is looked at again sooner than a full interval.
+    const delay = applied ? Math.min(VERIFY_AFTER_CHANGE_MS, this.opts.intervalMs) : pending ? Math.min(PENDING_RECHECK_MS, full) : full;
+    this.nextPass = setTimeout(() => this.requestPass(applied ? 'verify' : pending ? 'pending' : 'interval'), delay);
   }
 
   private schedulePoll(): void {
