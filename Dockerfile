@@ -1,6 +1,9 @@
-# routeyard: the reconciler as a container (ECS Fargate or a CI job).
+# routeyard: the controller as a container (ECS Fargate), or a one-shot CI job.
 # Build:  docker build -t routeyard .
-# Run:    docker run --rm -e AWS_REGION=eu-west-1 routeyard --reconcile-once --source ssm:/routeyard/qa/routeset
+# Run the controller (the default command):
+#         docker run --rm -p 8080:8080 -e AWS_REGION=eu-west-1 -e ROUTEYARD_SOURCE=ssm:/routeyard/qa/routeset routeyard --lease-table routeyard-lease
+# One shot in CI:
+#         docker run --rm -e AWS_REGION=eu-west-1 routeyard --reconcile-once --source ssm:/routeyard/qa/routeset
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -19,5 +22,10 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY schema ./schema
 USER node
+EXPOSE 8080
+# Liveness: the controller's /healthz (node:24-slim has no curl; Node's fetch does).
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/routeyard.js"]
-CMD ["--help"]
+# No mode flag: the controller. The source comes from ROUTEYARD_SOURCE or --source.
+CMD []
