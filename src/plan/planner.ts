@@ -35,6 +35,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   const actions: Action[] = [];
   // Names: planned in service-name order, so which service gets this pass's one
   // CreateDomainName slot does not depend on document order.
+  const apiPlans = new Map(desired.services.map((svc) => [svc.name, planHttpApi(desired, svc, idx)]));
   const namingCtx = observed.naming ? { desired, naming: observed.naming, used: { create: false, update: false, delete: false }, creating: 0 } : undefined;
   const wantedNames = { domains: new Set<string>(), records: new Set<string>(), certificates: new Set<string>(), protectedServices: new Set<string>() };
   const naming = new Map<string, NamingPlan>();
@@ -44,8 +45,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
       naming.set(svc.name, { resources: [{ kind: 'dnsRecord', id: svc.domain?.name ?? svc.privateDns!.name, status: 'Error', diffs: [], message: 'custom domains and DNS were not read' }], actions: [] });
       continue;
     }
-    const apiRef = svc.api ? planHttpApi(desired, svc, idx).apiRef : undefined;
-    const n = planNaming(namingCtx, svc, apiRef);
+    const n = planNaming(namingCtx, svc, apiPlans.get(svc.name)!.apiRef);
     naming.set(svc.name, n);
     if (svc.domain) wantedNames.domains.add(svc.domain.name);
     for (const k of wantedRecordKeys(n)) wantedNames.records.add(k);
@@ -57,7 +57,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   for (const svc of desired.services) {
     const tg = planTargetGroup(desired, svc, idx);
     const rule = planListenerRule(desired, svc, idx, priorities.get(svc.name), tg);
-    const api = planHttpApi(desired, svc, idx);
+    const api = apiPlans.get(svc.name)!;
     const names = [naming.get(svc.name), namingOrphans.get(svc.name)].filter((x): x is NamingPlan => !!x);
     namingOrphans.delete(svc.name);
     const resources = [...rule.resources, ...tg.resources, ...api.resources, ...names.flatMap((n) => n.resources)];
