@@ -123,7 +123,7 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
   const passOpts = { sourceUri: config.sourceUri, mode, ruleQuota: config.ruleQuota, guards: config.guards };
   let report: Report;
   if (mode === 'reconcile' && config.lease) {
-    const lease = new LeaseManager(wiring.leaseStore(config.lease.table), { table: config.lease.table, id: config.lease.id, holder: holderId('once'), durationMs: config.lease.durationMs, renewEveryMs: config.lease.renewEveryMs }, log);
+    const lease = leaseManager(config.lease, wiring, 'once', log);
     const started = performance.now();
     if (!(await lease.acquireWithin(config.lease.waitMs))) {
       lease.stop();
@@ -171,7 +171,7 @@ async function runController(config: Config, wiring: Wiring, log: Logger, makeWi
   const side = makeWiring ? makeWiring(log, settings) : wire(log, settings, createAwsClients(settings));
   side.clients.counter.addListener(metrics);
   const lease = config.lease
-    ? new LeaseManager(side.leaseStore(config.lease.table), { table: config.lease.table, id: config.lease.id, holder: holderId('daemon'), durationMs: config.lease.durationMs, renewEveryMs: config.lease.renewEveryMs }, log)
+    ? leaseManager(config.lease, side, 'daemon', log)
     : undefined;
   const controller = new Controller(
     { sourceUri: config.sourceUri, intervalMs: config.intervalMs, sourcePollMs: config.sourcePollMs, port: config.port, guards: config.guards, ruleQuota: config.ruleQuota },
@@ -220,6 +220,10 @@ async function waitForPending(first: Report, waitMs: number, pass: () => Promise
     report = await pass();
     n++;
   }
+}
+
+function leaseManager(lease: NonNullable<Config['lease']>, wiring: Wiring, kind: string, log: Logger): LeaseManager {
+  return new LeaseManager(wiring.leaseStore(lease.table), { table: lease.table, id: lease.id, holder: holderId(kind), durationMs: lease.durationMs, renewEveryMs: lease.renewEveryMs }, log);
 }
 
 function holderId(kind: string): string {
