@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.venv/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.venv/**', '.venv-iac/**', 'coverage/**', 'deploy/node_modules/**', 'deploy/cdk.out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

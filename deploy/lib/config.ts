@@ -1,0 +1,144 @@
+// The deployment's settings, read from CDK context (cdk.json, cdk.context.json or `-c key=value`).
+// One place reads and checks them, so a wrong value fails synth with the context key and the
+// reason, before CloudFormation sees anything.
+import type { Node } from 'constructs';
+
+/** Where the controller reads its desired state. */
+export type DesiredStateSource =
+  | { kind: 's3'; key: string }
+  | { kind: 'ssm'; parameterName: string };
+
+export interface DeployConfig {
+  /** The account and Region every stack deploys to. Lookups need them concrete. */
+  account: string;
+  region: string;
+  /** The existing VPC (looked up; the answer is cached in cdk.context.json). */
+  vpcId: string;
+  /** Prefix of the SSM parameters the shared stacks write (the document's `ssm:` references). */
+  parameterPrefix: string;
+  vpcLinkName: string;
+  albName: string;
+  listenerPort: number;
+  /** Optional WAF web ACL (regional) associated with the ALB. */
+  wafWebAclArn?: string;
+  /** Optional private hosted zone the shared ALB stack creates in the VPC. */
+  privateHostedZoneName?: string;
+  /** Days the ALB's access logs are kept before the lifecycle rule expires them. */
+  albAccessLogExpirationDays: number;
+  /** Public hosted zones (looked up) where routeyard writes certificate validation and alias records. */
+  publicHostedZones: string[];
+  /** The RouteSet's `metadata.name`: the value of the `routeyard:owner` tag on what it owns. */
+  routeSetName: string;
+  desiredState: DesiredStateSource;
+  /** A container image URI; absent: built from the repository's Dockerfile by `cdk deploy`. */
+  image?: string;
+  leaseTableName: string;
+  /** Log groups named in the document's `accessLog.destinationArn`s start with this. */
+  accessLogGroupPrefix: string;
+  logRetentionDays: number;
+  /** The controller's flags that come from the stack (durations as routeyard takes them). */
+  interval: string;
+  sourcePoll: string;
+  domainPace: string;
+  /** Optional CIDR (a VPN, a bastion subnet) allowed to reach the dashboard and /drift on 8080. */
+  dashboardIngressCidr?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(key: string, reason: string) {
+    super(`context "${key}": ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const PREFIX = 'routeyard:';
+const DURATION = /^\d+(ms|s|m|h)$/;
+// CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** Read the deployment settings from a construct tree's context. */
+export function readConfig(node: Node): DeployConfig {
+  const raw = (name: string): unknown => node.tryGetContext(PREFIX + name);
+  const str = (name: string, pattern?: RegExp, why?: string): string => {
+    const v = raw(name);
+    if (typeof v !== 'string' || v.length === 0) throw new ConfigError(PREFIX + name, 'is required (a non-empty string)');
+    if (pattern && !pattern.test(v)) throw new ConfigError(PREFIX + name, `${JSON.stringify(v)} ${why ?? `does not match ${pattern}`}`);
+    return v;
+  };
+  const optional = (name: string, pattern?: RegExp, why?: string): string | undefined => {
+    const v = raw(name);
+    if (v === undefined || v === null || v === '') return undefined;
+    return str(name, pattern, why);
+  };
+  const int = (name: string, min: number, max: number): number => {
+    const v = raw(name);
+    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(PREFIX + name, `${JSON.stringify(v)} must be a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+  const list = (name: string, pattern: RegExp, why: string): string[] => {
+    const v = raw(name);
+    // `-c key=a,b` arrives as a string; cdk.json holds a list.
+    const items = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
+    if (!Array.isArray(items) || !items.every((i) => typeof i === 'string')) {
+      throw new ConfigError(PREFIX + name, 'must be a list of strings');
+    }
+    for (const i of items) if (!pattern.test(i)) throw new ConfigError(PREFIX + name, `${JSON.stringify(i)} ${why}`);
+    return items;
+  };
+  const duration = (name: string): string => str(name, DURATION, 'must be a duration such as 500ms, 30s, 5m or 1h');
+
+  const sourceKind = str('desiredStateSource', /^(s3|ssm)$/, 'must be "s3" or "ssm"');
+  const desiredState: DesiredStateSource =
+    sourceKind === 's3'
+      ? { kind: 's3', key: str('desiredStateKey', /^[^/].{0,1023}$/, 'must be an S3 key that does not start with "/"') }
+      : { kind: 'ssm', parameterName: str('desiredStateParameter', /^(\/[a-zA-Z0-9_.-]+)+$/, 'must be an SSM parameter name starting with "/"') };
+
+  const logRetentionDays = int('logRetentionDays', 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new ConfigError(PREFIX + 'logRetentionDays', `${logRetentionDays} is not a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(', ')})`);
+  }
+  const domainName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+  return {
+    account: str('account', /^\d{12}$/, 'must be a 12-digit AWS account id'),
+    region: str('region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a Region such as eu-west-1'),
+    vpcId: str('vpcId', /^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)'),
+    parameterPrefix: str('parameterPrefix', /^(\/[a-zA-Z0-9_.-]+)+$/, 'must start with "/" and not end with "/"'),
+    vpcLinkName: str('vpcLinkName', /^[\w-]{1,128}$/, 'must be 1-128 letters, digits, "-" or "_"'),
+    albName: str('albName', /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/, 'must be 1-32 letters, digits or "-", not starting or ending with "-" nor starting with "internal-" (ELBv2 CreateLoadBalancer)'),
+    listenerPort: int('listenerPort', 1, 65535),
+    wafWebAclArn: optional('wafWebAclArn', /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+$/, 'must be a regional WAFv2 web ACL ARN'),
+    privateHostedZoneName: optional('privateHostedZoneName', domainName, 'must be a lower-case DNS name without a trailing dot'),
+    albAccessLogExpirationDays: int('albAccessLogExpirationDays', 1, 3650),
+    publicHostedZones: list('publicHostedZones', domainName, 'must be a lower-case DNS name without a trailing dot'),
+    routeSetName: str('routeSetName', /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be the RouteSet's metadata.name (lower-case letters, digits and \"-\")"),
+    desiredState,
+    image: optional('image'),
+    leaseTableName: str('leaseTableName', /^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of a-z, A-Z, 0-9, "_", "-", ".")'),
+    accessLogGroupPrefix: str('accessLogGroupPrefix', /^[\w\-/.#]{1,512}$/, 'must be a log group name prefix'),
+    logRetentionDays,
+    interval: duration('interval'),
+    sourcePoll: duration('sourcePoll'),
+    domainPace: duration('domainPace'),
+    dashboardIngressCidr: optional('dashboardIngressCidr', /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.20.0.0/16'),
+  };
+}
+
+/** The SSM parameter names the shared stacks write, under the configured prefix. */
+export function sharedParameterNames(prefix: string) {
+  return {
+    // Referenced by the RouteSet document (spec.shared).
+    vpcLinkId: `${prefix}/vpc-link-id`,
+    listenerArn: `${prefix}/alb-listener-arn`,
+    albDnsName: `${prefix}/alb-dns-name`,
+    albHostedZoneId: `${prefix}/alb-hosted-zone-id`,
+    vpcId: `${prefix}/vpc-id`,
+    // Read by the other stacks at deploy time instead of CloudFormation exports.
+    vpcLinkSecurityGroupId: `${prefix}/vpc-link-security-group-id`,
+    listenerRulesArnPattern: `${prefix}/alb-listener-rules-arn-pattern`,
+    privateHostedZoneId: `${prefix}/private-hosted-zone-id`,
+  };
+}

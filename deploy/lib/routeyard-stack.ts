@@ -1,0 +1,194 @@
+// The controller itself: one Fargate task in the private subnets running the routeyard image
+// with no mode flag (the controller), its lease table, its desired-state store, its logs and a
+// least-privilege task role (see task-role-policy.ts).
+import path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Cluster, ContainerImage, ContainerInsights, FargateService, FargateTaskDefinition, LogDrivers } from 'aws-cdk-lib/aws-ecs';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { acknowledgeNag, skipCheckov } from './compliance.ts';
+import { sharedParameterNames, type DeployConfig } from './config.ts';
+import { controllerCommand } from './controller-command.ts';
+import { addTaskRolePolicy } from './task-role-policy.ts';
+
+export interface RouteyardStackProps extends StackProps {
+  config: DeployConfig;
+}
+
+/** The port of the controller's endpoints (/healthz, /readyz, /drift, /metrics, the dashboard). */
+export const CONTROLLER_PORT = 8080;
+/** The repository root: the Dockerfile `cdk deploy` builds when no image is configured. */
+export const REPOSITORY_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export class RouteyardStack extends Stack {
+  constructor(scope: Construct, id: string, props: RouteyardStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const names = sharedParameterNames(config.parameterPrefix);
+    const vpc = Vpc.fromLookup(this, 'Vpc', { vpcId: config.vpcId });
+
+    // One customer managed key for what this stack stores: the document, the lease table, the logs.
+    const key = new Key(this, 'Key', {
+      description: 'routeyard: desired state, lease table and controller logs',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Desired state: a versioned, encrypted, private bucket (documents grow past SSM's 8 KB
+    // Advanced-tier limit at about ten services), or an SSM parameter.
+    let sourceUri: string;
+    let desiredStateBucket: Bucket | undefined;
+    let desiredStateParameterArn: string | undefined;
+    if (config.desiredState.kind === 's3') {
+      desiredStateBucket = new Bucket(this, 'DesiredStateBucket', {
+        encryption: BucketEncryption.KMS,
+        encryptionKey: key,
+        bucketKeyEnabled: true,
+        versioned: true,
+        enforceSSL: true,
+        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: [{ id: 'expire-old-document-versions', noncurrentVersionExpiration: Duration.days(365) }],
+      });
+      const noAccessLogs =
+        'The bucket holds one small document read by the controller every few seconds; who changed it is kept by its object versions and CloudTrail. ' +
+        'Server access logs would need a second bucket that has the same finding.';
+      acknowledgeNag(desiredStateBucket, 'AwsSolutions-S1', noAccessLogs);
+      skipCheckov(desiredStateBucket, 'CKV_AWS_18', noAccessLogs);
+      sourceUri = `s3://${desiredStateBucket.bucketName}/${config.desiredState.key}`;
+      new CfnOutput(this, 'DesiredStateBucketName', { value: desiredStateBucket.bucketName, description: 'Upload the RouteSet document here' });
+    } else {
+      // CloudFormation cannot create a SecureString; the document holds no secret. Advanced
+      // tier: 8 KB instead of 4 KB. The value is a placeholder the controller reports as an
+      // invalid document (it changes nothing) until the real one is put.
+      const parameter = new StringParameter(this, 'DesiredStateParameter', {
+        parameterName: config.desiredState.parameterName,
+        stringValue: 'put the RouteSet document here: see the README, Deployment',
+        tier: ParameterTier.ADVANCED,
+        description: 'The routeyard RouteSet document',
+      });
+      desiredStateParameterArn = parameter.parameterArn;
+      sourceUri = `ssm:${config.desiredState.parameterName}`;
+    }
+
+    // The leader lease: partition key `id`, TTL on `ttl` (expiry plus a day), PITR on.
+    const leaseTable = new TableV2(this, 'LeaseTable', {
+      tableName: config.leaseTableName,
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryptionV2.customerManagedKey(key),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const logGroup = new LogGroup(this, 'LogGroup', {
+      retention: config.logRetentionDays,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch Logs needs the key to encrypt the group (KMS key policy, Logs user guide "Encrypt log data").
+    key.grantEncryptDecrypt(new ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+
+    const cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
+
+    const taskRole = new Role(this, 'TaskRole', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'routeyard controller: reads the platform, writes only what it owns',
+    });
+    const publicZones = config.publicHostedZones.map((zoneName, i) => HostedZone.fromLookup(this, `PublicZone${i}`, { domainName: zoneName }));
+    addTaskRolePolicy(this, taskRole, {
+      config,
+      listenerArn: StringParameter.valueForStringParameter(this, names.listenerArn),
+      listenerRulesArnPattern: StringParameter.valueForStringParameter(this, names.listenerRulesArnPattern),
+      hostedZoneIds: [
+        ...publicZones.map((z) => z.hostedZoneId),
+        ...(config.privateHostedZoneName ? [StringParameter.valueForStringParameter(this, names.privateHostedZoneId)] : []),
+      ],
+      sharedParameterPrefix: config.parameterPrefix,
+      desiredStateParameterArn,
+      leaseTableArn: leaseTable.tableArn,
+    });
+    if (desiredStateBucket && config.desiredState.kind === 's3') {
+      // GetObject covers HeadObject (the version check); ListBucket makes a missing key a 404
+      // ("the document is not there yet") rather than a 403.
+      taskRole.addToPolicy(new PolicyStatement({ sid: 'DesiredStateRead', actions: ['s3:GetObject'], resources: [desiredStateBucket.arnForObjects(config.desiredState.key)] }));
+      taskRole.addToPolicy(new PolicyStatement({ sid: 'DesiredStateList', actions: ['s3:ListBucket'], resources: [desiredStateBucket.bucketArn] }));
+    }
+    // The document, the lease items and nothing else are encrypted with this key.
+    // Named actions rather than grantEncryptDecrypt's ReEncrypt*/GenerateDataKey* wildcards.
+    key.grant(taskRole, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:DescribeKey');
+
+    const taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: 256,
+      memoryLimitMiB: 512,
+      taskRole,
+    });
+    const image = config.image ? ContainerImage.fromRegistry(config.image) : ContainerImage.fromAsset(REPOSITORY_ROOT);
+    taskDefinition.addContainer('routeyard', {
+      image,
+      command: controllerCommand({ ...config, sourceUri, port: CONTROLLER_PORT }),
+      // No environment: Fargate sets AWS_REGION, and everything else is a flag.
+      logging: LogDrivers.awsLogs({ logGroup, streamPrefix: 'routeyard' }),
+      portMappings: [{ containerPort: CONTROLLER_PORT }],
+      readonlyRootFilesystem: true,
+      user: 'node',
+      // The controller drains within 25 s of SIGTERM (releases the lease, exits 0).
+      stopTimeout: Duration.seconds(30),
+      healthCheck: {
+        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTROLLER_PORT}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
+    });
+    if (!config.image) {
+      acknowledgeNag(taskDefinition.obtainExecutionRole(), 'AwsSolutions-IAM5[Resource::*]',
+        'CDK grants the execution role ecr:GetAuthorizationToken to pull the image asset; ECR authorizes that action only on Resource "*" (SAR). ' +
+          'Its other permissions are scoped to the asset repository and the log group.');
+    }
+
+    const securityGroup = new SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc,
+      description: 'routeyard controller: HTTPS out to AWS APIs; no ingress unless a dashboard CIDR is set',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'AWS API endpoints (through the NAT or VPC endpoints)');
+    if (config.dashboardIngressCidr) {
+      securityGroup.addIngressRule(Peer.ipv4(config.dashboardIngressCidr), Port.tcp(CONTROLLER_PORT), 'Dashboard, /drift and /metrics');
+    }
+
+    const service = new FargateService(this, 'Service', {
+      cluster,
+      taskDefinition,
+      desiredCount: 1,
+      assignPublicIp: false,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [securityGroup],
+      // A rolling deployment starts the new task before stopping the old one. The lease keeps
+      // them from writing at once: the new task observes in dry-run until the old one, on
+      // SIGTERM, releases the lease; /drift stays answered throughout. The circuit breaker
+      // rolls back a task that never gets healthy.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      enableECSManagedTags: true,
+    });
+
+    new CfnOutput(this, 'Source', { value: sourceUri, description: 'The --source the controller reads' });
+    new CfnOutput(this, 'LeaseTableName', { value: leaseTable.tableName, description: 'The --lease-table of the controller and of CI runs' });
+    new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+    new CfnOutput(this, 'ServiceName', { value: service.serviceName });
+    new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName, description: "The controller's pino JSON logs" });
+    new CfnOutput(this, 'TaskRoleArn', { value: taskRole.roleArn, description: 'Also the role a CI job can assume for --reconcile-once' });
+  }
+}

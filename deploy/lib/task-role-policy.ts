@@ -1,0 +1,225 @@
+// The controller's task role, statement by statement. The rule: read calls on "*" only where
+// AWS offers no resource for them; every write scoped to a resource (the shared listener and
+// its rules, `ry-` target groups, this Region's HTTP APIs and domain names, certificates, the
+// named hosted zones, the lease table, the document) and, where the service evaluates tags,
+// to routeyard's owner tag: `aws:RequestTag` on create, `aws:ResourceTag` on change and delete.
+//
+// Sources: the Service Authorization Reference (SAR) pages for each service ("Actions defined
+// by ..."; resource types and condition keys per action), the ELB guide "Tag resources during
+// creation", the API Gateway guides "Tagging your API Gateway resources" and "Configure
+// logging for HTTP APIs", and the Route 53 guide "Using IAM policy conditions for
+// fine-grained access control" (normalized names, record types).
+import { Stack } from 'aws-cdk-lib';
+import { Effect, Policy, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { acknowledgeNag } from './compliance.ts';
+import type { DeployConfig } from './config.ts';
+
+/** The tag routeyard puts on everything it creates (src/model/tags.ts OWNER_TAG). */
+export const OWNER_TAG_KEY = 'routeyard:owner';
+/** Target groups routeyard creates are named `ry-...` (src/plan/naming). */
+export const TARGET_GROUP_NAME_PREFIX = 'ry-';
+/** Record types routeyard writes: A (aliases), CNAME (certificate validation), TXT (ownership registry). */
+export const RECORD_TYPES = ['A', 'CNAME', 'TXT'];
+
+/**
+ * Mutating actions AWS authorizes only on Resource "*" (SAR: no resource type, no condition
+ * key on the action's row). The policy test fails on any other mutating action on "*" that
+ * is not conditioned on the owner tag. The README lists these with the same reasons.
+ */
+export const UNSCOPABLE_WRITES: Record<string, string> = {
+  'logs:CreateLogDelivery': 'HTTP API access logging: API Gateway creates the log delivery with the caller\'s permissions; SAR lists only "*"',
+  'logs:UpdateLogDelivery': 'HTTP API access logging (changing a stage\'s destination); SAR lists only "*"',
+  'logs:DeleteLogDelivery': 'HTTP API access logging (removing a stage\'s access logs); SAR lists only "*"',
+  'logs:PutResourcePolicy': 'HTTP API access logging: the delivery adds the log groups\' resource policy; SAR lists only "*"',
+};
+
+export interface TaskRolePolicyInput {
+  config: DeployConfig;
+  /** The shared listener's ARN and its rules' ARN pattern (deploy-time tokens read from SSM). */
+  listenerArn: string;
+  listenerRulesArnPattern: string;
+  hostedZoneIds: string[];
+  sharedParameterPrefix: string;
+  desiredStateParameterArn?: string;
+  leaseTableArn: string;
+}
+
+/** Build the task role's statements (a pure function of the input, for the stack and the tests). */
+export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): PolicyStatement[] {
+  const { region, account, partition } = stack;
+  const owner = input.config.routeSetName;
+  const ownerRequestTag = { [`aws:RequestTag/${OWNER_TAG_KEY}`]: owner };
+  const ownerResourceTag = { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: owner };
+  const elb = (resource: string) => `arn:${partition}:elasticloadbalancing:${region}:${account}:${resource}`;
+  const listenerRules = input.listenerRulesArnPattern;
+  const targetGroups = elb(`targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`);
+  // API Gateway ARNs carry the Region and no account.
+  const apigw = (path: string) => `arn:${partition}:apigateway:${region}::${path}`;
+  const certificates = `arn:${partition}:acm:${region}:${account}:certificate/*`;
+  const logGroups = `arn:${partition}:logs:${region}:${account}:log-group:${input.config.accessLogGroupPrefix}*`;
+  const statement = (sid: string, props: ConstructorParameters<typeof PolicyStatement>[0]) => new PolicyStatement({ sid, ...props });
+
+  return [
+    // --- Elastic Load Balancing v2 ---
+    statement('ElbReadOnlyUnscopable', {
+      // SAR: the Describe* actions take no resource type.
+      actions: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetHealth'],
+      resources: ['*'],
+    }),
+    statement('ElbCreateRuleOnSharedListener', {
+      // CreateRule is authorized on the listener (the rule has no ARN yet); the owner tag is required in the request.
+      actions: ['elasticloadbalancing:CreateRule'],
+      resources: [input.listenerArn],
+      conditions: { StringEquals: ownerRequestTag },
+    }),
+    statement('ElbChangeOwnedRules', {
+      actions: ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule'],
+      resources: [listenerRules],
+      conditions: { StringEquals: ownerResourceTag },
+    }),
+    statement('ElbReorderRulesOfSharedListener', {
+      // SAR lists no condition key on SetRulePriorities' row: the listener's rules are the narrowest scope.
+      actions: ['elasticloadbalancing:SetRulePriorities'],
+      resources: [listenerRules],
+    }),
+    statement('ElbCreateOwnedTargetGroups', {
+      actions: ['elasticloadbalancing:CreateTargetGroup'],
+      resources: [targetGroups],
+      conditions: { StringEquals: ownerRequestTag },
+    }),
+    statement('ElbChangeOwnedTargetGroups', {
+      actions: ['elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:DeleteTargetGroup'],
+      resources: [targetGroups],
+      conditions: { StringEquals: ownerResourceTag },
+    }),
+    statement('ElbTagOnCreateOnly', {
+      // ELB guide "Tag resources during creation": tags passed to CreateRule/CreateTargetGroup
+      // also need AddTags; CreateAction limits this grant to that case.
+      actions: ['elasticloadbalancing:AddTags'],
+      resources: [input.listenerArn, listenerRules, targetGroups],
+      conditions: { StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateRule', 'CreateTargetGroup'], ...ownerRequestTag } },
+    }),
+
+    // --- API Gateway (HTTP APIs, custom domain names) ---
+    statement('ApiGatewayRead', {
+      actions: ['apigateway:GET'],
+      resources: [apigw('/apis'), apigw('/apis/*'), apigw('/domainnames'), apigw('/domainnames/*'), apigw('/tags/*')],
+    }),
+    statement('ApiGatewayCreateOwnedApisAndDomains', {
+      // POST on the collections only: CreateApi and CreateDomainName carry the owner tag.
+      actions: ['apigateway:POST'],
+      resources: [apigw('/apis'), apigw('/domainnames')],
+      conditions: { StringEquals: ownerRequestTag },
+    }),
+    statement('ApiGatewayTagOwned', {
+      // TagResource (adopting an API with adopt: true) must put routeyard's owner tag.
+      actions: ['apigateway:POST'],
+      resources: [apigw('/tags/*')],
+      conditions: { StringEquals: ownerRequestTag },
+    }),
+    statement('ApiGatewayChangeApisAndChildren', {
+      // Routes, integrations and CORS cannot carry tags, and AWS documents tag inheritance for
+      // authorization only for REST APIs, so a tag condition here would deny routeyard's own
+      // calls. The Deny below refuses what another owner has tagged.
+      actions: ['apigateway:POST', 'apigateway:PATCH', 'apigateway:PUT', 'apigateway:DELETE'],
+      resources: [apigw('/apis/*'), apigw('/domainnames/*')],
+    }),
+    statement('ApiGatewayDenyOtherOwners', {
+      // Null=false: only where the owner tag is visible and names someone else.
+      effect: Effect.DENY,
+      actions: ['apigateway:POST', 'apigateway:PATCH', 'apigateway:PUT', 'apigateway:DELETE'],
+      resources: [apigw('/apis/*'), apigw('/domainnames/*'), apigw('/tags/*')],
+      conditions: { StringNotEquals: ownerResourceTag, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } },
+    }),
+    statement('ApiGatewayDenyForeignAccessLogDestinations', {
+      // SAR: apigateway:Request/AccessLoggingDestination on stages. Stages log only to the
+      // configured log-group prefix.
+      effect: Effect.DENY,
+      actions: ['apigateway:POST', 'apigateway:PATCH'],
+      resources: [apigw('/apis/*/stages'), apigw('/apis/*/stages/*')],
+      conditions: { StringNotLike: { 'apigateway:Request/AccessLoggingDestination': logGroups }, Null: { 'apigateway:Request/AccessLoggingDestination': 'false' } },
+    }),
+
+    // --- ACM (certificates for custom domains) ---
+    statement('AcmReadOnlyUnscopable', { actions: ['acm:ListCertificates'], resources: ['*'] }),
+    statement('AcmRead', { actions: ['acm:DescribeCertificate', 'acm:ListTagsForCertificate'], resources: [certificates] }),
+    statement('AcmRequestOwnedDnsValidated', {
+      // SAR: RequestCertificate has no resource type; the owner tag and DNS validation are required.
+      actions: ['acm:RequestCertificate'],
+      resources: ['*'],
+      conditions: { StringEquals: { ...ownerRequestTag, 'acm:ValidationMethod': 'DNS' } },
+    }),
+    statement('AcmTagOnRequest', {
+      actions: ['acm:AddTagsToCertificate'],
+      resources: [certificates],
+      conditions: { StringEquals: ownerRequestTag },
+    }),
+    statement('AcmDeleteOwned', { actions: ['acm:DeleteCertificate'], resources: [certificates], conditions: { StringEquals: ownerResourceTag } }),
+    statement('AcmDenyOtherOwners', {
+      effect: Effect.DENY,
+      actions: ['acm:AddTagsToCertificate', 'acm:DeleteCertificate'],
+      resources: [certificates],
+      conditions: { StringNotEquals: ownerResourceTag, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } },
+    }),
+
+    // --- Route 53 (no tag-based authorization exists: scoped by zone and record type) ---
+    statement('Route53ReadOnlyUnscopable', { actions: ['route53:ListHostedZonesByName'], resources: ['*'] }),
+    ...(input.hostedZoneIds.length > 0
+      ? [
+          statement('Route53ReadNamedZones', {
+            actions: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'],
+            resources: input.hostedZoneIds.map((id) => `arn:${partition}:route53:::hostedzone/${id}`),
+          }),
+          statement('Route53ChangeNamedZones', {
+            actions: ['route53:ChangeResourceRecordSets'],
+            resources: input.hostedZoneIds.map((id) => `arn:${partition}:route53:::hostedzone/${id}`),
+            conditions: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': RECORD_TYPES } },
+          }),
+        ]
+      : []),
+
+    // --- CloudWatch Logs, for stage access logs (API Gateway guide "Configure logging for HTTP APIs") ---
+    statement('AccessLogDeliveryUnscopable', {
+      actions: [...Object.keys(UNSCOPABLE_WRITES), 'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
+      resources: ['*'],
+    }),
+    statement('AccessLogGroups', {
+      actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams', 'logs:GetLogEvents', 'logs:FilterLogEvents'],
+      resources: [logGroups],
+    }),
+
+    // --- The document's references, the desired state, the lease ---
+    statement('SharedParametersRead', {
+      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+      resources: [
+        `arn:${partition}:ssm:${region}:${account}:parameter${input.sharedParameterPrefix}/*`,
+        ...(input.desiredStateParameterArn ? [input.desiredStateParameterArn] : []),
+      ],
+    }),
+    statement('LeaseTable', { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [input.leaseTableArn] }),
+  ];
+}
+
+/** Attach the statements to the task role as one policy, with the cdk-nag acknowledgements they need. */
+export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRolePolicyInput): Policy {
+  const stack = Stack.of(scope);
+  const policy = new Policy(scope, 'TaskRolePolicy', { roles: [role], statements: taskRoleStatements(stack, input) });
+  // cdk-nag names each wildcard resource; one acknowledgement each, with why it is the narrowest.
+  const arn = (rest: string) => `Resource::arn:<AWS::Partition>:${rest}`;
+  const here = `${stack.region}:${stack.account}`;
+  const acks: [string, string][] = [
+    ['Resource::*', 'Only actions the Service Authorization Reference defines with no resource type: elasticloadbalancing:Describe*, acm:ListCertificates, ' +
+      'route53:ListHostedZonesByName, the CloudWatch Logs delivery actions HTTP API access logging needs, and acm:RequestCertificate, which the policy conditions on the owner tag and DNS validation.'],
+    [arn(`elasticloadbalancing:${here}:targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`), 'Target groups routeyard creates are named ry-<hash> by AWS-assigned ids; create requires the owner tag in the request, modify and delete require it on the group.'],
+    [arn(`apigateway:${stack.region}::/apis/*`), "HTTP API ids are assigned by AWS at creation; this is the Region's HTTP APIs and their children. Creation requires the owner tag; a Deny refuses changes to APIs tagged for another owner; routes and integrations cannot carry tags."],
+    [arn(`apigateway:${stack.region}::/domainnames/*`), 'Custom domain names come from the document and change with it; creation requires the owner tag and a Deny refuses changes to domains tagged for another owner.'],
+    [arn(`apigateway:${stack.region}::/tags/*`), 'Tag paths embed the ARN of an API the controller adopts (adopt: true); writes require the owner tag in the request and a Deny refuses resources tagged for another owner.'],
+    [arn(`acm:${here}:certificate/*`), 'Certificate ids are assigned by ACM; reads are needed to find a certificate covering a name, deletion requires the owner tag on the certificate.'],
+    [arn(`logs:${here}:log-group:${input.config.accessLogGroupPrefix}*`), 'The access-log groups the document names, under the configured prefix (API Gateway "Configure logging for HTTP APIs").'],
+    [arn(`ssm:${here}:parameter${input.sharedParameterPrefix}/*`), "Read only: the shared parameters the document's ssm: references name (listener, VPC link, VPC, ALB DNS name and zone)."],
+  ];
+  for (const [finding, reason] of acks) acknowledgeNag(policy, `AwsSolutions-IAM5[${finding}]`, reason);
+  return policy;
+}
