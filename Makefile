@@ -13,15 +13,31 @@ VENV := .venv
 MOTO := $(VENV)/bin/moto_server
 export ROUTEYARD_MOTO_SERVER := $(CURDIR)/$(MOTO)
 
-.PHONY: help install system-tools bench-daemon bench-domains build schema check-schema typecheck lint test test-unit test-integration demo bench clean
+.PHONY: help install system-tools bench-daemon bench-domains build schema check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
 
 help:
 	@echo "make demo   converge the example RouteSet on a local AWS emulator (moto) twice, then run the controller and watch it repair drift"
 	@echo "make test   type-check, lint, unit and integration tests"
 	@echo "make bench  benchmarks that print figures"
+	@echo "make synth  synthesize the CDK app in deploy/ offline (deploy/cdk.out)"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The CDK app in deploy/ has its own package.json (aws-cdk-lib, cdk-nag and the CDK CLI stay
+# out of the image's dependencies).
+DEPLOY_MODULES := deploy/node_modules/.installed
+$(DEPLOY_MODULES): deploy/package.json deploy/package-lock.json
+	npm ci --prefix deploy --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# cfn-lint and checkov, pinned, in a venv of their own (moto pulls its own cfn-lint).
+IAC_VENV := .venv-iac
+IAC := $(IAC_VENV)/bin/checkov
+$(IAC): requirements-iac.txt
+	$(PYTHON) -m venv $(IAC_VENV)
+	$(IAC_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-iac.txt
 	@touch $@
 
 $(MOTO): requirements-test.txt
@@ -38,15 +54,15 @@ system-tools:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium prometheus >/dev/null; }
 
-install: node_modules/.installed $(MOTO)
+install: node_modules/.installed $(MOTO) $(DEPLOY_MODULES) $(IAC)
 
 build: node_modules/.installed
 	npm run --silent build
 
-typecheck: node_modules/.installed
+typecheck: node_modules/.installed $(DEPLOY_MODULES)
 	npm run --silent typecheck
 
-lint: node_modules/.installed
+lint: node_modules/.installed $(DEPLOY_MODULES)
 	npm run --silent lint
 
 schema: build
@@ -58,6 +74,13 @@ test-unit: node_modules/.installed
 
 test-integration: install system-tools build
 	npx vitest run --project integration
+
+test-deploy: install
+	npx vitest run --project deploy
+
+# Synthesize the three stacks into deploy/cdk.out, offline (cdk.context.json holds the lookups).
+synth: $(DEPLOY_MODULES)
+	cd deploy && npx cdk synth --no-lookups --no-notices
 
 test: install system-tools build typecheck lint
 	npx vitest run --reporter=default --reporter=json --outputFile=.vitest-results.json
@@ -78,4 +101,4 @@ bench-daemon: install build
 	node bench/daemon.ts
 
 clean:
-	rm -rf dist node_modules $(VENV)
+	rm -rf dist node_modules $(VENV) $(IAC_VENV) deploy/node_modules deploy/cdk.out

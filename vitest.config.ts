@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two suites: `unit` (pure code and aws-sdk-client-mock, next to the code, run in parallel)
-// and `integration` (the real SDK against moto in server mode, one emulator shared by the
-// files, which run one at a time and reset it at their start).
+// Three suites: `unit` (pure code and aws-sdk-client-mock, next to the code, run in parallel),
+// `integration` (the real SDK against moto in server mode, one emulator shared by the files,
+// which run one at a time and reset it at their start) and `deploy` (the CDK app in deploy/:
+// offline synth, assertions, cdk-nag, cfn-lint and checkov).
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +23,15 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'deploy',
+          include: ['deploy/test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
     ],

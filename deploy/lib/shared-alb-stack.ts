@@ -52,8 +52,6 @@ export class SharedAlbStack extends Stack {
       'writes come only from the ELB log delivery and reads are audited by CloudTrail.';
     acknowledgeNag(accessLogs, 'AwsSolutions-S1', logsOfLogs);
     skipCheckov(accessLogs, 'CKV_AWS_18', logsOfLogs);
-    skipCheckov(accessLogs, 'CKV_AWS_145',
-      'ALB access logs can only be written to a bucket encrypted with SSE-S3 (ELB user guide, access logs bucket requirements); SSE-KMS would stop log delivery.');
 
     // The ALB admits the VPC link's ENIs on the listener port and nothing else. The group's
     // id is read from SSM at deploy time (no cross-stack export).

@@ -1,0 +1,209 @@
+// The three stacks synthesize offline (no AWS credentials: the lookups' answers are in the
+// committed cdk.context.json) and carry the properties the platform depends on.
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../lib/config.ts';
+import { NO_MATCH_BODY } from '../lib/shared-alb-stack.ts';
+import { only, synthesize, type Synthesized } from './support.ts';
+
+const PRIVATE_SUBNETS = ['subnet-0c2c2c2c2c2c2c2c2', 'subnet-0d2d2d2d2d2d2d2d2'];
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize();
+});
+
+describe('shared VPC link stack', () => {
+  it('puts the VPC link in the private subnets with its own security group', () => {
+    s.templates.vpcLink.hasResourceProperties('AWS::ApiGatewayV2::VpcLink', {
+      Name: 'shared-backend-apis-vpc-link',
+      SubnetIds: PRIVATE_SUBNETS,
+      SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^VpcLinkEniSecurityGroup'), 'GroupId'] }],
+    });
+  });
+
+  it("lets the ENIs reach only the listener port inside the VPC, and admits nothing", () => {
+    const sg = only(s.templates.vpcLink, 'AWS::EC2::SecurityGroup').Properties;
+    expect(sg.SecurityGroupIngress).toBeUndefined();
+    expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '10.20.0.0/16', IpProtocol: 'tcp', FromPort: 80, ToPort: 80 })]);
+  });
+
+  it('publishes the VPC link id and its security group as SSM parameters, never as exports', () => {
+    s.templates.vpcLink.hasResourceProperties('AWS::SSM::Parameter', { Name: '/acmecorp/shared/vpc-link-id', Value: { Ref: Match.stringLikeRegexp('^VpcLink') } });
+    s.templates.vpcLink.hasResourceProperties('AWS::SSM::Parameter', { Name: '/acmecorp/shared/vpc-link-security-group-id' });
+    for (const t of Object.values(s.templates)) {
+      for (const output of Object.values(t.findOutputs('*'))) expect(output).not.toHaveProperty('Export');
+    }
+  });
+});
+
+describe('shared ALB stack', () => {
+  it('is an internal ALB in the private subnets with deletion protection, invalid headers dropped and access logs on', () => {
+    const alb = only(s.templates.alb, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties;
+    expect(alb.Scheme).toBe('internal');
+    expect(alb.Name).toBe('shared-qa-services-alb');
+    expect(alb.Subnets).toEqual(PRIVATE_SUBNETS);
+    const attributes = Object.fromEntries((alb.LoadBalancerAttributes as { Key: string; Value: unknown }[]).map((a) => [a.Key, a.Value]));
+    expect(attributes['deletion_protection.enabled']).toBe('true');
+    expect(attributes['routing.http.drop_invalid_header_fields.enabled']).toBe('true');
+    expect(attributes['access_logs.s3.enabled']).toBe('true');
+  });
+
+  it('answers 404 "no matching service header" when no rule matches', () => {
+    const listener = only(s.templates.alb, 'AWS::ElasticLoadBalancingV2::Listener').Properties;
+    expect(listener.Protocol).toBe('HTTP');
+    expect(listener.Port).toBe(80);
+    expect(listener.DefaultActions).toEqual([
+      { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: NO_MATCH_BODY } },
+    ]);
+    expect(NO_MATCH_BODY).toBe('no matching service header');
+  });
+
+  it("admits only the VPC link's security group, on the listener port", () => {
+    const groups = Object.values(s.templates.alb.findResources('AWS::EC2::SecurityGroup'));
+    expect(groups).toHaveLength(1);
+    const ingress = (groups[0] as { Properties: { SecurityGroupIngress: unknown[] } }).Properties.SecurityGroupIngress;
+    expect(ingress).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, SourceSecurityGroupId: { Ref: expect.stringMatching(/^SsmParameterValueacmecorpsharedvpclinksecuritygroupid/) } }),
+    ]);
+    // No separate ingress resources (CDK writes those for `open: true` or cross-group rules).
+    expect(s.templates.alb.findResources('AWS::EC2::SecurityGroupIngress')).toEqual({});
+  });
+
+  it('logs to a private, encrypted, TLS-only bucket that expires old logs', () => {
+    const bucket = only(s.templates.alb, 'AWS::S3::Bucket').Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    expect(bucket.LifecycleConfiguration).toEqual({ Rules: [expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 90 })] });
+    s.templates.alb.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('creates the private hosted zone in the VPC when one is named, and none otherwise', () => {
+    s.templates.alb.hasResourceProperties('AWS::Route53::HostedZone', { Name: 'internal.acmecorp.com.', VPCs: [{ VPCId: 'vpc-0a1b2c3d4e5f60718', VPCRegion: 'eu-west-1' }] });
+    const without = synthesize({ 'routeyard:privateHostedZoneName': '' });
+    without.templates.alb.resourceCountIs('AWS::Route53::HostedZone', 0);
+    // ...and the task role then names no private zone.
+    expect(JSON.stringify(without.templates.routeyard.toJSON())).not.toContain('private-hosted-zone-id');
+  });
+
+  it('associates a WAF web ACL only when one is given', () => {
+    s.templates.alb.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    const arn = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/platform/0a1b2c3d-1111-2222-3333-444455556666';
+    const withWaf = synthesize({ 'routeyard:wafWebAclArn': arn });
+    withWaf.templates.alb.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: arn, ResourceArn: { Ref: Match.stringLikeRegexp('^Alb') } });
+  });
+});
+
+describe('routeyard stack', () => {
+  const container = () => {
+    const td = only(s.templates.routeyard, 'AWS::ECS::TaskDefinition').Properties;
+    const defs = td.ContainerDefinitions as Record<string, unknown>[];
+    expect(defs).toHaveLength(1);
+    return { td, c: defs[0]! };
+  };
+
+  it('runs one Fargate task in the private subnets without a public IP, rolling with the lease', () => {
+    const svc = only(s.templates.routeyard, 'AWS::ECS::Service').Properties;
+    expect(svc.DesiredCount).toBe(1);
+    expect(svc.LaunchType).toBe('FARGATE');
+    expect(svc.NetworkConfiguration).toEqual({ AwsvpcConfiguration: expect.objectContaining({ AssignPublicIp: 'DISABLED', Subnets: PRIVATE_SUBNETS }) });
+    expect(svc.DeploymentConfiguration).toEqual(expect.objectContaining({
+      MinimumHealthyPercent: 100,
+      MaximumPercent: 200,
+      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+    }));
+  });
+
+  it('runs the container as a non-root user on a read-only root filesystem, health-checked on /healthz', () => {
+    const { c } = container();
+    expect(c.User).toBe('node');
+    expect(c.ReadonlyRootFilesystem).toBe(true);
+    const hc = c.HealthCheck as { Command: string[]; Interval: number; Retries: number };
+    expect(hc.Command[0]).toBe('CMD');
+    expect(hc.Command.join(' ')).toContain('http://127.0.0.1:8080/healthz');
+    expect(c.PortMappings).toEqual([expect.objectContaining({ ContainerPort: 8080 })]);
+  });
+
+  it("wires the daemon's flags from the stack's settings: no mode flag (the controller), the source, the lease", () => {
+    const { c } = container();
+    const command = c.Command as unknown[];
+    const flag = (name: string) => command[command.indexOf(name) + 1];
+    expect(command).not.toContain('--reconcile-once');
+    expect(command).not.toContain('--dry-run');
+    expect(flag('--lease-table')).toBe('routeyard-lease');
+    expect(flag('--interval')).toBe('60s');
+    expect(flag('--source-poll')).toBe('5s');
+    expect(flag('--domain-pace')).toBe('30s');
+    expect(flag('--port')).toBe('8080');
+    expect(JSON.stringify(flag('--source'))).toMatch(/s3:\/\/.*DesiredStateBucket.*routeset\.json/);
+
+    const ssm = synthesize({ 'routeyard:desiredStateSource': 'ssm', 'routeyard:interval': '2m' });
+    const ssmCommand = (only(ssm.templates.routeyard, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as { Command: string[] }[])[0]!.Command;
+    expect(ssmCommand[ssmCommand.indexOf('--source') + 1]).toBe('ssm:/acmecorp/routeyard/desired-state');
+    expect(ssmCommand[ssmCommand.indexOf('--interval') + 1]).toBe('2m');
+    ssm.templates.routeyard.hasResourceProperties('AWS::SSM::Parameter', { Name: '/acmecorp/routeyard/desired-state', Tier: 'Advanced' });
+    ssm.templates.routeyard.resourceCountIs('AWS::S3::Bucket', 0);
+  });
+
+  it('keeps the lease in a table keyed by id, with point-in-time recovery and a TTL attribute', () => {
+    const table = only(s.templates.routeyard, 'AWS::DynamoDB::GlobalTable').Properties;
+    expect(table.TableName).toBe('routeyard-lease');
+    expect(table.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(table.AttributeDefinitions).toEqual([{ AttributeName: 'id', AttributeType: 'S' }]);
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(JSON.stringify(table.Replicas)).toContain('"PointInTimeRecoveryEnabled":true');
+  });
+
+  it('keeps the document in a versioned, KMS-encrypted, private, TLS-only bucket', () => {
+    const bucket = only(s.templates.routeyard, 'AWS::S3::Bucket').Properties;
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(JSON.stringify(bucket.BucketEncryption)).toContain('aws:kms');
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    s.templates.routeyard.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('sends the logs to a log group with retention', () => {
+    const lg = only(s.templates.routeyard, 'AWS::Logs::LogGroup').Properties;
+    expect(lg.RetentionInDays).toBe(30);
+    const { c } = container();
+    expect(c.LogConfiguration).toEqual(expect.objectContaining({ LogDriver: 'awslogs' }));
+  });
+
+  it('builds the image from the repository Dockerfile by default, or runs the given image', () => {
+    const { c } = container();
+    expect(JSON.stringify(c.Image)).toContain('cdk-hnb659fds-container-assets');
+    const given = synthesize({ 'routeyard:image': 'public.ecr.aws/acmecorp/routeyard:0.1.0' });
+    const image = (only(given.templates.routeyard, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as { Image: string }[])[0]!.Image;
+    expect(image).toBe('public.ecr.aws/acmecorp/routeyard:0.1.0');
+  });
+
+  it('admits nothing unless a dashboard CIDR is set, and reaches AWS over HTTPS only', () => {
+    const sg = only(s.templates.routeyard, 'AWS::EC2::SecurityGroup').Properties;
+    expect(sg.SecurityGroupIngress).toBeUndefined();
+    expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })]);
+    const open = synthesize({ 'routeyard:dashboardIngressCidr': '10.99.0.0/16' });
+    expect(only(open.templates.routeyard, 'AWS::EC2::SecurityGroup').Properties.SecurityGroupIngress).toEqual([
+      expect.objectContaining({ CidrIp: '10.99.0.0/16', FromPort: 8080, ToPort: 8080 }),
+    ]);
+  });
+});
+
+describe('context settings', () => {
+  it.each([
+    ['routeyard:listenerPort', 0, /listenerPort.*whole number from 1 to 65535/],
+    ['routeyard:vpcId', 'vpc_123', /vpcId.*VPC id/],
+    ['routeyard:desiredStateSource', 'dynamodb', /desiredStateSource.*"s3" or "ssm"/],
+    ['routeyard:interval', '60', /interval.*duration/],
+    ['routeyard:logRetentionDays', 10, /logRetentionDays.*not a retention/],
+    ['routeyard:albName', 'internal-alb', /albName/],
+    ['routeyard:routeSetName', '', /routeSetName.*required/],
+    ['routeyard:publicHostedZones', ['AcmeCorp.com.'], /publicHostedZones.*lower-case DNS name/],
+  ])('a bad %s fails synth with the key and the reason', (key, value, message) => {
+    expect(() => synthesize({ [key]: value })).toThrow(ConfigError);
+    expect(() => synthesize({ [key]: value })).toThrow(message);
+  });
+});

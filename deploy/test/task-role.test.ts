@@ -1,0 +1,128 @@
+// The task role's policy, walked statement by statement: no mutating action on Resource "*"
+// unless AWS offers nothing narrower (UNSCOPABLE_WRITES) or the statement requires the
+// owner tag; no service-wide resource wildcard; writes conditioned on the owner tag where
+// the service evaluates tags.
+import { describe, expect, it } from 'vitest';
+import { OWNER_TAG_KEY, UNSCOPABLE_WRITES } from '../lib/task-role-policy.ts';
+import { synthesize } from './support.ts';
+
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** Read-only by name: Describe/List/Get/Head, and API Gateway's GET. */
+export function isReadOnly(action: string): boolean {
+  const [service, name = ''] = action.split(':');
+  if (service === 'apigateway') return name === 'GET';
+  return /^(Describe|List|Get|Head)/.test(name);
+}
+
+const requiresOwnerTag = (s: Statement) =>
+  Object.values(s.Condition ?? {}).some((byKey) =>
+    Object.keys(byKey).some((k) => k === `aws:RequestTag/${OWNER_TAG_KEY}` || k === `aws:ResourceTag/${OWNER_TAG_KEY}`));
+
+/** Findings for a policy document: one line per offending (action, resource). */
+export function wildcardWrites(statements: Statement[]): string[] {
+  const findings: string[] = [];
+  for (const s of statements) {
+    if (s.Effect !== 'Allow') continue;
+    for (const action of list(s.Action)) {
+      if (action.includes('*')) findings.push(`${s.Sid}: wildcard action ${action}`);
+      for (const resource of list(s.Resource)) {
+        if (typeof resource !== 'string') continue; // an intrinsic: a specific ARN from a resource or parameter
+        // A resource that names no specific type (arn:aws:svc:region:account:*) is as wide as "*".
+        const serviceWide = resource === '*' || /^arn:[^:]+:[^:]+:[^:]*:[^:]*:\*$/.test(resource);
+        if (!serviceWide || isReadOnly(action)) continue;
+        if (action in UNSCOPABLE_WRITES) continue;
+        if (requiresOwnerTag(s)) continue;
+        findings.push(`${s.Sid}: ${action} on ${resource}`);
+      }
+    }
+  }
+  return findings;
+}
+
+function taskRoleStatements(): Statement[] {
+  const { routeyard } = synthesize().templates;
+  const roleId = Object.keys(routeyard.findResources('AWS::IAM::Role')).find((id) => id.startsWith('TaskRole'))!;
+  const policies = Object.values(routeyard.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[];
+  const attached = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId));
+  expect(attached.length).toBeGreaterThan(0);
+  return attached.flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+describe('task role: least privilege', () => {
+  it('grants no mutating action on "*" where the service offers resource or tag scoping', () => {
+    expect(wildcardWrites(taskRoleStatements())).toEqual([]);
+  });
+
+  it('the walk fails on a mutating action on "*" (the check can fail)', () => {
+    const bad: Statement[] = [
+      { Sid: 'Bad1', Effect: 'Allow', Action: 'elasticloadbalancing:DeleteRule', Resource: '*' },
+      { Sid: 'Bad2', Effect: 'Allow', Action: ['route53:ChangeResourceRecordSets'], Resource: 'arn:aws:route53:::*' },
+      { Sid: 'Bad3', Effect: 'Allow', Action: 'apigateway:*', Resource: 'arn:aws:apigateway:eu-west-1::/apis/*' },
+      { Sid: 'Ok', Effect: 'Allow', Action: 'acm:RequestCertificate', Resource: '*', Condition: { StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEY}`]: 'x' } } },
+      { Sid: 'Deny', Effect: 'Deny', Action: 'elasticloadbalancing:DeleteRule', Resource: '*' },
+    ];
+    expect(wildcardWrites(bad)).toEqual([
+      'Bad1: elasticloadbalancing:DeleteRule on *',
+      'Bad2: route53:ChangeResourceRecordSets on arn:aws:route53:::*',
+      'Bad3: wildcard action apigateway:*',
+    ]);
+  });
+
+  it('every "*" write it keeps is one AWS defines without a resource type, each with its reason', () => {
+    const writesOnStar = taskRoleStatements()
+      .filter((s) => s.Effect === 'Allow' && list(s.Resource).includes('*'))
+      .flatMap((s) => list(s.Action))
+      .filter((a) => !isReadOnly(a));
+    expect(writesOnStar.sort()).toEqual([...Object.keys(UNSCOPABLE_WRITES), 'acm:RequestCertificate'].sort());
+    for (const reason of Object.values(UNSCOPABLE_WRITES)) expect(reason.length).toBeGreaterThan(30);
+  });
+
+  it('conditions creates on the owner tag in the request, and changes and deletes on the owner tag of the resource', () => {
+    const byAction = new Map<string, Statement[]>();
+    for (const s of taskRoleStatements()) for (const a of list(s.Action)) byAction.set(a, [...(byAction.get(a) ?? []), s]);
+    const tagCondition = (action: string, key: 'aws:RequestTag' | 'aws:ResourceTag') =>
+      (byAction.get(action) ?? []).filter((s) => s.Effect === 'Allow').every((s) => s.Condition?.StringEquals?.[`${key}/${OWNER_TAG_KEY}`] === 'acmecorp-qa');
+    for (const a of ['elasticloadbalancing:CreateRule', 'elasticloadbalancing:CreateTargetGroup', 'elasticloadbalancing:AddTags', 'acm:RequestCertificate', 'acm:AddTagsToCertificate']) {
+      expect(byAction.has(a), a).toBe(true);
+      expect(tagCondition(a, 'aws:RequestTag'), a).toBe(true);
+    }
+    for (const a of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:DeleteTargetGroup', 'acm:DeleteCertificate']) {
+      expect(byAction.has(a), a).toBe(true);
+      expect(tagCondition(a, 'aws:ResourceTag'), a).toBe(true);
+    }
+    // ELB tag-on-create only: AddTags is limited to CreateRule/CreateTargetGroup.
+    const addTags = byAction.get('elasticloadbalancing:AddTags')![0]!;
+    expect(addTags.Condition!.StringEquals!['elasticloadbalancing:CreateAction']).toEqual(['CreateRule', 'CreateTargetGroup']);
+    // API Gateway: a Deny refuses writes to what another owner has tagged.
+    const deny = taskRoleStatements().find((s) => s.Sid === 'ApiGatewayDenyOtherOwners')!;
+    expect(deny.Effect).toBe('Deny');
+    expect(deny.Condition).toEqual({ StringNotEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'acmecorp-qa' }, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } });
+  });
+
+  it('scopes record changes to the named zones and the record types routeyard writes', () => {
+    const change = taskRoleStatements().find((s) => list(s.Action).includes('route53:ChangeResourceRecordSets'))!;
+    const zones = JSON.stringify(change.Resource);
+    expect(zones).toContain('hostedzone/Z0123456789ABCDEFGHIJ'); // acmecorp.com, from the committed lookup
+    expect(zones).toMatch(/SsmParameterValueacmecorpsharedprivatehostedzoneid/); // internal.acmecorp.com, from the ALB stack
+    expect(change.Condition).toEqual({ 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME', 'TXT'] } });
+  });
+
+  it('scopes rule writes to the shared listener and its rules, and the lease to its table', () => {
+    const statements = taskRoleStatements();
+    const create = statements.find((s) => list(s.Action).includes('elasticloadbalancing:CreateRule'))!;
+    expect(JSON.stringify(create.Resource)).toMatch(/SsmParameterValueacmecorpsharedalblistenerarn/);
+    const modify = statements.find((s) => list(s.Action).includes('elasticloadbalancing:ModifyRule'))!;
+    expect(JSON.stringify(modify.Resource)).toMatch(/SsmParameterValueacmecorpsharedalblistenerrulesarnpattern/);
+    const lease = statements.find((s) => list(s.Action).includes('dynamodb:UpdateItem'))!;
+    expect(JSON.stringify(lease.Resource)).toMatch(/LeaseTable/);
+  });
+});
