@@ -189,6 +189,6 @@ export class RouteyardStack extends Stack {
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: service.serviceName });
     new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName, description: "The controller's pino JSON logs" });
-    new CfnOutput(this, 'TaskRoleArn', { value: taskRole.roleArn, description: 'Also the role a CI job can assume for --reconcile-once' });
+    new CfnOutput(this, 'TaskRoleArn', { value: taskRole.roleArn, description: "The controller's role; a CI job's role for --reconcile-once needs the same policy" });
   }
 }

@@ -2,7 +2,7 @@
 // service's HTTP API reaches the shared ALB. Its id (and its ENIs' security group, which the
 // ALB admits) are published as SSM parameters, not CloudFormation exports, so each stack can
 // be updated or deleted without the others pinning it.
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { VpcLink } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -49,5 +49,7 @@ export class SharedVpcLinkStack extends Stack {
       stringValue: eniSecurityGroup.securityGroupId,
       description: "The shared VPC link ENIs' security group, the only source the shared ALB admits",
     });
+    new CfnOutput(this, 'VpcLinkId', { value: vpcLink.vpcLinkId, description: 'The shared VPC link (also in SSM)' });
+    new CfnOutput(this, 'VpcLinkSecurityGroupId', { value: eniSecurityGroup.securityGroupId, description: "The VPC link ENIs' security group" });
   }
 }
