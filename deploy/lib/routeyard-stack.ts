@@ -96,7 +96,9 @@ export class RouteyardStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // CloudWatch Logs needs the key to encrypt the group (KMS key policy, Logs user guide "Encrypt log data").
-    key.grantEncryptDecrypt(new ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+    const logsService = new ServicePrincipal(`logs.${this.region}.amazonaws.com`);
+    key.grantEncryptDecrypt(logsService);
+    key.grant(logsService, 'kms:DescribeKey');
 
     const cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
 
