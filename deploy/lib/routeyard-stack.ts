@@ -115,6 +115,7 @@ export class RouteyardStack extends Stack {
         ...publicZones.map((z) => z.hostedZoneId),
         ...(config.privateHostedZoneName ? [StringParameter.valueForStringParameter(this, names.privateHostedZoneId)] : []),
       ],
+      zoneNames: [...config.publicHostedZones, ...(config.privateHostedZoneName ? [config.privateHostedZoneName] : [])],
       sharedParameterPrefix: config.parameterPrefix,
       desiredStateParameterArn,
       leaseTableArn: leaseTable.tableArn,

@@ -40,6 +40,8 @@ export interface TaskRolePolicyInput {
   listenerArn: string;
   listenerRulesArnPattern: string;
   hostedZoneIds: string[];
+  /** The same zones' names (the records routeyard writes are below them). */
+  zoneNames: string[];
   sharedParameterPrefix: string;
   desiredStateParameterArn?: string;
   leaseTableArn: string;
@@ -175,7 +177,12 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
           statement('Route53ChangeNamedZones', {
             actions: ['route53:ChangeResourceRecordSets'],
             resources: input.hostedZoneIds.map((id) => `arn:${partition}:route53:::hostedzone/${id}`),
-            conditions: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': RECORD_TYPES } },
+            conditions: {
+              'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': RECORD_TYPES },
+              // Names below the zones only: never a zone's apex (the company's website, its MX).
+              // Route 53 normalizes names to lower case without the trailing dot.
+              'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': input.zoneNames.map((z) => `*.${z}`) },
+            },
           }),
         ]
       : []),

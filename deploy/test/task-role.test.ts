@@ -108,12 +108,15 @@ describe('task role: least privilege', () => {
     expect(deny.Condition).toEqual({ StringNotEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'acmecorp-qa' }, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } });
   });
 
-  it('scopes record changes to the named zones and the record types routeyard writes', () => {
+  it('scopes record changes to the named zones, below their apex, and the record types routeyard writes', () => {
     const change = taskRoleStatements().find((s) => list(s.Action).includes('route53:ChangeResourceRecordSets'))!;
     const zones = JSON.stringify(change.Resource);
     expect(zones).toContain('hostedzone/Z0123456789ABCDEFGHIJ'); // acmecorp.com, from the committed lookup
     expect(zones).toMatch(/SsmParameterValueacmecorpsharedprivatehostedzoneid/); // internal.acmecorp.com, from the ALB stack
-    expect(change.Condition).toEqual({ 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME', 'TXT'] } });
+    expect(change.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME', 'TXT'] },
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['*.acmecorp.com', '*.internal.acmecorp.com'] },
+    });
   });
 
   it('scopes rule writes to the shared listener and its rules, and the lease to its table', () => {
