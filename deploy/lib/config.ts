@@ -88,7 +88,14 @@ export function readConfig(node: Node): DeployConfig {
     for (const i of items) if (!pattern.test(i)) throw new ConfigError(PREFIX + name, `${JSON.stringify(i)} ${why}`);
     return items;
   };
-  const duration = (name: string): string => str(name, DURATION, 'must be a duration such as 500ms, 30s, 5m or 1h');
+  const duration = (name: string, minMs = 0): string => {
+    const v = str(name, DURATION, 'must be a duration such as 500ms, 30s, 5m or 1h');
+    const [, n = '0', unit = 'ms'] = /^(\d+)(ms|s|m|h)$/.exec(v) ?? [];
+    const ms = Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms'];
+    // The controller refuses these flags below its own minimums: fail here, not in a crash-looping task.
+    if (ms < minMs) throw new ConfigError(PREFIX + name, `${v} is below the controller's minimum of ${minMs >= 1000 ? `${minMs / 1000}s` : `${minMs}ms`}`);
+    return v;
+  };
 
   const sourceKind = str('desiredStateSource', /^(s3|ssm)$/, 'must be "s3" or "ssm"');
   const desiredState: DesiredStateSource =
@@ -100,17 +107,22 @@ export function readConfig(node: Node): DeployConfig {
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
     throw new ConfigError(PREFIX + 'logRetentionDays', `${logRetentionDays} is not a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(', ')})`);
   }
+  const region = str('region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a Region such as eu-west-1');
+  const wafWebAclArn = optional('wafWebAclArn', /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+$/, 'must be a regional WAFv2 web ACL ARN');
+  if (wafWebAclArn && wafWebAclArn.split(':')[3] !== region) {
+    throw new ConfigError(PREFIX + 'wafWebAclArn', `is in ${wafWebAclArn.split(':')[3]}; a web ACL associated with the ALB must be in its Region, ${region}`);
+  }
   const domainName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
   return {
     account: str('account', /^\d{12}$/, 'must be a 12-digit AWS account id'),
-    region: str('region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a Region such as eu-west-1'),
+    region,
     vpcId: str('vpcId', /^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)'),
     parameterPrefix: str('parameterPrefix', /^(\/[a-zA-Z0-9_.-]+)+$/, 'must start with "/" and not end with "/"'),
     vpcLinkName: str('vpcLinkName', /^[\w-]{1,128}$/, 'must be 1-128 letters, digits, "-" or "_"'),
     albName: str('albName', /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/, 'must be 1-32 letters, digits or "-", not starting or ending with "-" nor starting with "internal-" (ELBv2 CreateLoadBalancer)'),
     listenerPort: int('listenerPort', 1, 65535),
-    wafWebAclArn: optional('wafWebAclArn', /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+$/, 'must be a regional WAFv2 web ACL ARN'),
+    wafWebAclArn,
     privateHostedZoneName: optional('privateHostedZoneName', domainName, 'must be a lower-case DNS name without a trailing dot'),
     albAccessLogExpirationDays: int('albAccessLogExpirationDays', 1, 3650),
     publicHostedZones: list('publicHostedZones', domainName, 'must be a lower-case DNS name without a trailing dot'),
@@ -120,8 +132,8 @@ export function readConfig(node: Node): DeployConfig {
     leaseTableName: str('leaseTableName', /^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of a-z, A-Z, 0-9, "_", "-", ".")'),
     accessLogGroupPrefix: str('accessLogGroupPrefix', /^[\w\-/.#]{1,512}$/, 'must be a log group name prefix'),
     logRetentionDays,
-    interval: duration('interval'),
-    sourcePoll: duration('sourcePoll'),
+    interval: duration('interval', 1000),
+    sourcePoll: duration('sourcePoll', 200),
     domainPace: duration('domainPace'),
     dashboardIngressCidr: optional('dashboardIngressCidr', /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.20.0.0/16'),
   };

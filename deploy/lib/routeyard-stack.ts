@@ -5,7 +5,9 @@ import path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
-import { Cluster, ContainerImage, ContainerInsights, FargateService, FargateTaskDefinition, LogDrivers } from 'aws-cdk-lib/aws-ecs';
+import { Cluster, ContainerImage, ContainerInsights, CpuArchitecture, FargateService, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { Repository } from 'aws-cdk-lib/aws-ecr';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -134,8 +136,10 @@ export class RouteyardStack extends Stack {
       cpu: 256,
       memoryLimitMiB: 512,
       taskRole,
+      // The image asset is built for linux/amd64 (below) whatever machine runs `cdk deploy`.
+      runtimePlatform: { cpuArchitecture: CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
-    const image = config.image ? ContainerImage.fromRegistry(config.image) : ContainerImage.fromAsset(REPOSITORY_ROOT);
+    const image = containerImage(this, config.image);
     taskDefinition.addContainer('routeyard', {
       image,
       command: controllerCommand({ ...config, sourceUri, port: CONTROLLER_PORT }),
@@ -154,9 +158,9 @@ export class RouteyardStack extends Stack {
         startPeriod: Duration.seconds(30),
       },
     });
-    if (!config.image) {
+    if (!config.image || ECR_IMAGE.test(config.image)) {
       acknowledgeNag(taskDefinition.obtainExecutionRole(), 'AwsSolutions-IAM5[Resource::*]',
-        'CDK grants the execution role ecr:GetAuthorizationToken to pull the image asset; ECR authorizes that action only on Resource "*" (SAR). ' +
+        'CDK grants the execution role ecr:GetAuthorizationToken to pull the image from ECR; ECR authorizes that action only on Resource "*" (SAR). ' +
           'Its other permissions are scoped to the asset repository and the log group.');
     }
 
@@ -194,4 +198,24 @@ export class RouteyardStack extends Stack {
     new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName, description: "The controller's pino JSON logs" });
     new CfnOutput(this, 'TaskRoleArn', { value: taskRole.roleArn, description: "The controller's role; a CI job's role for --reconcile-once needs the same policy" });
   }
+}
+
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/;
+
+/**
+ * The image: built from the repository's Dockerfile by `cdk deploy` (linux/amd64), or the
+ * given URI. An image in this account's ECR is referenced as a repository, so the execution
+ * role is granted the pull; any other registry must be public.
+ */
+function containerImage(scope: Construct, uri: string | undefined): ContainerImage {
+  if (!uri) return ContainerImage.fromAsset(REPOSITORY_ROOT, { platform: Platform.LINUX_AMD64 });
+  const ecr = ECR_IMAGE.exec(uri);
+  if (ecr) {
+    const repository = Repository.fromRepositoryAttributes(scope, 'ImageRepository', {
+      repositoryName: ecr[3]!,
+      repositoryArn: `arn:${Stack.of(scope).partition}:ecr:${ecr[2]}:${ecr[1]}:repository/${ecr[3]}`,
+    });
+    return ContainerImage.fromEcrRepository(repository, ecr[5] ?? ecr[4] ?? 'latest');
+  }
+  return ContainerImage.fromRegistry(uri);
 }

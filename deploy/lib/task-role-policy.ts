@@ -19,8 +19,23 @@ import type { DeployConfig } from './config.ts';
 export const OWNER_TAG_KEY = 'routeyard:owner';
 /** Target groups routeyard creates are named `ry-...` (src/plan/naming). */
 export const TARGET_GROUP_NAME_PREFIX = 'ry-';
-/** Record types routeyard writes: A (aliases), CNAME (certificate validation), TXT (ownership registry). */
-export const RECORD_TYPES = ['A', 'CNAME', 'TXT'];
+/** Record types routeyard writes: A and AAAA (aliases), CNAME (certificate validation), TXT (ownership registry). */
+export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT'];
+
+/**
+ * HTTP API children routeyard writes (src/aws/apigateway/apply.ts): routes, integrations,
+ * stages and the API's CORS configuration. API ids are 10 characters.
+ */
+const API_ID = '??????????';
+export const API_CHILD_PATHS = [
+  `/apis/${API_ID}/routes`,
+  `/apis/${API_ID}/routes/*`,
+  `/apis/${API_ID}/integrations`,
+  `/apis/${API_ID}/integrations/*`,
+  `/apis/${API_ID}/stages`,
+  `/apis/${API_ID}/stages/*`,
+  `/apis/${API_ID}/cors`,
+];
 
 /**
  * Mutating actions AWS authorizes only on Resource "*" (SAR: no resource type, no condition
@@ -121,12 +136,21 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       resources: [apigw('/tags/*')],
       conditions: { StringEquals: ownerRequestTag },
     }),
-    statement('ApiGatewayChangeApisAndChildren', {
-      // Routes, integrations and CORS cannot carry tags, and AWS documents tag inheritance for
-      // authorization only for REST APIs, so a tag condition here would deny routeyard's own
-      // calls. The Deny below refuses what another owner has tagged.
-      actions: ['apigateway:POST', 'apigateway:PATCH', 'apigateway:PUT', 'apigateway:DELETE'],
-      resources: [apigw('/apis/*'), apigw('/domainnames/*')],
+    statement('ApiGatewayChangeOwnedApisAndDomains', {
+      // UpdateApi, DeleteApi; UpdateDomainName, DeleteDomainName, and the domain's API mappings
+      // (UpdateApiMapping, DeleteApiMapping), which AWS authorizes with the domain's tags
+      // (API Gateway guide, "Tagging your API Gateway resources": ApiMapping inherits them).
+      actions: ['apigateway:PATCH', 'apigateway:DELETE'],
+      resources: [apigw(`/apis/${API_ID}`), apigw('/domainnames/*')],
+      conditions: { StringEquals: ownerResourceTag },
+    }),
+    statement('ApiGatewayWriteApiChildren', {
+      // Routes, integrations, stages' and CORS writes, and CreateApiMapping: these cannot carry
+      // tags, and AWS documents tag inheritance for authorization only for REST APIs, so a
+      // tag condition here would deny routeyard's own calls. The Deny below refuses what
+      // another owner has tagged.
+      actions: ['apigateway:POST', 'apigateway:PATCH', 'apigateway:DELETE'],
+      resources: [...API_CHILD_PATHS.map(apigw), apigw('/domainnames/*/apimappings')],
     }),
     statement('ApiGatewayDenyOtherOwners', {
       // Null=false: only where the owner tag is visible and names someone else.
@@ -220,8 +244,13 @@ export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRoleP
     ['Resource::*', 'Only actions the Service Authorization Reference defines with no resource type: elasticloadbalancing:Describe*, acm:ListCertificates, ' +
       'route53:ListHostedZonesByName, the CloudWatch Logs delivery actions HTTP API access logging needs, and acm:RequestCertificate, which the policy conditions on the owner tag and DNS validation.'],
     [arn(`elasticloadbalancing:${here}:targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`), 'Target groups routeyard creates are named ry-<hash> by AWS-assigned ids; create requires the owner tag in the request, modify and delete require it on the group.'],
-    [arn(`apigateway:${stack.region}::/apis/*`), "HTTP API ids are assigned by AWS at creation; this is the Region's HTTP APIs and their children. Creation requires the owner tag; a Deny refuses changes to APIs tagged for another owner; routes and integrations cannot carry tags."],
-    [arn(`apigateway:${stack.region}::/domainnames/*`), 'Custom domain names come from the document and change with it; creation requires the owner tag and a Deny refuses changes to domains tagged for another owner.'],
+    [arn(`apigateway:${stack.region}::/apis/*`), "Reads only (apigateway:GET) of this Region's HTTP APIs and their children, and the Deny that refuses writes to another owner's."],
+    [arn(`apigateway:${stack.region}::/domainnames/*`), 'Custom domain names come from the document and change with it: reads, and PATCH/DELETE conditioned on the owner tag of the domain (which its API mappings inherit).'],
+    ...['routes', 'integrations', 'stages'].map((child): [string, string] => [
+      arn(`apigateway:${stack.region}::/apis/${API_ID}/${child}/*`),
+      `HTTP API ${child} get AWS-assigned ids (stages: the $default stage) and cannot carry tags, so no tag condition can scope them; the path keeps them under one API, and a Deny refuses an API another owner has tagged.`,
+    ]),
+    [arn(`apigateway:${stack.region}::/domainnames/*/apimappings`), "CreateApiMapping on a domain the document names; a Deny refuses a domain another owner has tagged."],
     [arn(`apigateway:${stack.region}::/tags/*`), 'Tag paths embed the ARN of an API the controller adopts (adopt: true); writes require the owner tag in the request and a Deny refuses resources tagged for another owner.'],
     [arn(`acm:${here}:certificate/*`), 'Certificate ids are assigned by ACM; reads are needed to find a certificate covering a name, deletion requires the owner tag on the certificate.'],
     [arn(`logs:${here}:log-group:${input.config.accessLogGroupPrefix}*`), 'The access-log groups the document names, under the configured prefix (API Gateway "Configure logging for HTTP APIs").'],

@@ -1,5 +1,7 @@
 // The three stacks synthesize offline (no AWS credentials: the lookups' answers are in the
 // committed cdk.context.json) and carry the properties the platform depends on.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/config.ts';
@@ -179,6 +181,16 @@ describe('routeyard stack', () => {
     const given = synthesize({ 'routeyard:image': 'public.ecr.aws/acmecorp/routeyard:0.1.0' });
     const image = (only(given.templates.routeyard, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as { Image: string }[])[0]!.Image;
     expect(image).toBe('public.ecr.aws/acmecorp/routeyard:0.1.0');
+    // The asset is built for the task's platform, whatever machine runs cdk deploy.
+    expect(only(s.templates.routeyard, 'AWS::ECS::TaskDefinition').Properties.RuntimePlatform).toEqual({ CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' });
+    const assets = JSON.parse(readFileSync(path.join(s.app.outdir, 'Routeyard.assets.json'), 'utf8')) as { dockerImages: Record<string, { source: { platform?: string } }> };
+    expect(Object.values(assets.dockerImages).map((d) => d.source.platform)).toEqual(['linux/amd64']);
+    // An image in the account's ECR: the execution role is granted the pull.
+    const ecr = synthesize({ 'routeyard:image': '123456789012.dkr.ecr.eu-west-1.amazonaws.com/routeyard:0.1.0' });
+    expect(JSON.stringify(ecr.templates.routeyard.toJSON())).toContain(":ecr:eu-west-1:123456789012:repository/routeyard");
+    ecr.templates.routeyard.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['ecr:BatchGetImage']) })]) },
+    });
   });
 
   it('admits nothing unless a dashboard CIDR is set, and reaches AWS over HTTPS only', () => {
@@ -202,6 +214,9 @@ describe('context settings', () => {
     ['routeyard:albName', 'internal-alb', /albName/],
     ['routeyard:routeSetName', '', /routeSetName.*required/],
     ['routeyard:publicHostedZones', ['AcmeCorp.com.'], /publicHostedZones.*lower-case DNS name/],
+    ['routeyard:interval', '500ms', /interval.*below the controller's minimum of 1s/],
+    ['routeyard:sourcePoll', '100ms', /sourcePoll.*minimum of 200ms/],
+    ['routeyard:wafWebAclArn', 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/1', /wafWebAclArn.*us-east-1.*eu-west-1/],
   ])('a bad %s fails synth with the key and the reason', (key, value, message) => {
     expect(() => synthesize({ [key]: value })).toThrow(ConfigError);
     expect(() => synthesize({ [key]: value })).toThrow(message);

@@ -102,7 +102,19 @@ describe('task role: least privilege', () => {
     // ELB tag-on-create only: AddTags is limited to CreateRule/CreateTargetGroup.
     const addTags = byAction.get('elasticloadbalancing:AddTags')![0]!;
     expect(addTags.Condition!.StringEquals!['elasticloadbalancing:CreateAction']).toEqual(['CreateRule', 'CreateTargetGroup']);
-    // API Gateway: a Deny refuses writes to what another owner has tagged.
+    // API Gateway: changing or deleting an API or a domain (and its mappings) needs the owner
+    // tag on it; children that cannot carry tags are scoped by path, and a Deny refuses
+    // writes to what another owner has tagged.
+    const apiSelf = taskRoleStatements().find((s) => s.Sid === 'ApiGatewayChangeOwnedApisAndDomains')!;
+    expect(apiSelf.Action).toEqual(['apigateway:PATCH', 'apigateway:DELETE']);
+    expect(JSON.stringify(apiSelf.Resource)).toContain('/apis/??????????"');
+    expect(apiSelf.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'acmecorp-qa' } });
+    // No untagged write reaches an API itself: every other apigateway write names a child path or a collection.
+    for (const s of taskRoleStatements().filter((x) => x.Effect === 'Allow' && x.Sid !== 'ApiGatewayChangeOwnedApisAndDomains')) {
+      const writes = list(s.Action).filter((a) => a.startsWith('apigateway:') && a !== 'apigateway:GET');
+      if (writes.length === 0 || requiresOwnerTag(s)) continue;
+      for (const r of JSON.stringify(s.Resource).match(/::\/[^"]*/g) ?? []) expect(r, `${s.Sid}: ${r}`).toMatch(/^::\/(apis\/\?{10}\/(routes|integrations|stages|cors)|domainnames\/\*\/apimappings)/);
+    }
     const deny = taskRoleStatements().find((s) => s.Sid === 'ApiGatewayDenyOtherOwners')!;
     expect(deny.Effect).toBe('Deny');
     expect(deny.Condition).toEqual({ StringNotEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'acmecorp-qa' }, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } });
@@ -114,7 +126,7 @@ describe('task role: least privilege', () => {
     expect(zones).toContain('hostedzone/Z0123456789ABCDEFGHIJ'); // acmecorp.com, from the committed lookup
     expect(zones).toMatch(/SsmParameterValueacmecorpsharedprivatehostedzoneid/); // internal.acmecorp.com, from the ALB stack
     expect(change.Condition).toEqual({
-      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME', 'TXT'] },
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'AAAA', 'CNAME', 'TXT'] },
       'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['*.acmecorp.com', '*.internal.acmecorp.com'] },
     });
   });

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallCounter } from './call-counter.ts';
 import { instrument, isThrottle } from './clients.ts';
-import { TokenBucket } from './rate-limiter.ts';
+import type { ApiScheduler } from './api-scheduler.ts';
 
 /** A transport that answers every request with the given status and error type (no AWS involved). */
 function answering(statusCode: number, errorType?: string) {
@@ -89,7 +89,7 @@ describe('client factory middleware', () => {
       const t = recordingTransport();
       const c = client(t.handler);
       // A bucket whose every token takes ten minutes of (simulated) waiting.
-      const slow = { take: async () => void vi.setSystemTime(Date.now() + 10 * 60_000) } as unknown as TokenBucket;
+      const slow = { acquire: async () => void vi.setSystemTime(Date.now() + 10 * 60_000), onThrottle: () => {} } as unknown as ApiScheduler;
       instrument(c, 'APIGateway', counter, slow);
       await Promise.all([c.send(new GetApisCommand({})), c.send(new GetApisCommand({})), c.send(new GetApisCommand({}))]);
       expect(t.seen).toHaveLength(3);
@@ -101,7 +101,7 @@ describe('client factory middleware', () => {
       const t = answering(429, 'TooManyRequestsException');
       const c = client(t.handler, 3);
       let tokens = 0;
-      instrument(c, 'APIGateway', counter, { take: async () => void tokens++ } as unknown as TokenBucket);
+      instrument(c, 'APIGateway', counter, { acquire: async () => void tokens++, onThrottle: () => {} } as unknown as ApiScheduler);
       await expect(c.send(new GetApisCommand({}))).rejects.toMatchObject({ name: 'TooManyRequestsException' });
       expect(t.requests).toBe(3);
       expect(tokens).toBe(3);

@@ -7,7 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Client, FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 import { CallCounter } from './call-counter.ts';
-import { TokenBucket } from './rate-limiter.ts';
+import { ApiScheduler, currentPriority } from './api-scheduler.ts';
 
 /** Error codes the SDK classifies as throttling (see shared notes / @smithy service-error-classification). */
 const THROTTLING_CODES = new Set([
@@ -36,6 +36,8 @@ export interface ClientSettings {
   route53Rps?: number;
   /** Least time between two CreateDomainName (or Update, or Delete) calls; AWS allows one per 30 s. */
   domainPaceMs?: number;
+  /** Share of each paced service's rate background verification may use (default 0.2). */
+  verifyBudget?: number;
 }
 
 export interface AwsClients {
@@ -47,6 +49,8 @@ export interface AwsClients {
   acm: ACMClient;
   route53: Route53Client;
   counter: CallCounter;
+  /** One call budget per AWS service (this process serves one account and Region). */
+  schedulers: Record<string, ApiScheduler>;
 }
 
 /**
@@ -68,8 +72,15 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   const customS3Endpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
   const s3 = new S3Client({ ...common, forcePathStyle: customS3Endpoint });
 
+  // API Gateway (10 rps per account for management calls) and Route 53 (5 rps per account)
+  // are paced; the other services are served at once but still share one scheduler each.
+  const backgroundShare = settings.verifyBudget ?? 0.2;
+  const schedulers: Record<string, ApiScheduler> = {
+    APIGateway: new ApiScheduler({ ratePerSecond: settings.apiGatewayRps ?? 10, burst: settings.apiGatewayBurst ?? 10, backgroundShare }),
+    Route53: new ApiScheduler({ ratePerSecond: settings.route53Rps ?? 5, burst: settings.route53Rps ?? 5, backgroundShare }),
+  };
   instrument(elbv2, 'ELBv2', counter);
-  instrument(apigateway, 'APIGateway', counter, new TokenBucket(settings.apiGatewayRps ?? 10, settings.apiGatewayBurst ?? 10));
+  instrument(apigateway, 'APIGateway', counter, schedulers.APIGateway);
   instrument(ssm, 'SSM', counter);
   const dynamodb = new DynamoDBClient(common);
   const acm = new ACMClient(common);
@@ -78,8 +89,8 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   instrument(s3, 'S3', counter);
   instrument(dynamodb, 'DynamoDB', counter);
   instrument(acm, 'ACM', counter);
-  instrument(route53, 'Route53', counter, new TokenBucket(settings.route53Rps ?? 5, settings.route53Rps ?? 5));
-  return { elbv2, apigateway, ssm, s3, dynamodb, acm, route53, counter };
+  instrument(route53, 'Route53', counter, schedulers.Route53);
+  return { elbv2, apigateway, ssm, s3, dynamodb, acm, route53, counter, schedulers };
 }
 
 type AnyClient = Client<object, MetadataBearer, unknown>;
@@ -93,7 +104,7 @@ type AnyClient = Client<object, MetadataBearer, unknown>;
  * signing; a request signed and then queued behind hundreds of others (or a low
  * --apigw-rps) would reach AWS with an expired signature.
  */
-export function instrument(client: AnyClient, service: string, counter: CallCounter, bucket?: TokenBucket): void {
+export function instrument(client: AnyClient, service: string, counter: CallCounter, scheduler?: Pick<ApiScheduler, 'acquire' | 'onThrottle'>): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = operationName(context);
@@ -112,13 +123,18 @@ export function instrument(client: AnyClient, service: string, counter: CallCoun
   // The handler context is shared by the attempts of one operation, which is how a retry is told apart.
   const attempted = new WeakSet<object>();
   const pacer: FinalizeRequestMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
-    if (bucket) await bucket.take();
+    // The call's priority (apply, check, background) comes from the async context of the pass.
+    if (scheduler) await scheduler.acquire(currentPriority());
     if (attempted.has(context)) counter.recordRetry(service, operationName(context));
     attempted.add(context);
     try {
       return await next(args);
     } catch (err) {
-      if (isThrottle(err)) counter.recordThrottle(service, operationName(context));
+      if (isThrottle(err)) {
+        counter.recordThrottle(service, operationName(context));
+        // Halve this service's pace for a while: the retry, and every other caller, slow down.
+        scheduler?.onThrottle();
+      }
       throw err;
     }
   };

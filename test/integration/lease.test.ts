@@ -99,7 +99,10 @@ describe('leader lease against DynamoDB in moto', () => {
     const { leader, others } = await leaderOf([d1!, d2!]);
     const follower = others[0]!;
     await waitFor('convergence', 30, async () => ((await leader.drift())?.outcome === 'InSync' ? true : undefined));
-    expect((await follower.drift())!.lease).toMatchObject({ enabled: true, held: false, holder: (await leader.drift())!.lease!.self });
+    // The follower learns who leads at its next lease attempt (every renewal period).
+    const leaderId = (await leader.drift())!.lease!.self;
+    await waitFor('the follower to name the leader', 15, async () => ((await follower.drift())?.lease?.holder === leaderId ? true : undefined));
+    expect((await follower.drift())!.lease).toMatchObject({ enabled: true, held: false, holder: leaderId });
 
     await elbv2().send(new DeleteRuleCommand({ RuleArn: (await ruleArnOf('loopback-app'))! }));
     await waitFor('the repair', 20, async () => ((await ruleArnOf('loopback-app')) ? true : undefined));

@@ -1,0 +1,169 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Why a call is made, in the order it is served when calls queue for the same service:
+ * applying changes first, then checks a hint or a document change asked for (and the
+ * cheap listings every pass makes), then background verification.
+ */
+export type CallPriority = 'apply' | 'check' | 'background';
+export const PRIORITIES: readonly CallPriority[] = ['apply', 'check', 'background'];
+
+const priorityContext = new AsyncLocalStorage<CallPriority>();
+
+/** Run `fn` with every AWS call it makes (however deep) scheduled at `priority`. */
+export function withPriority<T>(priority: CallPriority, fn: () => Promise<T>): Promise<T> {
+  return priorityContext.run(priority, fn);
+}
+
+/** The priority of the call being made; `check` outside any `withPriority`. */
+export function currentPriority(): CallPriority {
+  return priorityContext.getStore() ?? 'check';
+}
+
+export interface SchedulerOptions {
+  /** Requests per second this service allows (its account-wide pace); undefined: unpaced. */
+  ratePerSecond?: number;
+  burst?: number;
+  /** Share (0..1] of the pace background verification may use. */
+  backgroundShare?: number;
+  /** After a throttling answer the pace halves; each `recoverAfterMs` without one it doubles back. */
+  recoverAfterMs?: number;
+  /** The pace never drops below this fraction of the configured one. */
+  minFactor?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface Waiter {
+  resolve: () => void;
+}
+
+/**
+ * One AWS service's call budget (one per account, Region and service: one process serves
+ * one account and Region). A token bucket at the service's pace, shared by all callers, and
+ * a second bucket at `backgroundShare` of it that background calls must also draw from, so
+ * background verification never takes more than its share and never delays a change.
+ * Queued calls are served by priority, then in arrival order.
+ */
+export class ApiScheduler {
+  private readonly rate: number | undefined;
+  private readonly burst: number;
+  private readonly share: number;
+  private readonly backgroundBurst: number;
+  private readonly recoverAfterMs: number;
+  private readonly minFactor: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private tokens: number;
+  private backgroundTokens: number;
+  private last: number;
+  private factor = 1;
+  private lastPaceChange: number;
+  private throttles = 0;
+  private readonly queues: Record<CallPriority, Waiter[]> = { apply: [], check: [], background: [] };
+  private dispatching = false;
+
+  constructor(opts: SchedulerOptions = {}) {
+    if (opts.ratePerSecond !== undefined && !(opts.ratePerSecond > 0)) throw new Error('rate must be positive');
+    this.rate = opts.ratePerSecond;
+    this.burst = Math.max(1, opts.burst ?? opts.ratePerSecond ?? 1);
+    this.share = Math.min(1, Math.max(0.001, opts.backgroundShare ?? 1));
+    // One second's worth: background calls may not burst past their share.
+    this.backgroundBurst = Math.max(1, Math.floor((this.rate ?? 1) * this.share));
+    this.recoverAfterMs = opts.recoverAfterMs ?? 30_000;
+    this.minFactor = opts.minFactor ?? 1 / 16;
+    this.now = opts.now ?? (() => performance.now());
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.tokens = this.burst;
+    this.backgroundTokens = this.backgroundBurst;
+    this.last = this.now();
+    this.lastPaceChange = this.last;
+  }
+
+  /** Resolves when a call of this priority may go. */
+  acquire(priority: CallPriority): Promise<void> {
+    if (this.rate === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.queues[priority].push({ resolve });
+      void this.dispatch();
+    });
+  }
+
+  /** A throttling answer: halve the pace for a while. */
+  onThrottle(): void {
+    this.throttles += 1;
+    this.refill();
+    this.factor = Math.max(this.minFactor, this.factor / 2);
+    this.lastPaceChange = this.now();
+  }
+
+  /** The current pace in requests per second (undefined: unpaced). */
+  pace(): number | undefined {
+    if (this.rate === undefined) return undefined;
+    this.refill();
+    return this.rate * this.factor;
+  }
+
+  /** The background share's pace in requests per second. */
+  backgroundPace(): number | undefined {
+    const p = this.pace();
+    return p === undefined ? undefined : p * this.share;
+  }
+
+  stats(): { pace: number | undefined; factor: number; throttles: number; queued: Record<CallPriority, number> } {
+    return {
+      pace: this.pace(),
+      factor: this.factor,
+      throttles: this.throttles,
+      queued: { apply: this.queues.apply.length, check: this.queues.check.length, background: this.queues.background.length },
+    };
+  }
+
+  private refill(): void {
+    const t = this.now();
+    // Recover one step per quiet period since the last change.
+    while (this.factor < 1 && t - this.lastPaceChange >= this.recoverAfterMs) {
+      this.factor = Math.min(1, this.factor * 2);
+      this.lastPaceChange += this.recoverAfterMs;
+    }
+    const rate = (this.rate ?? 0) * this.factor;
+    const elapsed = (t - this.last) / 1000;
+    this.tokens = Math.min(this.burst, this.tokens + elapsed * rate);
+    this.backgroundTokens = Math.min(this.backgroundBurst, this.backgroundTokens + elapsed * rate * this.share);
+    this.last = t;
+  }
+
+  private async dispatch(): Promise<void> {
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      for (;;) {
+        this.refill();
+        const rate = (this.rate ?? 1) * this.factor;
+        const urgent = this.queues.apply.length > 0 ? this.queues.apply : this.queues.check.length > 0 ? this.queues.check : undefined;
+        if (urgent) {
+          if (this.tokens >= 1) {
+            this.tokens -= 1;
+            urgent.shift()!.resolve();
+            continue;
+          }
+          await this.sleep(((1 - this.tokens) / rate) * 1000);
+          continue;
+        }
+        if (this.queues.background.length === 0) return;
+        if (this.tokens >= 1 && this.backgroundTokens >= 1) {
+          this.tokens -= 1;
+          this.backgroundTokens -= 1;
+          this.queues.background.shift()!.resolve();
+          continue;
+        }
+        const waitMain = this.tokens >= 1 ? 0 : (1 - this.tokens) / rate;
+        const waitBackground = this.backgroundTokens >= 1 ? 0 : (1 - this.backgroundTokens) / (rate * this.share);
+        // Short naps: an urgent call arriving meanwhile is served at the next token.
+        await this.sleep(Math.min(Math.max(waitMain, waitBackground), 1 / rate) * 1000);
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+}
