@@ -101,11 +101,25 @@ export interface ObservedApi {
   description?: string;
   cors?: ObservedCors;
   tags: Tags;
-  /** Children are fetched only for APIs routeyard owns or may adopt. */
+  /**
+   * Children are fetched only for APIs routeyard owns or may adopt. `deferred`: not read
+   * this pass (the controller's rolling verification reads them later); neither missing nor
+   * changed, so nothing is planned for them.
+   */
   children?:
     | { readable: true; integrations: ObservedIntegration[]; routes: ObservedRoute[]; stages: ObservedStage[] }
-    | { readable: false; error: string };
+    | { readable: false; error: string; deferred?: false }
+    | { readable: false; deferred: true };
 }
+
+/** An API whose children could be read this pass: its id and the service its tags name. */
+export interface DeepReadCandidate {
+  id: string;
+  service: string | undefined;
+}
+
+/** Which candidates' children to read this pass, and at which call priority; the rest are deferred. */
+export type DeepReadSelector = (candidates: DeepReadCandidate[]) => Map<string, 'check' | 'background'>;
 
 /**
  * The shared load balancer as a whole: AWS counts its quotas per load balancer, not per

@@ -14,7 +14,9 @@ export const Status = z
   );
 export type Status = z.infer<typeof Status>;
 
-export const ResourceKind = z.enum(['targetGroup', 'listenerRule', 'httpApi', 'integration', 'route', 'stage', 'certificate', 'customDomain', 'apiMapping', 'dnsRecord']);
+export const ResourceKind = z
+  .enum(['targetGroup', 'listenerRule', 'httpApi', 'integration', 'route', 'stage', 'httpApiChildren', 'certificate', 'customDomain', 'apiMapping', 'dnsRecord'])
+  .describe('httpApiChildren: an API whose integrations, routes and stages the controller did not re-read this pass (rolling verification).');
 export type ResourceKind = z.infer<typeof ResourceKind>;
 
 export const Diff = z.object({
@@ -34,6 +36,10 @@ export const ResourceReport = z.object({
   message: z.string().optional(),
   since: Timestamp.nullable().optional().describe('When the current status began (the daemon remembers it; null when unknown).'),
   lastVerifiedAt: Timestamp.nullable().optional().describe('When routeyard last read this resource from AWS.'),
+  readThisPass: z
+    .boolean()
+    .optional()
+    .describe('false: not re-read this pass (rolling verification); its status is as last verified, at lastVerifiedAt. Absent: read this pass.'),
 });
 export type ResourceReport = z.infer<typeof ResourceReport>;
 
@@ -138,6 +144,18 @@ export const Report = z.object({
     'The daemon only: the source is unreadable, empty or invalid; the report is against the last valid document and nothing is applied until it is fixed.',
   ),
   lease: LeaseState.optional(),
+  verification: z
+    .object({
+      windowSeconds: z.number().describe('--verify-within: every API is deep-verified at least this often.'),
+      budgetRps: z.number().describe("Background calls per second the verification may spend (--verify-budget of API Gateway's pace)."),
+      resources: z.number().int().describe('APIs under rolling verification.'),
+      callsPerResource: z.number().int(),
+      achievableWindowSeconds: z.number().describe('The shortest window the budget can keep for this many APIs.'),
+      sufficient: z.boolean().describe('false: the budget cannot cover windowSeconds; achievableWindowSeconds is what it keeps.'),
+      oldestVerifiedAt: Timestamp.nullable(),
+    })
+    .optional()
+    .describe('The daemon only: rolling deep verification.'),
   recentPasses: z.array(PassRecord).optional().describe('The last passes, newest first (the daemon keeps 50; the CLI lists its one pass).'),
 });
 export type Report = z.infer<typeof Report>;

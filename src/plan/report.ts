@@ -35,7 +35,8 @@ export function buildReport(input: ReportInputs): Report {
   // Every resource in a plan was read from AWS in this pass (a Missing one was read as absent).
   const verified = (s: ServicePlan): ServiceReport => ({
     ...s,
-    resources: s.resources.map((r) => ({ ...r, since: null, lastVerifiedAt: input.generatedAt })),
+    // ...except what rolling verification deferred: the daemon's memory knows when it was read.
+    resources: s.resources.map((r) => ({ ...r, since: null, lastVerifiedAt: r.readThisPass === false ? null : input.generatedAt })),
     since: null,
     lastVerifiedAt: input.generatedAt,
   });

@@ -109,6 +109,8 @@ export interface ResourceState {
   diffs: Diff[];
   /** Why the resource is in this state, for Conflict, Error and notable cases. */
   message?: string;
+  /** false: not read this pass (rolling verification): reported as last verified. */
+  readThisPass?: false;
 }
 
 export interface ServicePlan {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { withPriority } from '../aws/api-scheduler.ts';
+import type { DeepReadSelector } from '../model/observed.ts';
 import type { CallCounter } from '../aws/call-counter.ts';
 import { loadRouteSet, type LoadedRouteSet } from '../desired/load.ts';
 import { resolveDesiredState } from '../desired/resolve.ts';
@@ -38,6 +40,11 @@ export interface PassOptions {
   hold?: ReadonlyMap<string, string>;
   /** false when the caller reset the call counter itself (its own source read belongs to this pass). */
   resetCounter?: boolean;
+  /**
+   * Which APIs' children to read this pass (the controller's rolling verification); absent:
+   * all of them (the one-shot run verifies everything).
+   */
+  deepReads?: DeepReadSelector;
 }
 
 /**
@@ -89,7 +96,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
     if (opts.mode === 'validate') return finish();
 
     const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters, opts.ruleQuota);
-    const observed = await observeLiveState(desired, deps.observer);
+    const observed = await observeLiveState(desired, deps.observer, opts.deepReads);
     plan = makePlan(desired, observed);
     log.info({ actions: plan.actions.length }, 'plan computed');
 
@@ -99,10 +106,14 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       return finish({ error: refusal });
     }
     if (opts.mode === 'reconcile' && plan.actions.length > 0) {
-      results = await applyPlan(plan.actions, deps.mutations, log, {
-        ...(opts.beforeBatch ? { beforeBatch: opts.beforeBatch } : {}),
-        ...(opts.hold ? { hold: opts.hold } : {}),
-      });
+      // Changes go first in every service's call budget.
+      const actions = plan.actions;
+      results = await withPriority('apply', () =>
+        applyPlan(actions, deps.mutations, log, {
+          ...(opts.beforeBatch ? { beforeBatch: opts.beforeBatch } : {}),
+          ...(opts.hold ? { hold: opts.hold } : {}),
+        }),
+      );
     }
     return finish();
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { DesiredStage, HealthCheckSettings } from '../model/desired.ts';
 import type {
+  DeepReadSelector,
   ObservedApi,
   ObservedCertificate,
   ObservedCustomDomain,
@@ -25,7 +26,8 @@ export interface Observer {
   loadBalancing(listenerArn: string): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[]; loadBalancer: ObservedLoadBalancer }>;
   /** Target health of a few groups (a replacement in progress); one entry per ARN asked. */
   targetHealth(targetGroupArns: readonly string[]): Promise<Map<string, TargetHealthSummary>>;
-  httpApis(owner: string, wantedNames: ReadonlySet<string>, adoptableNames: ReadonlySet<string>): Promise<ObservedApi[]>;
+  /** With `select`, only the chosen APIs' children are read (the controller's rolling verification). */
+  httpApis(owner: string, wantedNames: ReadonlySet<string>, adoptableNames: ReadonlySet<string>, select?: DeepReadSelector): Promise<ObservedApi[]>;
   /** Custom domain names (all counted; owned and wanted ones with their mappings). */
   customDomains(owner: string, wantedNames: ReadonlySet<string>): Promise<{ domains: ObservedCustomDomain[]; count: number }>;
   /** ACM certificates that may cover the wanted names, and those referenced by ARN. */

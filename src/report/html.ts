@@ -45,7 +45,9 @@ export function renderDashboard(r: DriftResponse, opts: { refreshSeconds: number
   const calls = r.stats.awsCalls;
   const rows = r.services.map((s) => {
     const actions = r.actions.filter((a) => a.service === s.name);
-    const cells = KINDS.map(({ kind }) => cell(s.name, kind, s.resources.filter((x) => x.kind === kind), actions.filter((a) => a.kind === kind), opts.now)).join('');
+    // An API's children not re-read this pass show in their three columns, as last verified.
+    const inColumn = (x: ResourceReport, kind: ResourceKind) => x.kind === kind || (x.kind === 'httpApiChildren' && (kind === 'integration' || kind === 'route' || kind === 'stage'));
+    const cells = KINDS.map(({ kind }) => cell(s.name, kind, s.resources.filter((x) => inColumn(x, kind)), actions.filter((a) => a.kind === kind), opts.now)).join('');
     const backoff = s.backoff ? `<div class="note">backing off: ${s.backoff.failures} failure(s), next retry ${esc(s.backoff.nextRetryAt)}</div>` : '';
     return `<tr><th scope="row" class="svc"><span class="name">${esc(s.name)}</span><span class="badge st-${s.status}" data-status="${s.status}">${s.status}</span>${since(s.since, opts.now)}${backoff}</th>${cells}</tr>`;
   });

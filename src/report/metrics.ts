@@ -3,7 +3,7 @@ import type { CallListener } from '../aws/call-counter.ts';
 import type { ErrorReport, Report, ResourceKind, Status } from '../model/report-contract.ts';
 
 const STATUSES: Status[] = ['InSync', 'Drifted', 'Missing', 'Orphaned', 'Pending', 'Conflict', 'Error'];
-const KINDS: ResourceKind[] = ['listenerRule', 'targetGroup', 'httpApi', 'integration', 'route', 'stage', 'certificate', 'customDomain', 'apiMapping', 'dnsRecord'];
+const KINDS: ResourceKind[] = ['listenerRule', 'targetGroup', 'httpApi', 'integration', 'route', 'stage', 'httpApiChildren', 'certificate', 'customDomain', 'apiMapping', 'dnsRecord'];
 
 /**
  * The daemon's Prometheus metrics (prom-client), named in the style of controller-runtime
@@ -28,6 +28,11 @@ export class ControllerMetrics implements CallListener {
   private readonly leader: Gauge;
   private readonly leaseTransitions: Counter;
   private readonly actions: Counter;
+  private readonly lastVerified: Gauge;
+  private readonly verifyWindow: Gauge;
+  private readonly verifyAchievable: Gauge;
+  private readonly verifySufficient: Gauge;
+  private readonly verifyResources: Gauge;
 
   constructor() {
     const registers = [this.registry];
@@ -61,6 +66,20 @@ export class ControllerMetrics implements CallListener {
     });
     this.leader = new Gauge({ name: 'routeyard_leader', help: '1 while this copy holds the leader lease (or runs unguarded), else 0.', registers });
     this.leaseTransitions = new Counter({ name: 'routeyard_lease_transitions_total', help: 'Times this copy took or lost the leader lease.', registers });
+    this.lastVerified = new Gauge({
+      name: 'routeyard_resource_last_verified_timestamp_seconds',
+      help: 'When routeyard last read each resource from AWS (Unix time); one series per resource (the id is the ARN or the API id).',
+      labelNames: ['service', 'kind', 'resource'],
+      registers,
+    });
+    this.verifyWindow = new Gauge({ name: 'routeyard_verify_window_seconds', help: '--verify-within: every API is to be deep-verified at least this often.', registers });
+    this.verifyAchievable = new Gauge({
+      name: 'routeyard_verify_achievable_window_seconds',
+      help: 'The shortest deep-verification window the verify budget can keep for the current number of APIs.',
+      registers,
+    });
+    this.verifySufficient = new Gauge({ name: 'routeyard_verify_budget_sufficient', help: '1 when the verify budget covers --verify-within for the current number of APIs, else 0.', registers });
+    this.verifyResources = new Gauge({ name: 'routeyard_verify_resources', help: 'APIs under rolling deep verification.', registers });
     collectDefaultMetrics({ register: this.registry });
     // prom-client names these gauges with `_total`, which the Prometheus conventions (and
     // `promtool check metrics`) reserve for counters; routeyard does not need them.
@@ -99,6 +118,19 @@ export class ControllerMetrics implements CallListener {
     }
     this.conflicts.set(conflicts);
     for (const a of report.actions) this.actions.inc({ result: a.result ?? 'planned' });
+    this.lastVerified.reset();
+    for (const s of report.services) {
+      for (const r of s.resources) {
+        if (r.lastVerifiedAt) this.lastVerified.set({ service: s.name, kind: r.kind, resource: r.id }, Date.parse(r.lastVerifiedAt) / 1000);
+      }
+    }
+    const v = report.verification;
+    if (v) {
+      this.verifyWindow.set(v.windowSeconds);
+      this.verifyAchievable.set(v.achievableWindowSeconds);
+      this.verifySufficient.set(v.sufficient ? 1 : 0);
+      this.verifyResources.set(v.resources);
+    }
   }
 
   private readonly sourceErrorCodes = new Set<string>();

@@ -46,6 +46,10 @@ Controller (daemon) options:
   --source-poll DURATION  check the source's version every DURATION (at least 200ms); a change
                           starts a pass (default 5s)
   --port N                HTTP port for the endpoints and the dashboard (default 8080)
+  --verify-within DURATION  read every API's integrations, routes and stages at least this
+                          often (rolling deep verification; default 10m)
+  --verify-budget N       share (0..1] of each AWS service's pace background verification may
+                          use (default 0.2: 2 of API Gateway's 10 requests per second)
 
 Leader lease (daemon, and --reconcile-once without --dry-run):
   --lease-table NAME      DynamoDB table (string partition key "id") holding the lease;
@@ -94,6 +98,8 @@ interface Config {
   intervalMs: number;
   sourcePollMs: number;
   port: number;
+  verifyWithinMs: number;
+  verifyBudget: number;
   lease?: { table: string; id: string; durationMs: number; renewEveryMs: number; waitMs: number };
 }
 
@@ -115,7 +121,12 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
     return { exitCode: 1 };
   }
   const log = createLogger(io.env.ROUTEYARD_LOG_LEVEL ?? 'info');
-  const settings: ClientSettings = { apiGatewayRps: config.apiGatewayRps, route53Rps: config.route53Rps, domainPaceMs: config.domainPaceMs };
+  const settings: ClientSettings = {
+    apiGatewayRps: config.apiGatewayRps,
+    route53Rps: config.route53Rps,
+    domainPaceMs: config.domainPaceMs,
+    verifyBudget: config.verifyBudget,
+  };
   const wiring = makeWiring ? makeWiring(log, settings) : wire(log, settings);
   if (config.mode === 'daemon') return runController(config, wiring, log, makeWiring, settings);
 
@@ -174,7 +185,15 @@ async function runController(config: Config, wiring: Wiring, log: Logger, makeWi
     ? leaseManager(config.lease, side, 'daemon', log)
     : undefined;
   const controller = new Controller(
-    { sourceUri: config.sourceUri, intervalMs: config.intervalMs, sourcePollMs: config.sourcePollMs, port: config.port, guards: config.guards, ruleQuota: config.ruleQuota },
+    {
+      sourceUri: config.sourceUri,
+      intervalMs: config.intervalMs,
+      sourcePollMs: config.sourcePollMs,
+      port: config.port,
+      guards: config.guards,
+      ruleQuota: config.ruleQuota,
+      verification: { windowMs: config.verifyWithinMs, budgetRps: config.apiGatewayRps * config.verifyBudget },
+    },
     { pass: wiring.pass, pollSources: sourceBackends(side.clients), ...(lease ? { lease } : {}), metrics, log },
   );
   const port = await controller.start();
@@ -253,6 +272,8 @@ function parseConfig(argv: string[], io: CliIo): Config {
       interval: { type: 'string' },
       'source-poll': { type: 'string' },
       port: { type: 'string' },
+      'verify-within': { type: 'string' },
+      'verify-budget': { type: 'string' },
       'lease-table': { type: 'string' },
       'lease-name': { type: 'string' },
       'lease-duration': { type: 'string' },
@@ -287,6 +308,8 @@ function parseConfig(argv: string[], io: CliIo): Config {
     intervalMs: durationOption(values.interval, '--interval', 60_000, 1_000),
     sourcePollMs: durationOption(values['source-poll'], '--source-poll', 5_000, 200),
     port: numberOption(values.port, '--port', 8080, 0, 65535, true),
+    verifyWithinMs: durationOption(values['verify-within'], '--verify-within', 600_000, 1_000),
+    verifyBudget: numberOption(values['verify-budget'], '--verify-budget', 0.2, 0.001, 1),
     ...(values['lease-table']
       ? {
           lease: {

@@ -10,6 +10,7 @@ import { runPass, type PassDependencies } from '../reconcile/pass.ts';
 import type { ControllerMetrics } from '../report/metrics.ts';
 import { createControllerServer, listen } from './http-server.ts';
 import { ControllerMemory, type BackoffPolicy } from './memory.ts';
+import { RollingVerifier, type Urgent, type VerificationStatus } from '../reconcile/rolling-verification.ts';
 
 export interface DaemonOptions {
   sourceUri: string;
@@ -22,6 +23,11 @@ export interface DaemonOptions {
   backoff?: BackoffPolicy;
   /** Share of the interval a pass may start early or late, so many copies do not beat in step. */
   jitter?: number;
+  /**
+   * Rolling deep verification: every API's children read at least once per `windowMs`,
+   * background reads within `budgetRps`. Absent: every pass reads everything.
+   */
+  verification?: { windowMs: number; budgetRps: number };
 }
 
 export interface DaemonDependencies {
@@ -67,12 +73,21 @@ export class Controller {
   private poller: NodeJS.Timeout | undefined;
   private polledVersion: string | undefined;
   private server: Server | undefined;
+  private readonly verifier: RollingVerifier | undefined;
+  /** Each service's spec as last planned, to tell which ones a document change touched. */
+  private plannedSpecs = new Map<string, string>();
+  private plannedShared: string | undefined;
+  private warnedBudget = false;
 
   constructor(opts: DaemonOptions, deps: DaemonDependencies) {
     this.opts = opts;
     this.deps = deps;
     this.log = deps.log.child({ component: 'controller' });
     this.memory = new ControllerMemory(this.log, opts.backoff);
+    if (opts.verification) {
+      // Three reads per API: its integrations, routes and stages.
+      this.verifier = new RollingVerifier({ windowMs: opts.verification.windowMs, budgetRps: opts.verification.budgetRps, callsPerResource: 3 });
+    }
   }
 
   /** Start serving, leading (or trying to) and reconciling. Resolves with the port listened on. */
@@ -196,7 +211,9 @@ export class Controller {
     }
     const leading = lease ? lease.isLeader() : true;
     const document = loaded ?? this.lastGood;
+    const deepReads = this.verifier?.selector(Date.now(), this.urgentChecks(trigger, document));
     const common = {
+      ...(deepReads ? { deepReads } : {}),
       sourceUri: this.opts.sourceUri,
       guards: this.opts.guards,
       ...(this.opts.ruleQuota !== undefined ? { ruleQuota: this.opts.ruleQuota } : {}),
@@ -232,10 +249,44 @@ export class Controller {
     if (loaded && !sourceError) this.polledVersion = loaded.source.version;
     const decorated = this.memory.record(report, trigger, Date.now());
     if (sourceError) decorated.sourceError = sourceError;
+    if (this.verifier) {
+      decorated.verification = this.verifier.status(Date.now());
+      this.warnIfBudgetShort(decorated.verification);
+    }
     this.latest = decorated;
     metrics.observePass(decorated);
     metrics.setSourceError(sourceError);
     if (!leading && lease) this.log.debug({ leader: lease.state().holder }, 'not the leader: observed only');
+  }
+
+  /**
+   * What this pass reads at once instead of waiting for its turn: everything at start, the
+   * services a document change touched, and those not in sync at the last pass (drift being
+   * repaired, errors, pending work).
+   */
+  private urgentChecks(trigger: string, document: LoadedRouteSet | undefined): Urgent {
+    if (!document) return { all: true };
+    const specs = new Map(document.doc.spec.services.map((s) => [s.name, JSON.stringify(s)]));
+    const shared = JSON.stringify(document.doc.spec.shared);
+    const first = trigger === 'start' || !this.latest || this.plannedShared === undefined;
+    const sharedChanged = this.plannedShared !== shared;
+    const services = new Set<string>();
+    for (const [name, spec] of specs) if (this.plannedSpecs.get(name) !== spec) services.add(name);
+    for (const s of this.latest?.services ?? []) if (s.status !== 'InSync') services.add(s.name);
+    for (const a of this.latest?.actions ?? []) services.add(a.service);
+    this.plannedSpecs = specs;
+    this.plannedShared = shared;
+    return first || sharedChanged ? { all: true } : { services };
+  }
+
+  private warnIfBudgetShort(v: VerificationStatus): void {
+    if (!v.sufficient && !this.warnedBudget) {
+      this.log.warn(
+        { resources: v.resources, windowSeconds: v.windowSeconds, achievableWindowSeconds: v.achievableWindowSeconds, budgetRps: v.budgetRps },
+        `the verify budget cannot read ${v.resources} APIs within ${v.windowSeconds} s; it can keep ${v.achievableWindowSeconds} s: raise --verify-budget or --verify-within`,
+      );
+    }
+    this.warnedBudget = !v.sufficient;
   }
 
   private drift(now: number): DriftResponse | undefined {

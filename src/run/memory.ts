@@ -30,6 +30,8 @@ export class ControllerMemory {
   private readonly resources = new Map<string, Remembered>();
   private readonly ring: PassRecord[] = [];
   private readonly failures = new Map<string, { count: number; nextRetryAt: number }>();
+  /** When each service's API children were last read (rolling verification defers them). */
+  private readonly childrenVerifiedAt = new Map<string, string>();
   private readonly backoff: BackoffPolicy;
   private readonly log: Logger;
 
@@ -63,11 +65,15 @@ export class ControllerMemory {
       }
       const since = prev && prev.status === s.status ? prev.since : at;
       this.services.set(s.name, { status: s.status, since, lastVerifiedAt: s.lastVerifiedAt ?? prev?.lastVerifiedAt ?? null });
+      if (s.resources.some((r) => (r.kind === 'integration' || r.kind === 'route' || r.kind === 'stage') && r.readThisPass !== false)) {
+        this.childrenVerifiedAt.set(s.name, at);
+      }
       const resources = s.resources.map((r) => {
         const key = `${s.name}\u0000${r.kind}\u0000${r.id}`;
         const before = this.resources.get(key);
         const rSince = before && before.status === r.status ? before.since : at;
-        const lastVerifiedAt = r.lastVerifiedAt ?? before?.lastVerifiedAt ?? null;
+        const carried = r.readThisPass === false ? this.childrenVerifiedAt.get(s.name) : undefined;
+        const lastVerifiedAt = r.lastVerifiedAt ?? carried ?? before?.lastVerifiedAt ?? null;
         this.resources.set(key, { status: r.status, since: rSince, lastVerifiedAt });
         return { ...r, since: rSince, lastVerifiedAt };
       });

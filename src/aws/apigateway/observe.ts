@@ -9,8 +9,9 @@ import {
   type Route,
   type Stage,
 } from '@aws-sdk/client-apigatewayv2';
-import type { ObservedApi, ObservedIntegration, ObservedRoute, ObservedStage } from '../../model/observed.ts';
-import { isOwnedBy } from '../../model/tags.ts';
+import type { DeepReadSelector, ObservedApi, ObservedIntegration, ObservedRoute, ObservedStage } from '../../model/observed.ts';
+import { SERVICE_TAG, isOwnedBy } from '../../model/tags.ts';
+import { withPriority } from '../api-scheduler.ts';
 
 /**
  * HTTP APIs routeyard owns (found by the owner tag, which GetApis returns inline), with
@@ -22,14 +23,24 @@ export async function observeHttpApis(
   owner: string,
   wantedNames: ReadonlySet<string>,
   adoptableNames: ReadonlySet<string>,
+  select?: DeepReadSelector,
 ): Promise<ObservedApi[]> {
   const apis = await allPages<Api>((NextToken) => apigw.send(new GetApisCommand({ NextToken, MaxResults: '500' })));
   const relevant = apis.filter((a) => isOwnedBy(a.Tags, owner) || wantedNames.has(a.Name ?? ''));
-  // Children of all APIs are read concurrently; the client's token bucket sets the pace.
+  const withChildren = relevant.filter((a) => isOwnedBy(a.Tags, owner) || adoptableNames.has(a.Name ?? ''));
+  // Without a selector (the one-shot run) every API's children are read; with one, the
+  // chosen ones at the chosen priority, and the others are deferred to a later pass.
+  const chosen = select?.(withChildren.map((a) => ({ id: a.ApiId!, service: a.Tags?.[SERVICE_TAG] })));
+  // Children of all APIs are read concurrently; the client's scheduler sets the pace.
   return Promise.all(
     relevant.map(async (a) => {
       const base = toObservedApi(a);
-      if (isOwnedBy(a.Tags, owner) || adoptableNames.has(a.Name ?? '')) base.children = await observeChildren(apigw, a.ApiId!);
+      if (!withChildren.includes(a)) return base;
+      if (!chosen) base.children = await observeChildren(apigw, a.ApiId!);
+      else {
+        const priority = chosen.get(a.ApiId!);
+        base.children = priority ? await withPriority(priority, () => observeChildren(apigw, a.ApiId!)) : { readable: false, deferred: true };
+      }
       return base;
     }),
   );

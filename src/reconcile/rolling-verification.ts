@@ -1,0 +1,112 @@
+import type { DeepReadCandidate, DeepReadSelector } from '../model/observed.ts';
+
+/**
+ * Rolling deep verification (the controller only). Each pass still reads the cheap listings;
+ * the per-API reads (integrations, routes, stages: `callsPerResource` calls) are spread over
+ * passes, oldest-verified first, so that every API is read at least once per `windowMs`
+ * while background reads stay within `budgetRps` (the verify budget's share of API
+ * Gateway's pace, which the client's scheduler also enforces call by call).
+ *
+ * What must not wait is read at once, at `check` priority (outside the background share):
+ * an API never verified, one a hint names, one whose service changed in the document or was
+ * not in sync at the last pass, and everything when asked (the first pass).
+ */
+export interface RollingOptions {
+  windowMs: number;
+  /** Background calls per second this verification may spend. */
+  budgetRps: number;
+  callsPerResource: number;
+  /** Read ahead of the deadline by this factor when the budget allows (jitter, slow passes). */
+  margin?: number;
+}
+
+export interface Urgent {
+  all?: boolean;
+  services?: ReadonlySet<string>;
+  apiIds?: ReadonlySet<string>;
+}
+
+export interface VerificationStatus {
+  windowSeconds: number;
+  budgetRps: number;
+  resources: number;
+  callsPerResource: number;
+  /** The shortest window the budget can keep for this many resources. */
+  achievableWindowSeconds: number;
+  /** false: the budget cannot cover `windowSeconds` for this many resources. */
+  sufficient: boolean;
+  /** When the least recently verified resource was read (null: none yet). */
+  oldestVerifiedAt: string | null;
+}
+
+export class RollingVerifier {
+  private readonly opts: Required<RollingOptions>;
+  private readonly lastVerified = new Map<string, number>();
+  private credit = 0;
+  private lastAccrual: number | undefined;
+  private known = 0;
+
+  constructor(opts: RollingOptions) {
+    if (!(opts.windowMs > 0) || !(opts.budgetRps > 0) || !(opts.callsPerResource > 0)) throw new Error('window, budget and calls must be positive');
+    this.opts = { margin: 1.25, ...opts };
+  }
+
+  /** The selector for one pass at `now`; it records what it chose as verified at `now`. */
+  selector(now: number, urgent: Urgent = {}): DeepReadSelector {
+    return (candidates) => this.choose(now, candidates, urgent);
+  }
+
+  /** The last time each API's children were read (for tests and the report). */
+  verifiedAt(id: string): number | undefined {
+    return this.lastVerified.get(id);
+  }
+
+  status(now: number): VerificationStatus {
+    const { windowMs, budgetRps, callsPerResource } = this.opts;
+    const achievable = (this.known * callsPerResource) / budgetRps;
+    let oldest: number | undefined;
+    for (const t of this.lastVerified.values()) oldest = oldest === undefined ? t : Math.min(oldest, t);
+    void now;
+    return {
+      windowSeconds: windowMs / 1000,
+      budgetRps,
+      resources: this.known,
+      callsPerResource,
+      achievableWindowSeconds: Math.round(achievable * 10) / 10,
+      sufficient: achievable <= windowMs / 1000,
+      oldestVerifiedAt: oldest === undefined ? null : new Date(oldest).toISOString(),
+    };
+  }
+
+  private choose(now: number, candidates: DeepReadCandidate[], urgent: Urgent): Map<string, 'check' | 'background'> {
+    const { windowMs, budgetRps, callsPerResource, margin } = this.opts;
+    const ids = new Set(candidates.map((c) => c.id));
+    for (const id of [...this.lastVerified.keys()]) if (!ids.has(id)) this.lastVerified.delete(id);
+    this.known = candidates.length;
+
+    // Resources per second this verification reads: what the window needs (with a margin),
+    // never more than the budget allows.
+    const needed = (candidates.length / (windowMs / 1000)) * margin;
+    const rate = Math.min(needed, budgetRps / callsPerResource);
+    if (this.lastAccrual !== undefined) this.credit += ((now - this.lastAccrual) / 1000) * rate;
+    this.lastAccrual = now;
+    // No hoarding across quiet spells: at most ten seconds' worth (plus the fraction a
+    // pass could not use) carries over.
+    this.credit = Math.min(this.credit, rate * 10 + 1);
+
+    const chosen = new Map<string, 'check' | 'background'>();
+    const rest: DeepReadCandidate[] = [];
+    for (const c of candidates) {
+      const isUrgent =
+        urgent.all || !this.lastVerified.has(c.id) || urgent.apiIds?.has(c.id) || (c.service !== undefined && urgent.services?.has(c.service));
+      if (isUrgent) chosen.set(c.id, 'check');
+      else rest.push(c);
+    }
+    rest.sort((a, b) => this.lastVerified.get(a.id)! - this.lastVerified.get(b.id)! || a.id.localeCompare(b.id));
+    const take = Math.min(rest.length, Math.floor(this.credit));
+    for (const c of rest.slice(0, take)) chosen.set(c.id, 'background');
+    this.credit -= take;
+    for (const id of chosen.keys()) this.lastVerified.set(id, now);
+    return chosen;
+  }
+}
