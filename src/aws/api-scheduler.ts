@@ -8,16 +8,34 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export type CallPriority = 'apply' | 'check' | 'background';
 export const PRIORITIES: readonly CallPriority[] = ['apply', 'check', 'background'];
 
-const priorityContext = new AsyncLocalStorage<CallPriority>();
+interface CallContext {
+  priority: CallPriority;
+  /** Aborting it cancels the calls still waiting for their turn (a hint preempts background reads). */
+  signal?: AbortSignal;
+}
+const callContext = new AsyncLocalStorage<CallContext>();
 
 /** Run `fn` with every AWS call it makes (however deep) scheduled at `priority`. */
-export function withPriority<T>(priority: CallPriority, fn: () => Promise<T>): Promise<T> {
-  return priorityContext.run(priority, fn);
+export function withPriority<T>(priority: CallPriority, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return callContext.run({ priority, ...(signal ? { signal } : {}) }, fn);
 }
 
 /** The priority of the call being made; `check` outside any `withPriority`. */
 export function currentPriority(): CallPriority {
-  return priorityContext.getStore() ?? 'check';
+  return callContext.getStore()?.priority ?? 'check';
+}
+
+/** The abort signal of the calls being made, if any. */
+export function currentSignal(): AbortSignal | undefined {
+  return callContext.getStore()?.signal;
+}
+
+/** The error a call waiting for its turn gets when its signal aborts. */
+export class CallCancelled extends Error {
+  constructor() {
+    super('cancelled while waiting for its turn in the call budget');
+    this.name = 'CallCancelled';
+  }
 }
 
 export interface SchedulerOptions {
@@ -37,6 +55,7 @@ export interface SchedulerOptions {
 interface Waiter {
   resolve: () => void;
 }
+
 
 /**
  * One AWS service's call budget (one per account, Region and service: one process serves
@@ -80,11 +99,25 @@ export class ApiScheduler {
     this.lastPaceChange = this.last;
   }
 
-  /** Resolves when a call of this priority may go. */
-  acquire(priority: CallPriority): Promise<void> {
+  /** Resolves when a call of this priority may go; rejects with CallCancelled if `signal` aborts first. */
+  acquire(priority: CallPriority, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new CallCancelled());
     if (this.rate === undefined) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      this.queues[priority].push({ resolve });
+    return new Promise<void>((resolve, reject) => {
+      const queue = this.queues[priority];
+      const onAbort = () => {
+        const i = queue.indexOf(waiter);
+        if (i >= 0) queue.splice(i, 1);
+        reject(new CallCancelled());
+      };
+      const waiter: Waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(waiter);
       void this.dispatch();
     });
   }

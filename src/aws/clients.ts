@@ -7,7 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Client, FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 import { CallCounter } from './call-counter.ts';
-import { ApiScheduler, currentPriority } from './api-scheduler.ts';
+import { ApiScheduler, currentPriority, currentSignal } from './api-scheduler.ts';
 
 /** Error codes the SDK classifies as throttling (see shared notes / @smithy service-error-classification). */
 const THROTTLING_CODES = new Set([
@@ -124,7 +124,7 @@ export function instrument(client: AnyClient, service: string, counter: CallCoun
   const attempted = new WeakSet<object>();
   const pacer: FinalizeRequestMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
     // The call's priority (apply, check, background) comes from the async context of the pass.
-    if (scheduler) await scheduler.acquire(currentPriority());
+    if (scheduler) await scheduler.acquire(currentPriority(), currentSignal());
     if (attempted.has(context)) counter.recordRetry(service, operationName(context));
     attempted.add(context);
     try {

@@ -11,7 +11,7 @@ import type { Observer } from './ports.ts';
  * missing resources and cause wrong creates); a failure on one API's children is kept
  * in the snapshot and marks only that service.
  */
-export async function observeLiveState(desired: DesiredState, observer: Observer, select?: DeepReadSelector): Promise<ObservedState> {
+export async function observeLiveState(desired: DesiredState, observer: Observer, select?: DeepReadSelector, backgroundSignal?: AbortSignal): Promise<ObservedState> {
   const wantedApiNames = new Set(desired.services.flatMap((s) => (s.api ? [s.api.name] : [])));
   const adoptable = new Set(desired.services.flatMap((s) => (s.api && s.adopt ? [s.api.name] : [])));
   const step = async <T>(what: string, read: () => Promise<T>): Promise<T> => {
@@ -23,7 +23,7 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
   };
   const [{ rules, targetGroups, loadBalancer }, apis] = await Promise.all([
     step(`the rules of listener ${desired.listenerArn}, its load balancer and target groups`, () => observer.loadBalancing(desired.listenerArn)),
-    step('HTTP APIs', () => observer.httpApis(desired.owner, wantedApiNames, adoptable, select)),
+    step('HTTP APIs', () => observer.httpApis(desired.owner, wantedApiNames, adoptable, select, backgroundSignal)),
   ]);
   // Target health only while a service's target group is being replaced; none in steady state.
   const needHealth = targetGroupsNeedingHealth(desired, targetGroups);

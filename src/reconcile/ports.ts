@@ -27,7 +27,7 @@ export interface Observer {
   /** Target health of a few groups (a replacement in progress); one entry per ARN asked. */
   targetHealth(targetGroupArns: readonly string[]): Promise<Map<string, TargetHealthSummary>>;
   /** With `select`, only the chosen APIs' children are read (the controller's rolling verification). */
-  httpApis(owner: string, wantedNames: ReadonlySet<string>, adoptableNames: ReadonlySet<string>, select?: DeepReadSelector): Promise<ObservedApi[]>;
+  httpApis(owner: string, wantedNames: ReadonlySet<string>, adoptableNames: ReadonlySet<string>, select?: DeepReadSelector, backgroundSignal?: AbortSignal): Promise<ObservedApi[]>;
   /** Custom domain names (all counted; owned and wanted ones with their mappings). */
   customDomains(owner: string, wantedNames: ReadonlySet<string>): Promise<{ domains: ObservedCustomDomain[]; count: number }>;
   /** ACM certificates that may cover the wanted names, and those referenced by ARN. */

@@ -45,6 +45,8 @@ export class RollingVerifier {
   private credit = 0;
   private lastAccrual: number | undefined;
   private known = 0;
+  /** What the last selection marked, with the time it replaced, until the pass says what it read. */
+  private marked = new Map<string, number | undefined>();
 
   constructor(opts: RollingOptions) {
     if (!(opts.windowMs > 0) || !(opts.budgetRps > 0) || !(opts.callsPerResource > 0)) throw new Error('window, budget and calls must be positive');
@@ -54,6 +56,20 @@ export class RollingVerifier {
   /** The selector for one pass at `now`; it records what it chose as verified at `now`. */
   selector(now: number, urgent: Urgent = {}): DeepReadSelector {
     return (candidates) => this.choose(now, candidates, urgent);
+  }
+
+  /**
+   * After the pass: the chosen APIs it did not read after all (their background reads were
+   * cancelled for a more urgent pass) keep their previous time, so they stay first in line.
+   */
+  notRead(ids: Iterable<string>): void {
+    for (const id of ids) {
+      if (!this.marked.has(id)) continue;
+      const before = this.marked.get(id);
+      if (before === undefined) this.lastVerified.delete(id);
+      else this.lastVerified.set(id, before);
+    }
+    this.marked = new Map();
   }
 
   /** The last time each API's children were read (for tests and the report). */
@@ -106,7 +122,11 @@ export class RollingVerifier {
     const take = Math.min(rest.length, Math.floor(this.credit));
     for (const c of rest.slice(0, take)) chosen.set(c.id, 'background');
     this.credit -= take;
-    for (const id of chosen.keys()) this.lastVerified.set(id, now);
+    this.marked = new Map();
+    for (const id of chosen.keys()) {
+      this.marked.set(id, this.lastVerified.get(id));
+      this.lastVerified.set(id, now);
+    }
     return chosen;
   }
 }

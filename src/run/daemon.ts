@@ -45,6 +45,9 @@ const VERIFY_AFTER_CHANGE_MS = 2_000;
 /** While something is Pending, the next pass comes this soon (at most). */
 const PENDING_RECHECK_MS = 15_000;
 
+/** Triggers that should not wait behind a pass's background verification. */
+const URGENT_TRIGGERS = new Set(['source-change', 'hint', 'lease-acquired']);
+
 /** Source errors that mean "the document is broken", as opposed to AWS being unreachable. */
 const SOURCE_ERRORS = new Set(['SourceUnreadable', 'InvalidDesiredState', 'UnresolvedReference']);
 
@@ -78,6 +81,8 @@ export class Controller {
   private plannedSpecs = new Map<string, string>();
   private plannedShared: string | undefined;
   private warnedBudget = false;
+  /** Cancels the running pass's background reads when something more urgent is waiting. */
+  private backgroundAbort: AbortController | undefined;
 
   constructor(opts: DaemonOptions, deps: DaemonDependencies) {
     this.opts = opts;
@@ -122,7 +127,10 @@ export class Controller {
   requestPass(trigger: string): void {
     if (this.stopping) return;
     if (this.running) {
-      this.queued = trigger;
+      // Something more urgent than background verification is waiting: the running pass
+      // drops its background reads still queued (those APIs keep their turn) and ends sooner.
+      if (URGENT_TRIGGERS.has(trigger)) this.backgroundAbort?.abort();
+      if (!this.queued || URGENT_TRIGGERS.has(trigger)) this.queued = trigger;
       return;
     }
     if (this.nextPass) clearTimeout(this.nextPass);
@@ -176,7 +184,10 @@ export class Controller {
     const full = this.opts.intervalMs * (1 - jitter + Math.random() * 2 * jitter);
     // Pending work (a certificate being validated, a domain queued behind the 30 s pacing,
     // a replacement waiting for healthy targets) is looked at again sooner than a full interval.
-    const delay = applied ? Math.min(VERIFY_AFTER_CHANGE_MS, this.opts.intervalMs) : pending ? Math.min(PENDING_RECHECK_MS, full) : full;
+    // Start to start: a pass that took part of the interval (background verification paced
+    // within its budget) shortens the wait, so the budget is spent evenly, not in bursts.
+    const spent = this.latest?.stats.durationMs ?? 0;
+    const delay = applied ? Math.min(VERIFY_AFTER_CHANGE_MS, this.opts.intervalMs) : pending ? Math.min(PENDING_RECHECK_MS, full) : Math.max(0, full - spent);
     this.nextPass = setTimeout(() => this.requestPass(applied ? 'verify' : pending ? 'pending' : 'interval'), delay);
   }
 
@@ -212,8 +223,9 @@ export class Controller {
     const leading = lease ? lease.isLeader() : true;
     const document = loaded ?? this.lastGood;
     const deepReads = this.verifier?.selector(Date.now(), this.urgentChecks(trigger, document));
+    this.backgroundAbort = new AbortController();
     const common = {
-      ...(deepReads ? { deepReads } : {}),
+      ...(deepReads ? { deepReads, backgroundSignal: this.backgroundAbort.signal } : {}),
       sourceUri: this.opts.sourceUri,
       guards: this.opts.guards,
       ...(this.opts.ruleQuota !== undefined ? { ruleQuota: this.opts.ruleQuota } : {}),
@@ -250,6 +262,7 @@ export class Controller {
     const decorated = this.memory.record(report, trigger, Date.now());
     if (sourceError) decorated.sourceError = sourceError;
     if (this.verifier) {
+      this.verifier.notRead(report.services.flatMap((s) => s.resources.filter((r) => r.kind === 'httpApiChildren').map((r) => r.id)));
       decorated.verification = this.verifier.status(Date.now());
       this.warnIfBudgetShort(decorated.verification);
     }

@@ -52,7 +52,7 @@ export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsCli
       observer: {
         loadBalancing: (arn) => observeLoadBalancing(clients.elbv2, arn),
         targetHealth: (arns) => observeTargetHealth(clients.elbv2, arns),
-        httpApis: (owner, wanted, adoptable, select) => observeHttpApis(clients.apigateway, owner, wanted, adoptable, select),
+        httpApis: (owner, wanted, adoptable, select, signal) => observeHttpApis(clients.apigateway, owner, wanted, adoptable, select, signal),
         customDomains: (owner, wanted) => observeCustomDomains(clients.apigateway, owner, wanted),
         certificates: (names, arns) => observeCertificates(clients.acm, names, arns, certificateCovers),
         zone: (ref, isPrivate) => observeZone(clients.route53, ref, isPrivate),

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-apigatewayv2';
 import type { DeepReadSelector, ObservedApi, ObservedIntegration, ObservedRoute, ObservedStage } from '../../model/observed.ts';
 import { SERVICE_TAG, isOwnedBy } from '../../model/tags.ts';
-import { withPriority } from '../api-scheduler.ts';
+import { CallCancelled, withPriority } from '../api-scheduler.ts';
 
 /**
  * HTTP APIs routeyard owns (found by the owner tag, which GetApis returns inline), with
@@ -24,6 +24,8 @@ export async function observeHttpApis(
   wantedNames: ReadonlySet<string>,
   adoptableNames: ReadonlySet<string>,
   select?: DeepReadSelector,
+  /** Aborting it cancels background reads still waiting for their turn: those APIs are deferred. */
+  backgroundSignal?: AbortSignal,
 ): Promise<ObservedApi[]> {
   const apis = await allPages<Api>((NextToken) => apigw.send(new GetApisCommand({ NextToken, MaxResults: '500' })));
   const relevant = apis.filter((a) => isOwnedBy(a.Tags, owner) || wantedNames.has(a.Name ?? ''));
@@ -39,7 +41,9 @@ export async function observeHttpApis(
       if (!chosen) base.children = await observeChildren(apigw, a.ApiId!);
       else {
         const priority = chosen.get(a.ApiId!);
-        base.children = priority ? await withPriority(priority, () => observeChildren(apigw, a.ApiId!)) : { readable: false, deferred: true };
+        base.children = priority
+          ? await withPriority(priority, () => observeChildren(apigw, a.ApiId!), priority === 'background' ? backgroundSignal : undefined)
+          : { readable: false, deferred: true };
       }
       return base;
     }),
@@ -60,6 +64,8 @@ async function observeChildren(apigw: ApiGatewayV2Client, apiId: string): Promis
       stages: stages.map(toObservedStage),
     };
   } catch (err) {
+    // A background read cancelled for a more urgent pass: not read, not an error.
+    if (err instanceof CallCancelled) return { readable: false, deferred: true };
     // One API's children failing must not hide the others; the planner marks this service Error.
     return { readable: false, error: `${(err as Error).name}: ${(err as Error).message}` };
   }
