@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Client, FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 import { CallCounter } from './call-counter.ts';
@@ -48,6 +49,8 @@ export interface AwsClients {
   dynamodb: DynamoDBClient;
   acm: ACMClient;
   route53: Route53Client;
+  /** The event-hint queue (--events-queue). */
+  sqs: SQSClient;
   counter: CallCounter;
   /** One call budget per AWS service (this process serves one account and Region). */
   schedulers: Record<string, ApiScheduler>;
@@ -90,7 +93,9 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   instrument(dynamodb, 'DynamoDB', counter);
   instrument(acm, 'ACM', counter);
   instrument(route53, 'Route53', counter, schedulers.Route53);
-  return { elbv2, apigateway, ssm, s3, dynamodb, acm, route53, counter, schedulers };
+  const sqs = new SQSClient(common);
+  instrument(sqs, 'SQS', counter);
+  return { elbv2, apigateway, ssm, s3, dynamodb, acm, route53, sqs, counter, schedulers };
 }
 
 type AnyClient = Client<object, MetadataBearer, unknown>;

@@ -33,6 +33,10 @@ export class ControllerMetrics implements CallListener {
   private readonly verifyAchievable: Gauge;
   private readonly verifySufficient: Gauge;
   private readonly verifyResources: Gauge;
+  private readonly hints: Counter;
+  private readonly hintLag: Histogram;
+  private readonly driftDetected: Counter;
+  private readonly eventGaps: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -80,6 +84,31 @@ export class ControllerMetrics implements CallListener {
     });
     this.verifySufficient = new Gauge({ name: 'routeyard_verify_budget_sufficient', help: '1 when the verify budget covers --verify-within for the current number of APIs, else 0.', registers });
     this.verifyResources = new Gauge({ name: 'routeyard_verify_resources', help: 'APIs under rolling deep verification.', registers });
+    this.hints = new Counter({
+      name: 'routeyard_event_hints_total',
+      help: 'Event-queue messages by result: received, mapped (to resources routeyard manages), ignored (by reason).',
+      labelNames: ['result', 'reason'],
+      registers,
+    });
+    this.hintLag = new Histogram({
+      name: 'routeyard_event_hint_lag_seconds',
+      help: "Time from an event's eventTime (the API call) until routeyard read it from the queue.",
+      buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    this.driftDetected = new Counter({
+      name: 'routeyard_drift_detected_total',
+      help: 'Services found drifted, by what found it: event (a hint named it) or rolling (a scheduled check).',
+      labelNames: ['by'],
+      registers,
+    });
+    this.eventGaps = new Counter({
+      name: 'routeyard_event_gaps_total',
+      help: 'Drift a rolling check found that no event announced, while event hints are on: a gap in the event path.',
+      registers,
+    });
+    for (const by of ['event', 'rolling']) this.driftDetected.inc({ by }, 0);
+    this.eventGaps.inc(0);
     collectDefaultMetrics({ register: this.registry });
     // prom-client names these gauges with `_total`, which the Prometheus conventions (and
     // `promtool check metrics`) reserve for counters; routeyard does not need them.
@@ -143,6 +172,25 @@ export class ControllerMetrics implements CallListener {
       this.sourceError.set({ code: error.code }, 1);
       this.sourceErrors.inc({ code: error.code });
     }
+  }
+
+  hintReceived(): void {
+    this.hints.inc({ result: 'received', reason: '' });
+  }
+
+  hintMapped(lagSeconds: number): void {
+    this.hints.inc({ result: 'mapped', reason: '' });
+    this.hintLag.observe(lagSeconds);
+  }
+
+  hintIgnored(reason: string): void {
+    this.hints.inc({ result: 'ignored', reason });
+  }
+
+  drift(by: 'event' | 'rolling', services: number, gap: boolean): void {
+    if (services === 0) return;
+    this.driftDetected.inc({ by }, services);
+    if (gap) this.eventGaps.inc(services);
   }
 
   setLeader(held: boolean): void {

@@ -15,6 +15,8 @@ import { renderJson } from '../report/json.ts';
 import { ControllerMetrics } from '../report/metrics.ts';
 import { renderText } from '../report/text.ts';
 import { Controller } from './daemon.ts';
+import { HintListener } from './hint-listener.ts';
+import { EventQueue, accountOfQueueUrl } from '../aws/sqs/event-queue.ts';
 import { sourceBackends, wire, type Wiring } from './wire.ts';
 
 export const USAGE = `Usage: routeyard [--reconcile-once | --dry-run | --validate] [options]
@@ -50,6 +52,8 @@ Controller (daemon) options:
                           often (rolling deep verification; default 10m)
   --verify-budget N       share (0..1] of each AWS service's pace background verification may
                           use (default 0.2: 2 of API Gateway's 10 requests per second)
+  --events-queue URL      long-poll this SQS queue (fed by EventBridge with CloudTrail API
+                          calls) for hints: a change to a managed resource is checked at once
 
 Leader lease (daemon, and --reconcile-once without --dry-run):
   --lease-table NAME      DynamoDB table (string partition key "id") holding the lease;
@@ -100,6 +104,7 @@ interface Config {
   port: number;
   verifyWithinMs: number;
   verifyBudget: number;
+  eventsQueue?: string;
   lease?: { table: string; id: string; durationMs: number; renewEveryMs: number; waitMs: number };
 }
 
@@ -193,11 +198,24 @@ async function runController(config: Config, wiring: Wiring, log: Logger, makeWi
       guards: config.guards,
       ruleQuota: config.ruleQuota,
       verification: { windowMs: config.verifyWithinMs, budgetRps: config.apiGatewayRps * config.verifyBudget },
+      eventHints: config.eventsQueue !== undefined,
     },
     { pass: wiring.pass, pollSources: sourceBackends(side.clients), ...(lease ? { lease } : {}), metrics, log },
   );
   const port = await controller.start();
   log.info({ url: `http://127.0.0.1:${port}/` }, 'dashboard and endpoints listening');
+  let hints: HintListener | undefined;
+  if (config.eventsQueue) {
+    const region = await side.clients.sqs.config.region();
+    hints = new HintListener(
+      new EventQueue(side.clients.sqs, config.eventsQueue),
+      { account: accountOfQueueUrl(config.eventsQueue)!, region },
+      (events) => controller.hint(events),
+      metrics,
+      log,
+    );
+    hints.start();
+  }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       log.info({ signal }, 'shutting down');
@@ -212,6 +230,7 @@ async function runController(config: Config, wiring: Wiring, log: Logger, makeWi
     process.exit(0);
   }, 25_000);
   deadline.unref();
+  await hints?.stop();
   await controller.stop();
   clearTimeout(deadline);
   return { exitCode: 0, stopped: true };
@@ -274,6 +293,7 @@ function parseConfig(argv: string[], io: CliIo): Config {
       port: { type: 'string' },
       'verify-within': { type: 'string' },
       'verify-budget': { type: 'string' },
+      'events-queue': { type: 'string' },
       'lease-table': { type: 'string' },
       'lease-name': { type: 'string' },
       'lease-duration': { type: 'string' },
@@ -310,6 +330,7 @@ function parseConfig(argv: string[], io: CliIo): Config {
     port: numberOption(values.port, '--port', 8080, 0, 65535, true),
     verifyWithinMs: durationOption(values['verify-within'], '--verify-within', 600_000, 1_000),
     verifyBudget: numberOption(values['verify-budget'], '--verify-budget', 0.2, 0.001, 1),
+    ...(values['events-queue'] !== undefined ? { eventsQueue: queueUrlOption(values['events-queue']) } : {}),
     ...(values['lease-table']
       ? {
           lease: {
@@ -335,6 +356,18 @@ function numberOption(raw: string | undefined, name: string, fallback: number, m
     throw usage(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+/** An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name> (any host, for an emulator). */
+function queueUrlOption(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw usage(`--events-queue must be an SQS queue URL, not ${JSON.stringify(raw)}`);
+  }
+  if (!/^https?:$/.test(url.protocol) || !accountOfQueueUrl(raw)) throw usage(`--events-queue must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), not ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 /** A duration with a unit (`500ms`, `30s`, `5m`, `1h`), parsed by `ms`. */

@@ -11,6 +11,7 @@ import type { ControllerMetrics } from '../report/metrics.ts';
 import { createControllerServer, listen } from './http-server.ts';
 import { ControllerMemory, type BackoffPolicy } from './memory.ts';
 import { RollingVerifier, type Urgent, type VerificationStatus } from '../reconcile/rolling-verification.ts';
+import type { MappedEvent } from '../hints/cloudtrail-event.ts';
 
 export interface DaemonOptions {
   sourceUri: string;
@@ -28,6 +29,8 @@ export interface DaemonOptions {
    * background reads within `budgetRps`. Absent: every pass reads everything.
    */
   verification?: { windowMs: number; budgetRps: number };
+  /** Event hints are on (--events-queue): rolling drift counts as a gap in the event path. */
+  eventHints?: boolean;
 }
 
 export interface DaemonDependencies {
@@ -83,6 +86,13 @@ export class Controller {
   private warnedBudget = false;
   /** Cancels the running pass's background reads when something more urgent is waiting. */
   private backgroundAbort: AbortController | undefined;
+  /** Services event hints named, waiting for the next pass. */
+  private hinted = new Set<string>();
+  private hintedApiIds = new Set<string>();
+  /** When a hint last named each service (drift found later is the event's). */
+  private readonly hintedAt = new Map<string, number>();
+  /** Services whose spec the last pass's document changed (their actions are not drift). */
+  private docChanged = new Set<string>();
 
   constructor(opts: DaemonOptions, deps: DaemonDependencies) {
     this.opts = opts;
@@ -266,10 +276,48 @@ export class Controller {
       decorated.verification = this.verifier.status(Date.now());
       this.warnIfBudgetShort(decorated.verification);
     }
+    this.attributeDrift(decorated, trigger);
     this.latest = decorated;
     metrics.observePass(decorated);
     metrics.setSourceError(sourceError);
     if (!leading && lease) this.log.debug({ leader: lease.state().holder }, 'not the leader: observed only');
+  }
+
+  /**
+   * Event hints (from the SQS queue): find the services whose resources they name, and start
+   * a pass that deep-checks those at once. Nothing in an event is applied: the pass re-reads
+   * AWS. Events about nothing this RouteSet manages are counted and dropped.
+   */
+  hint(events: MappedEvent[]): void {
+    const index = new Map<string, string>();
+    for (const s of this.latest?.services ?? []) {
+      for (const r of s.resources) {
+        index.set(r.id, s.name);
+        if (r.kind === 'dnsRecord') index.set(r.id.split(' ')[0]!.toLowerCase(), s.name);
+        if (r.kind === 'customDomain') index.set(r.id.toLowerCase(), s.name);
+      }
+    }
+    const listener = this.latest?.services.flatMap((s) => s.resources.filter((r) => r.kind === 'listenerRule')).length ? true : false;
+    let matched = 0;
+    for (const e of events) {
+      const r = e.resources;
+      const ids = [...r.apiIds, ...r.ruleArns, ...r.targetGroupArns, ...r.certificateArns, ...r.domainNames, ...r.records.map((x) => x.name)];
+      const services = new Set(ids.flatMap((id) => (index.has(id) ? [index.get(id)!] : [])));
+      // A call on the shared listener itself (a rule created beside ours) shows in the listing.
+      const onListener = listener && r.listenerArns.length > 0;
+      if (services.size === 0 && !onListener) {
+        this.deps.metrics.hintIgnored('not-owned');
+        this.log.info({ eventName: e.eventName, eventSource: e.eventSource }, 'event names nothing this RouteSet manages: ignored');
+        continue;
+      }
+      matched++;
+      for (const s of services) {
+        this.hinted.add(s);
+        this.hintedAt.set(s, Date.now());
+      }
+      for (const id of r.apiIds) this.hintedApiIds.add(id);
+    }
+    if (matched > 0) this.requestPass('hint');
   }
 
   /**
@@ -285,11 +333,37 @@ export class Controller {
     const sharedChanged = this.plannedShared !== shared;
     const services = new Set<string>();
     for (const [name, spec] of specs) if (this.plannedSpecs.get(name) !== spec) services.add(name);
+    this.docChanged = new Set(first ? [] : services);
     for (const s of this.latest?.services ?? []) if (s.status !== 'InSync') services.add(s.name);
     for (const a of this.latest?.actions ?? []) services.add(a.service);
+    for (const s of this.hinted) services.add(s);
+    const apiIds = this.hintedApiIds;
+    this.hinted = new Set();
+    this.hintedApiIds = new Set();
     this.plannedSpecs = specs;
     this.plannedShared = shared;
-    return first || sharedChanged ? { all: true } : { services };
+    return first || sharedChanged ? { all: true } : { services, apiIds };
+  }
+
+  /**
+   * Drift this pass found (services with actions planned, not because the document changed),
+   * credited to an event when a hint named the service in the last five minutes, else to the
+   * scheduled checks; with event hints on, the latter is a gap in the event path.
+   */
+  private attributeDrift(report: Report, trigger: string): void {
+    if (trigger === 'start' || trigger === 'source-change') return;
+    // Newly drifted only: in sync at the previous pass (a service failing pass after pass is not new drift each time).
+    const wasInSync = new Set((this.latest?.services ?? []).filter((s) => s.status === 'InSync').map((s) => s.name));
+    const drifted = new Set(report.actions.map((a) => a.service).filter((s) => !this.docChanged.has(s) && wasInSync.has(s)));
+    const now = Date.now();
+    let byEvent = 0;
+    let byRolling = 0;
+    for (const s of drifted) {
+      if (now - (this.hintedAt.get(s) ?? -Infinity) <= 5 * 60_000) byEvent++;
+      else byRolling++;
+    }
+    this.deps.metrics.drift('event', byEvent, false);
+    this.deps.metrics.drift('rolling', byRolling, this.opts.eventHints === true);
   }
 
   private warnIfBudgetShort(v: VerificationStatus): void {

@@ -87,7 +87,7 @@ export function sumCounter(metricsText: string, name: string, keep: (labels: Rec
   return sum;
 }
 
-/** Calls that change AWS resources (DynamoDB lease writes excluded: every copy makes those). */
+/** Calls that change AWS resources (DynamoDB lease writes and the event queue's receive and delete excluded). */
 export function resourceWrites(metricsText: string): number {
-  return sumCounter(metricsText, 'routeyard_aws_api_calls_total', (l) => l.service !== 'DynamoDB' && !/^(Describe|Get|List|Head)/.test(l.operation ?? ''));
+  return sumCounter(metricsText, 'routeyard_aws_api_calls_total', (l) => l.service !== 'DynamoDB' && l.service !== 'SQS' && !/^(Describe|Get|List|Head)/.test(l.operation ?? ''));
 }

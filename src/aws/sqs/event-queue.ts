@@ -1,0 +1,42 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+
+export interface QueuedMessage {
+  id: string;
+  body: string;
+  receiptHandle: string;
+}
+
+/** The SQS queue EventBridge feeds with CloudTrail events: long-poll, then delete what was read. */
+export class EventQueue {
+  private readonly sqs: SQSClient;
+  readonly url: string;
+
+  constructor(sqs: SQSClient, url: string) {
+    this.sqs = sqs;
+    this.url = url;
+  }
+
+  /** Up to 10 messages, waiting up to `waitSeconds` (SQS allows 0..20) for the first. */
+  async receive(waitSeconds: number, abortSignal?: AbortSignal): Promise<QueuedMessage[]> {
+    const out = await this.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: this.url, MaxNumberOfMessages: 10, WaitTimeSeconds: Math.min(20, Math.max(0, Math.round(waitSeconds))) }),
+      abortSignal ? { abortSignal } : {},
+    );
+    return (out.Messages ?? []).flatMap((m) => (m.ReceiptHandle ? [{ id: m.MessageId ?? m.ReceiptHandle, body: m.Body ?? '', receiptHandle: m.ReceiptHandle }] : []));
+  }
+
+  /** Delete read messages (SQS takes 10 per batch call). */
+  async delete(messages: QueuedMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const batch = messages.slice(i, i + 10);
+      await this.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: this.url, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })) }),
+      );
+    }
+  }
+}
+
+/** The account in a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>). */
+export function accountOfQueueUrl(url: string): string | undefined {
+  return /\/(\d{12})\/[^/]+\/?$/.exec(new URL(url).pathname)?.[1];
+}

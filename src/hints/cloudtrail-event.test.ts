@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { readEvent } from './cloudtrail-event.ts';
+
+const scope = { account: '123456789012', region: 'eu-west-1' };
+
+/** The envelope EventBridge delivers to SQS for a CloudTrail management event. */
+export function cloudTrailEvent(eventSource: string, eventName: string, requestParameters: Record<string, unknown>, over: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    version: '0',
+    id: 'a1b2c3d4-0000-1111-2222-333344445555',
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: `aws.${eventSource.split('.')[0]}`,
+    account: '123456789012',
+    time: '2026-11-25T10:00:01Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail: {
+      eventVersion: '1.09',
+      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::123456789012:assumed-role/console/someone' },
+      eventTime: '2026-11-25T10:00:00Z',
+      eventSource,
+      eventName,
+      awsRegion: 'eu-west-1',
+      sourceIPAddress: '203.0.113.7',
+      requestParameters,
+      responseElements: null,
+      readOnly: false,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: '123456789012',
+      ...over,
+    },
+  });
+}
+
+describe('readEvent: EventBridge "AWS API Call via CloudTrail" events mapped to resources', () => {
+  it('an API Gateway UpdateIntegration names its API', () => {
+    const r = readEvent(cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'a1b2c3d4e5', integrationId: 'xyz' }), scope);
+    expect(r).toMatchObject({ ok: true, event: { eventName: 'UpdateIntegration', resources: { apiIds: ['a1b2c3d4e5'] } } });
+    if (r.ok) expect(r.event.eventTime.toISOString()).toBe('2026-11-25T10:00:00.000Z');
+  });
+
+  it('ELB calls name their rules, listeners and target groups', () => {
+    const rule = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/alb/1/2/3';
+    expect(readEvent(cloudTrailEvent('elasticloadbalancing.amazonaws.com', 'DeleteRule', { ruleArn: rule }), scope)).toMatchObject({ ok: true, event: { resources: { ruleArns: [rule] } } });
+    const prio = readEvent(cloudTrailEvent('elasticloadbalancing.amazonaws.com', 'SetRulePriorities', { rulePriorities: [{ ruleArn: rule, priority: 9 }] }), scope);
+    expect(prio).toMatchObject({ ok: true, event: { resources: { ruleArns: [rule] } } });
+    const tg = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/ry-x/1';
+    expect(readEvent(cloudTrailEvent('elasticloadbalancing.amazonaws.com', 'ModifyTargetGroup', { targetGroupArn: tg }), scope)).toMatchObject({ ok: true, event: { resources: { targetGroupArns: [tg] } } });
+  });
+
+  it('Route 53 changes name the zone and the records, normalized; they come from us-east-1', () => {
+    const r = readEvent(
+      cloudTrailEvent('route53.amazonaws.com', 'ChangeResourceRecordSets', { hostedZoneId: 'Z0123', changeBatch: { changes: [{ action: 'DELETE', resourceRecordSet: { name: 'Qa.Api.Py.acmecorp.com.', type: 'A' } }] } }, { awsRegion: 'us-east-1' }),
+      scope,
+    );
+    expect(r).toMatchObject({ ok: true, event: { resources: { records: [{ zoneId: 'Z0123', name: 'qa.api.py.acmecorp.com' }] } } });
+  });
+
+  it('ACM calls name the certificate', () => {
+    const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/1';
+    expect(readEvent(cloudTrailEvent('acm.amazonaws.com', 'DeleteCertificate', { certificateArn: arn }), scope)).toMatchObject({ ok: true, event: { resources: { certificateArns: [arn] } } });
+  });
+
+  it.each([
+    ['not JSON', '{nope', 'malformed'],
+    ['no detail', JSON.stringify({ 'detail-type': 'AWS API Call via CloudTrail' }), 'malformed'],
+    ['another detail-type', JSON.stringify({ 'detail-type': 'EC2 Instance State-change Notification', detail: { state: 'running' } }), 'unknown'],
+    ['another service', cloudTrailEvent('s3.amazonaws.com', 'PutObject', { bucketName: 'b' }), 'unknown'],
+    ['a read', cloudTrailEvent('apigateway.amazonaws.com', 'GetIntegrations', { apiId: 'a' }, { readOnly: true }), 'read-only'],
+    ['another account', cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'a' }, { recipientAccountId: '999999999999' }), 'foreign-account'],
+    ['another Region', cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'a' }, { awsRegion: 'us-west-2' }), 'foreign-region'],
+    ['a failed call', cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'a' }, { errorCode: 'AccessDenied' }), 'no-resource'],
+    ['no resource named', cloudTrailEvent('apigateway.amazonaws.com', 'CreateApi', { name: 'x' }), 'no-resource'],
+    ['no event time', cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'a' }, { eventTime: 'yesterday' }).replace('"time":"2026-11-25T10:00:01Z"', '"time":"later"'), 'malformed'],
+  ])('%s is ignored (%s)', (_what, body, reason) => {
+    expect(readEvent(body, scope)).toMatchObject({ ok: false, reason });
+  });
+});

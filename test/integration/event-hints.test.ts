@@ -1,0 +1,102 @@
+import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand, UpdateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloudTrailEvent } from '../support/events.ts';
+import { resourceWrites, startDaemon, sumCounter, waitFor, type RunningDaemon } from '../support/daemon.ts';
+import { exampleDoc, freshEmulator, routeyard, writeDoc } from '../support/harness.ts';
+
+/**
+ * Event hints: an SQS queue in moto carries EventBridge-shaped CloudTrail events (the shape
+ * AWS delivers); the controller runs with a long interval and window, so only the event can
+ * explain a repair within seconds.
+ */
+const apigw = () => new ApiGatewayV2Client({});
+const sqs = () => new SQSClient({});
+const HEADER = 'X-Target-Service';
+
+let daemon: RunningDaemon;
+let queueUrl: string;
+
+async function integrationOf(service: string) {
+  const api = ((await apigw().send(new GetApisCommand({}))).Items ?? []).find((a) => a.Tags?.['routeyard:service'] === service)!;
+  const integration = (await apigw().send(new GetIntegrationsCommand({ ApiId: api.ApiId! }))).Items![0]!;
+  return { apiId: api.ApiId!, integration };
+}
+
+async function switchToAppend(service: string): Promise<string> {
+  const { apiId, integration } = await integrationOf(service);
+  await apigw().send(
+    new UpdateIntegrationCommand({
+      ApiId: apiId,
+      IntegrationId: integration.IntegrationId!,
+      RequestParameters: { [`overwrite:header.${HEADER}`]: '', [`append:header.${HEADER}`]: service },
+    }),
+  );
+  return apiId;
+}
+
+const repaired = async (service: string) => {
+  const params = (await integrationOf(service)).integration.RequestParameters ?? {};
+  return params[`overwrite:header.${HEADER}`] === service && !params[`append:header.${HEADER}`];
+};
+
+const send = (body: string) => sqs().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+const hints = async (result: string, reason?: string) =>
+  sumCounter(await daemon.metrics(), 'routeyard_event_hints_total', (l) => l.result === result && (reason === undefined || l.reason === reason));
+
+describe('event hints from an SQS queue fed by EventBridge', () => {
+  beforeAll(async () => {
+    await freshEmulator();
+    const doc = exampleDoc();
+    expect((await routeyard(['--reconcile-once'], doc)).exitCode).toBe(0);
+    queueUrl = (await sqs().send(new CreateQueueCommand({ QueueName: 'routeyard-hints' }))).QueueUrl!;
+    daemon = await startDaemon(['--source', `file:${writeDoc(doc)}`, '--interval', '10m', '--verify-within', '1h', '--events-queue', queueUrl]);
+    await waitFor('the first pass', 60, async () => ((await daemon.drift())?.outcome === 'InSync' ? true : undefined));
+  }, 120_000);
+
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  it('an integration switched to append: and announced by its CloudTrail event is repaired within 5 s', async () => {
+    const apiId = await switchToAppend('loopback-app');
+    const sentAt = Date.now();
+    await send(cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId, integrationId: 'whatever' }));
+    const after = await waitFor('the repair', 10, async () => ((await repaired('loopback-app')) ? Date.now() - sentAt : undefined), 100);
+    console.log(`repaired ${(after / 1000).toFixed(2)} s after the event was put on the queue`);
+    expect(after).toBeLessThanOrEqual(5_000);
+    await waitFor('the drift metric', 10, async () =>
+      sumCounter(await daemon.metrics(), 'routeyard_drift_detected_total', (l) => l.by === 'event') >= 1 ? true : undefined,
+    );
+    expect(await hints('mapped')).toBeGreaterThanOrEqual(1);
+    expect(await daemon.metrics()).toMatch(/^routeyard_event_hint_lag_seconds_count [1-9]/m);
+  }, 30_000);
+
+  it('malformed, unknown and foreign events change nothing, are counted and leave the queue', async () => {
+    const { apiId: ours } = await integrationOf('zeropoint-app');
+    const writesBefore = resourceWrites(await daemon.metrics());
+    const receivedBefore = await hints('received');
+    const passesBefore = (await daemon.drift())!.recentPasses!.length;
+    const bodies = [
+      '{not json',
+      JSON.stringify({ 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2', detail: { state: 'running' } }),
+      cloudTrailEvent('s3.amazonaws.com', 'PutObject', { bucketName: 'b', key: 'k' }),
+      cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: ours }, { recipientAccountId: '210987654321' }),
+      cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: ours }, { awsRegion: 'ap-southeast-2' }),
+      cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'zz99zz99zz' }), // another API
+    ];
+    for (const b of bodies) await send(b);
+    await waitFor('every message read', 15, async () => ((await hints('received')) - receivedBefore >= bodies.length ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1_500)); // the merge window, then the ownership check
+    expect(await hints('ignored', 'malformed')).toBeGreaterThanOrEqual(1);
+    expect(await hints('ignored', 'unknown')).toBeGreaterThanOrEqual(2);
+    expect(await hints('ignored', 'foreign-account')).toBe(1);
+    expect(await hints('ignored', 'foreign-region')).toBe(1);
+    expect(await hints('ignored', 'not-owned')).toBe(1);
+    expect(resourceWrites(await daemon.metrics())).toBe(writesBefore);
+    const passes = (await daemon.drift())!.recentPasses!;
+    expect(passes.length, JSON.stringify(passes.map((p) => [p.trigger, p.at, p.actionsApplied]))).toBe(passesBefore); // not even a pass
+    const attrs = await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    expect(attrs.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+  }, 30_000);
+});
