@@ -37,6 +37,7 @@ export class ControllerMetrics implements CallListener {
   private readonly hintLag: Histogram;
   private readonly driftDetected: Counter;
   private readonly eventGaps: Counter;
+  private readonly notifications: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -107,6 +108,8 @@ export class ControllerMetrics implements CallListener {
       help: 'Drift a rolling check found that no event announced, while event hints are on: a gap in the event path.',
       registers,
     });
+    this.notifications = new Counter({ name: 'routeyard_notifications_total', help: 'Webhook notifications by result (sent, failed).', labelNames: ['result'], registers });
+    for (const result of ['sent', 'failed']) this.notifications.inc({ result }, 0);
     for (const by of ['event', 'rolling']) this.driftDetected.inc({ by }, 0);
     this.eventGaps.inc(0);
     collectDefaultMetrics({ register: this.registry });
@@ -172,6 +175,10 @@ export class ControllerMetrics implements CallListener {
       this.sourceError.set({ code: error.code }, 1);
       this.sourceErrors.inc({ code: error.code });
     }
+  }
+
+  notification(result: 'sent' | 'failed'): void {
+    this.notifications.inc({ result });
   }
 
   hintReceived(): void {

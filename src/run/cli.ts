@@ -16,6 +16,7 @@ import { ControllerMetrics } from '../report/metrics.ts';
 import { renderText } from '../report/text.ts';
 import { Controller } from './daemon.ts';
 import { HintListener } from './hint-listener.ts';
+import { Notifier } from './notifier.ts';
 import { EventQueue, accountOfQueueUrl } from '../aws/sqs/event-queue.ts';
 import { sourceBackends, wire, type Wiring } from './wire.ts';
 
@@ -52,6 +53,11 @@ Controller (daemon) options:
                           often (rolling deep verification; default 10m)
   --verify-budget N       share (0..1] of each AWS service's pace background verification may
                           use (default 0.2: 2 of API Gateway's 10 requests per second)
+  --notify-webhook URL    POST a JSON message (with a "text" field, as Slack and Teams incoming
+                          webhooks take) when a service's status changes
+  --notify-repeat DURATION  announce a drift still open again at most this often (default 1h)
+  --report-url URL        the dashboard's address people can reach, for the messages' links
+                          (default http://<hostname>:<port>/)
   --events-queue URL      long-poll this SQS queue (fed by EventBridge with CloudTrail API
                           calls) for hints: a change to a managed resource is checked at once
 
@@ -105,6 +111,9 @@ interface Config {
   verifyWithinMs: number;
   verifyBudget: number;
   eventsQueue?: string;
+  notifyWebhook?: string;
+  notifyRepeatMs: number;
+  reportUrl?: string;
   lease?: { table: string; id: string; durationMs: number; renewEveryMs: number; waitMs: number };
 }
 
@@ -189,6 +198,8 @@ async function runController(config: Config, wiring: Wiring, log: Logger, makeWi
   const lease = config.lease
     ? leaseManager(config.lease, side, 'daemon', log)
     : undefined;
+  const reportBase = (config.reportUrl ?? `http://${hostname()}:${config.port}/`).replace(/\/?$/, '/');
+  const notifier = config.notifyWebhook ? new Notifier({ webhookUrl: config.notifyWebhook, repeatMs: config.notifyRepeatMs, reportBase }, metrics, log) : undefined;
   const controller = new Controller(
     {
       sourceUri: config.sourceUri,
@@ -200,7 +211,7 @@ async function runController(config: Config, wiring: Wiring, log: Logger, makeWi
       verification: { windowMs: config.verifyWithinMs, budgetRps: config.apiGatewayRps * config.verifyBudget },
       eventHints: config.eventsQueue !== undefined,
     },
-    { pass: wiring.pass, pollSources: sourceBackends(side.clients), ...(lease ? { lease } : {}), metrics, log },
+    { pass: wiring.pass, pollSources: sourceBackends(side.clients), ...(lease ? { lease } : {}), ...(notifier ? { notifier } : {}), metrics, log },
   );
   const port = await controller.start();
   log.info({ url: `http://127.0.0.1:${port}/` }, 'dashboard and endpoints listening');
@@ -294,6 +305,9 @@ function parseConfig(argv: string[], io: CliIo): Config {
       'verify-within': { type: 'string' },
       'verify-budget': { type: 'string' },
       'events-queue': { type: 'string' },
+      'notify-webhook': { type: 'string' },
+      'notify-repeat': { type: 'string' },
+      'report-url': { type: 'string' },
       'lease-table': { type: 'string' },
       'lease-name': { type: 'string' },
       'lease-duration': { type: 'string' },
@@ -331,6 +345,9 @@ function parseConfig(argv: string[], io: CliIo): Config {
     verifyWithinMs: durationOption(values['verify-within'], '--verify-within', 600_000, 1_000),
     verifyBudget: numberOption(values['verify-budget'], '--verify-budget', 0.2, 0.001, 1),
     ...(values['events-queue'] !== undefined ? { eventsQueue: queueUrlOption(values['events-queue']) } : {}),
+    ...(values['notify-webhook'] !== undefined ? { notifyWebhook: httpUrlOption(values['notify-webhook'], '--notify-webhook') } : {}),
+    notifyRepeatMs: durationOption(values['notify-repeat'], '--notify-repeat', 3_600_000, 1_000),
+    ...(values['report-url'] !== undefined ? { reportUrl: httpUrlOption(values['report-url'], '--report-url') } : {}),
     ...(values['lease-table']
       ? {
           lease: {
@@ -356,6 +373,17 @@ function numberOption(raw: string | undefined, name: string, fallback: number, m
     throw usage(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+function httpUrlOption(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw usage(`${name} must be an http(s) URL, not ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usage(`${name} must be an http(s) URL, not ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 /** An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name> (any host, for an emulator). */

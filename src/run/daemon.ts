@@ -12,6 +12,7 @@ import { createControllerServer, listen } from './http-server.ts';
 import { ControllerMemory, type BackoffPolicy } from './memory.ts';
 import { RollingVerifier, type Urgent, type VerificationStatus } from '../reconcile/rolling-verification.ts';
 import type { MappedEvent } from '../hints/cloudtrail-event.ts';
+import type { Notifier } from './notifier.ts';
 
 export interface DaemonOptions {
   sourceUri: string;
@@ -39,6 +40,8 @@ export interface DaemonDependencies {
   /** Separate clients for the cheap source-version checks, so they never count into a pass. */
   pollSources: SourceBackends;
   lease?: LeaseManager;
+  /** --notify-webhook: status changes as messages. */
+  notifier?: Notifier;
   metrics: ControllerMetrics;
   log: Logger;
 }
@@ -157,6 +160,7 @@ export class Controller {
     if (this.nextPass) clearTimeout(this.nextPass);
     if (this.poller) clearTimeout(this.poller);
     await this.running;
+    await this.deps.notifier?.flush();
     await this.deps.lease?.release();
     if (this.server) {
       const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
@@ -279,6 +283,7 @@ export class Controller {
     this.attributeDrift(decorated, trigger);
     this.latest = decorated;
     metrics.observePass(decorated);
+    this.deps.notifier?.observe(decorated, Date.now());
     metrics.setSourceError(sourceError);
     if (!leading && lease) this.log.debug({ leader: lease.state().holder }, 'not the leader: observed only');
   }

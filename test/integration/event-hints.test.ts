@@ -1,5 +1,7 @@
 import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand, UpdateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudTrailEvent } from '../support/events.ts';
 import { resourceWrites, startDaemon, sumCounter, waitFor, type RunningDaemon } from '../support/daemon.ts';
@@ -16,6 +18,22 @@ const HEADER = 'X-Target-Service';
 
 let daemon: RunningDaemon;
 let queueUrl: string;
+let webhook: { url: string; messages: Record<string, unknown>[]; close: () => Promise<void> };
+
+/** A webhook receiver, as a Slack incoming webhook would be: it records each JSON body. */
+async function startWebhook(): Promise<typeof webhook> {
+  const messages: Record<string, unknown>[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      messages.push(JSON.parse(body) as Record<string, unknown>);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, messages, close: () => new Promise((r) => server.close(() => r())) };
+}
 
 async function integrationOf(service: string) {
   const api = ((await apigw().send(new GetApisCommand({}))).Items ?? []).find((a) => a.Tags?.['routeyard:service'] === service)!;
@@ -50,12 +68,17 @@ describe('event hints from an SQS queue fed by EventBridge', () => {
     const doc = exampleDoc();
     expect((await routeyard(['--reconcile-once'], doc)).exitCode).toBe(0);
     queueUrl = (await sqs().send(new CreateQueueCommand({ QueueName: 'routeyard-hints' }))).QueueUrl!;
-    daemon = await startDaemon(['--source', `file:${writeDoc(doc)}`, '--interval', '10m', '--verify-within', '1h', '--events-queue', queueUrl]);
+    webhook = await startWebhook();
+    daemon = await startDaemon([
+      '--source', `file:${writeDoc(doc)}`, '--interval', '10m', '--verify-within', '1h', '--events-queue', queueUrl,
+      '--notify-webhook', webhook.url, '--report-url', 'https://routeyard.internal.acmecorp.com/',
+    ]);
     await waitFor('the first pass', 60, async () => ((await daemon.drift())?.outcome === 'InSync' ? true : undefined));
   }, 120_000);
 
   afterAll(async () => {
     await daemon?.stop();
+    await webhook?.close();
   });
 
   it('an integration switched to append: and announced by its CloudTrail event is repaired within 5 s', async () => {
@@ -98,5 +121,21 @@ describe('event hints from an SQS queue fed by EventBridge', () => {
     expect(passes.length, JSON.stringify(passes.map((p) => [p.trigger, p.at, p.actionsApplied]))).toBe(passesBefore); // not even a pass
     const attrs = await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
     expect(attrs.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+  }, 30_000);
+
+  it('the webhook got one message for the drift and one for the repair, and no repeat', async () => {
+    await waitFor('the repair message', 10, async () => (webhook.messages.some((m) => m.event === 'repaired') ? true : undefined));
+    await new Promise((r) => setTimeout(r, 3_000));
+    const mine = webhook.messages.filter((m) => m.service === 'loopback-app');
+    expect(mine.map((m) => m.event)).toEqual(['drift', 'repaired']);
+    expect(webhook.messages).toHaveLength(2);
+    expect(mine[0]).toMatchObject({
+      status: 'Drifted',
+      previousStatus: 'InSync',
+      reportUrl: 'https://routeyard.internal.acmecorp.com/drift?service=loopback-app',
+      diffPaths: expect.arrayContaining(['integration.requestParameters["append:header.X-Target-Service"]']),
+    });
+    expect(String(mine[0]!.text)).toMatch(/^routeyard: loopback-app drift found/);
+    expect(sumCounter(await daemon.metrics(), 'routeyard_notifications_total', (l) => l.result === 'sent')).toBe(2);
   }, 30_000);
 });
