@@ -13,7 +13,7 @@ VENV := .venv
 MOTO := $(VENV)/bin/moto_server
 export ROUTEYARD_MOTO_SERVER := $(CURDIR)/$(MOTO)
 
-.PHONY: help install system-tools bench-daemon bench-domains build schema check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
+.PHONY: help install system-tools bench-daemon bench-domains bench-verification build schema check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
 
 help:
 	@echo "make demo   converge the example RouteSet on a local AWS emulator (moto) twice, then run the controller and watch it repair drift"
@@ -93,6 +93,10 @@ bench: install build
 	node --expose-gc bench/run.ts
 	node bench/daemon.ts
 	node bench/domains.ts
+	node bench/verification.ts
+
+bench-verification: install build
+	node bench/verification.ts
 
 bench-domains: install build
 	node bench/domains.ts

@@ -18,6 +18,11 @@ export interface RollingOptions {
   callsPerResource: number;
   /** Read ahead of the deadline by this factor when the budget allows (jitter, slow passes). */
   margin?: number;
+  /**
+   * The pass interval: one pass takes at most what the budget reads in an interval, so a pass
+   * stays about an interval long and the listings are read every interval whatever the size.
+   */
+  intervalMs?: number;
 }
 
 export interface Urgent {
@@ -50,7 +55,7 @@ export class RollingVerifier {
 
   constructor(opts: RollingOptions) {
     if (!(opts.windowMs > 0) || !(opts.budgetRps > 0) || !(opts.callsPerResource > 0)) throw new Error('window, budget and calls must be positive');
-    this.opts = { margin: 1.25, ...opts };
+    this.opts = { margin: 1.25, intervalMs: 60_000, ...opts };
   }
 
   /** The selector for one pass at `now`; it records what it chose as verified at `now`. */
@@ -96,6 +101,7 @@ export class RollingVerifier {
 
   private choose(now: number, candidates: DeepReadCandidate[], urgent: Urgent): Map<string, 'check' | 'background'> {
     const { windowMs, budgetRps, callsPerResource, margin } = this.opts;
+    void margin;
     const ids = new Set(candidates.map((c) => c.id));
     for (const id of [...this.lastVerified.keys()]) if (!ids.has(id)) this.lastVerified.delete(id);
     this.known = candidates.length;
@@ -104,11 +110,11 @@ export class RollingVerifier {
     // never more than the budget allows.
     const needed = (candidates.length / (windowMs / 1000)) * margin;
     const rate = Math.min(needed, budgetRps / callsPerResource);
-    if (this.lastAccrual !== undefined) this.credit += ((now - this.lastAccrual) / 1000) * rate;
+    const accrued = this.lastAccrual !== undefined ? ((now - this.lastAccrual) / 1000) * rate : 0;
     this.lastAccrual = now;
-    // No hoarding across quiet spells: at most ten seconds' worth (plus the fraction a
-    // pass could not use) carries over.
-    this.credit = Math.min(this.credit, rate * 10 + 1);
+    // What accrued since the last pass, plus a little carried over (the fraction a pass could
+    // not use, passes running late); no hoarding across long quiet spells.
+    this.credit = Math.min(this.credit + accrued, accrued + rate * 10 + 1);
 
     const chosen = new Map<string, 'check' | 'background'>();
     const rest: DeepReadCandidate[] = [];
@@ -119,7 +125,8 @@ export class RollingVerifier {
       else rest.push(c);
     }
     rest.sort((a, b) => this.lastVerified.get(a.id)! - this.lastVerified.get(b.id)! || a.id.localeCompare(b.id));
-    const take = Math.min(rest.length, Math.floor(this.credit));
+    const perPass = Math.max(1, Math.ceil((budgetRps * (this.opts.intervalMs / 1000)) / callsPerResource));
+    const take = Math.min(rest.length, Math.floor(this.credit), perPass);
     for (const c of rest.slice(0, take)) chosen.set(c.id, 'background');
     this.credit -= take;
     this.marked = new Map();

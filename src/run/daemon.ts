@@ -104,7 +104,7 @@ export class Controller {
     this.memory = new ControllerMemory(this.log, opts.backoff);
     if (opts.verification) {
       // Three reads per API: its integrations, routes and stages.
-      this.verifier = new RollingVerifier({ windowMs: opts.verification.windowMs, budgetRps: opts.verification.budgetRps, callsPerResource: 3 });
+      this.verifier = new RollingVerifier({ windowMs: opts.verification.windowMs, budgetRps: opts.verification.budgetRps, callsPerResource: 3, intervalMs: opts.intervalMs });
     }
   }
 
