@@ -5,6 +5,7 @@ import { readConfig, type DeployConfig } from './config.ts';
 import { RouteyardStack } from './routeyard-stack.ts';
 import { SharedAlbStack } from './shared-alb-stack.ts';
 import { SharedVpcLinkStack } from './shared-vpc-link-stack.ts';
+import { EventHintsForwarderStack } from './event-hints.ts';
 import { WriteNagSuppressionsToCloudFormationAspect } from 'cdk-nag';
 
 export interface RouteyardApp {
@@ -13,9 +14,10 @@ export interface RouteyardApp {
   vpcLink: SharedVpcLinkStack;
   alb: SharedAlbStack;
   routeyard: RouteyardStack;
+  forwarder?: EventHintsForwarderStack;
 }
 
-export const STACK_NAMES = { vpcLink: 'SharedVpcLink', alb: 'SharedAlb', routeyard: 'Routeyard' } as const;
+export const STACK_NAMES = { vpcLink: 'SharedVpcLink', alb: 'SharedAlb', routeyard: 'Routeyard', eventsForwarder: 'RouteyardEventsForwarder' } as const;
 
 export function buildApp(app: App): RouteyardApp {
   const config = readConfig(app.node);
@@ -27,8 +29,17 @@ export function buildApp(app: App): RouteyardApp {
   // listener and zone from SSM: deploy order without CloudFormation exports.
   alb.addStackDependency(vpcLink, 'reads the VPC link security group id from SSM');
   routeyard.addStackDependency(alb, 'reads the listener ARN and private zone id from SSM');
+  // Route 53's CloudTrail events are delivered in us-east-1 only: forward them to the platform Region.
+  const forwarder =
+    config.eventHints && config.region !== 'us-east-1'
+      ? new EventHintsForwarderStack(app, STACK_NAMES.eventsForwarder, {
+          env: { account: config.account, region: 'us-east-1' },
+          platformRegion: config.region,
+          description: `routeyard: Route 53 API-call events forwarded to ${config.region}`,
+        })
+      : undefined;
   Tags.of(app).add('app', 'routeyard');
   // The acknowledged cdk-nag rules are written into each resource's metadata (audit trail).
   Aspects.of(app).add(new WriteNagSuppressionsToCloudFormationAspect());
-  return { app, config, vpcLink, alb, routeyard };
+  return { app, config, vpcLink, alb, routeyard, ...(forwarder ? { forwarder } : {}) };
 }

@@ -42,6 +42,10 @@ export interface DeployConfig {
   domainPace: string;
   /** Optional CIDR (a VPN, a bastion subnet) allowed to reach the dashboard and /drift on 8080. */
   dashboardIngressCidr?: string;
+  /** The event-hint queue and EventBridge rules (--events-queue). */
+  eventHints: boolean;
+  /** A CloudTrail trail for accounts that have none (EventBridge sees API calls only through one). */
+  createTrail: boolean;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +91,12 @@ export function readConfig(node: Node): DeployConfig {
     }
     for (const i of items) if (!pattern.test(i)) throw new ConfigError(PREFIX + name, `${JSON.stringify(i)} ${why}`);
     return items;
+  };
+  const bool = (name: string): boolean => {
+    const v = raw(name);
+    if (v === true || v === 'true') return true;
+    if (v === false || v === 'false' || v === undefined) return false;
+    throw new ConfigError(PREFIX + name, `${JSON.stringify(v)} must be true or false`);
   };
   const duration = (name: string, minMs = 0): string => {
     const v = str(name, DURATION, 'must be a duration such as 500ms, 30s, 5m or 1h');
@@ -135,6 +145,8 @@ export function readConfig(node: Node): DeployConfig {
     interval: duration('interval', 1000),
     sourcePoll: duration('sourcePoll', 200),
     domainPace: duration('domainPace'),
+    eventHints: bool('eventHints'),
+    createTrail: bool('createTrail'),
     dashboardIngressCidr: optional('dashboardIngressCidr', /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.20.0.0/16'),
   };
 }

@@ -7,6 +7,7 @@ export interface ControllerCommandInput {
   sourcePoll: string;
   domainPace: string;
   port: number;
+  eventsQueueUrl?: string;
 }
 
 export function controllerCommand(c: ControllerCommandInput): string[] {
@@ -18,5 +19,6 @@ export function controllerCommand(c: ControllerCommandInput): string[] {
     '--domain-pace', c.domainPace,
     '--port', String(c.port),
     '--output', 'json',
+    ...(c.eventsQueueUrl ? ['--events-queue', c.eventsQueueUrl] : []),
   ];
 }

@@ -18,6 +18,8 @@ import type { Construct } from 'constructs';
 import { acknowledgeNag, skipCheckov } from './compliance.ts';
 import { sharedParameterNames, type DeployConfig } from './config.ts';
 import { controllerCommand } from './controller-command.ts';
+import { EventHints } from './event-hints.ts';
+import { Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { addTaskRolePolicy } from './task-role-policy.ts';
 
 export interface RouteyardStackProps extends StackProps {
@@ -102,6 +104,24 @@ export class RouteyardStack extends Stack {
     key.grantEncryptDecrypt(logsService);
     key.grant(logsService, 'kms:DescribeKey');
 
+    const hints = config.eventHints ? new EventHints(this, 'EventHints', key) : undefined;
+    if (config.createTrail) {
+      // For accounts without a trail: management events of every Region, to an encrypted bucket.
+      const trailBucket = new Bucket(this, 'TrailBucket', {
+        encryption: BucketEncryption.S3_MANAGED,
+        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforceSSL: true,
+        versioned: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: [{ id: 'expire-trail-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(1) }],
+      });
+      const why = 'The trail bucket holds CloudTrail logs; logging its own accesses would need another bucket with the same finding.';
+      acknowledgeNag(trailBucket, 'AwsSolutions-S1', why);
+      skipCheckov(trailBucket, 'CKV_AWS_18', why);
+      new Trail(this, 'Trail', { bucket: trailBucket, isMultiRegionTrail: true, includeGlobalServiceEvents: true, enableFileValidation: true, encryptionKey: key });
+    }
+
     const cluster = new Cluster(this, 'Cluster', { vpc, containerInsightsV2: ContainerInsights.ENABLED });
 
     const taskRole = new Role(this, 'TaskRole', {
@@ -130,6 +150,8 @@ export class RouteyardStack extends Stack {
     }
     // The document, the lease items and nothing else are encrypted with this key.
     // Named actions rather than grantEncryptDecrypt's ReEncrypt*/GenerateDataKey* wildcards.
+    // The hint queue: receive and delete (and what the SDK's long poll needs), on that queue only.
+    hints?.queue.grant(taskRole, 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes');
     key.grant(taskRole, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:DescribeKey');
 
     const taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
@@ -142,7 +164,7 @@ export class RouteyardStack extends Stack {
     const image = containerImage(this, config.image);
     taskDefinition.addContainer('routeyard', {
       image,
-      command: controllerCommand({ ...config, sourceUri, port: CONTROLLER_PORT }),
+      command: controllerCommand({ ...config, sourceUri, port: CONTROLLER_PORT, ...(hints ? { eventsQueueUrl: hints.queue.queueUrl } : {}) }),
       // No environment: Fargate sets AWS_REGION, and everything else is a flag.
       logging: LogDrivers.awsLogs({ logGroup, streamPrefix: 'routeyard' }),
       portMappings: [{ containerPort: CONTROLLER_PORT }],
@@ -191,6 +213,7 @@ export class RouteyardStack extends Stack {
       enableECSManagedTags: true,
     });
 
+    if (hints) new CfnOutput(this, 'EventsQueueUrl', { value: hints.queue.queueUrl, description: 'The --events-queue the controller long-polls' });
     new CfnOutput(this, 'Source', { value: sourceUri, description: 'The --source the controller reads' });
     new CfnOutput(this, 'LeaseTableName', { value: leaseTable.tableName, description: 'The --lease-table of the controller and of CI runs' });
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });

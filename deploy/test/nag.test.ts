@@ -41,6 +41,8 @@ describe('cdk-nag AwsSolutions', () => {
     ['an image in ECR', { 'routeyard:image': '123456789012.dkr.ecr.eu-west-1.amazonaws.com/routeyard:0.1.0' }],
     ['an image elsewhere', { 'routeyard:image': 'public.ecr.aws/acmecorp/routeyard:0.1.0' }],
     ['a dashboard CIDR', { 'routeyard:dashboardIngressCidr': '10.99.0.0/16' }],
+    ['a CloudTrail trail', { 'routeyard:createTrail': true }],
+    ['no event hints', { 'routeyard:eventHints': false }],
   ])('with %s, still no unacknowledged finding', (_what, overrides) => {
     expect(findings(overrides).violations).toEqual([]);
   });

@@ -204,6 +204,57 @@ describe('routeyard stack', () => {
   });
 });
 
+describe('event hints (issue #10)', () => {
+  it('an encrypted, TLS-only queue with a dead-letter queue, whose policy admits only the EventBridge rules', () => {
+    const t = s.templates.routeyard;
+    const queues = Object.values(t.findResources('AWS::SQS::Queue')) as { Properties: Record<string, unknown> }[];
+    expect(queues).toHaveLength(2);
+    for (const q of queues) expect(JSON.stringify(q.Properties.KmsMasterKeyId)).toMatch(/Key/);
+    expect(queues.filter((q) => q.Properties.RedrivePolicy)).toHaveLength(1);
+    const policies = Object.values(t.findResources('AWS::SQS::QueuePolicy')) as { Properties: { PolicyDocument: { Statement: { Effect: string; Principal?: unknown; Condition?: unknown; Action: unknown }[] } } }[];
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const allows = statements.filter((st) => st.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(0);
+    // Only EventBridge is admitted, and (allowed on a rule's ARN, or denied for any other) only for the two rules.
+    for (const st of allows) expect(st.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    const onlyRules = statements.find((st) => st.Effect === 'Deny' && JSON.stringify(st.Condition ?? {}).includes('ArnNotEquals'));
+    expect(onlyRules?.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(JSON.stringify(onlyRules?.Condition)).toMatch(/aws:SourceArn.*RegionalApiCalls.*Route53ApiCalls/);
+    expect(statements.some((st) => st.Effect === 'Deny' && JSON.stringify(st.Condition).includes('aws:SecureTransport'))).toBe(true);
+  });
+
+  it('rules match CloudTrail API calls of API Gateway, ELB and ACM here, and Route 53 forwarded from us-east-1', () => {
+    s.templates.routeyard.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['apigateway.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'acm.amazonaws.com'] } },
+    });
+    s.templates.routeyard.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { eventSource: ['route53.amazonaws.com'] } } });
+    expect(s.forwarder!.region).toBe('us-east-1');
+    s.templates.forwarder!.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { eventSource: ['route53.amazonaws.com'] } },
+    });
+    expect(JSON.stringify(s.templates.forwarder!.toJSON())).toContain(':events:eu-west-1:123456789012:event-bus/default');
+  });
+
+  it("wires --events-queue into the daemon and lets the task role read that queue only", () => {
+    const command = (only(s.templates.routeyard, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as { Command: unknown[] }[])[0]!.Command;
+    expect(JSON.stringify(command[command.indexOf('--events-queue') + 1])).toMatch(/EventHintsQueue/);
+    const policies = Object.values(s.templates.routeyard.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }[];
+    const sqsStatements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((st) => [st.Action].flat().some((a) => a.startsWith('sqs:')));
+    expect(sqsStatements).toHaveLength(1);
+    expect([sqsStatements[0]!.Action].flat().sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
+    expect(JSON.stringify(sqsStatements[0]!.Resource)).toMatch(/EventHintsQueue[0-9A-F]+", "Arn"|EventHintsQueue/);
+  });
+
+  it('creates a trail only when asked, and none of this with eventHints false', () => {
+    s.templates.routeyard.resourceCountIs('AWS::CloudTrail::Trail', 0);
+    const trail = synthesize({ 'routeyard:createTrail': true });
+    trail.templates.routeyard.hasResourceProperties('AWS::CloudTrail::Trail', { IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, EnableLogFileValidation: true });
+    const off = synthesize({ 'routeyard:eventHints': false });
+    off.templates.routeyard.resourceCountIs('AWS::SQS::Queue', 0);
+    expect(off.forwarder).toBeUndefined();
+  });
+});
+
 describe('context settings', () => {
   it.each([
     ['routeyard:listenerPort', 0, /listenerPort.*whole number from 1 to 65535/],

@@ -16,7 +16,7 @@ export function committedContext(): Record<string, unknown> {
 }
 
 export interface Synthesized extends RouteyardApp {
-  templates: { vpcLink: Template; alb: Template; routeyard: Template };
+  templates: { vpcLink: Template; alb: Template; routeyard: Template; forwarder?: Template };
 }
 
 export function synthesize(overrides: Record<string, unknown> = {}): Synthesized {
@@ -28,6 +28,7 @@ export function synthesize(overrides: Record<string, unknown> = {}): Synthesized
       vpcLink: Template.fromStack(built.vpcLink),
       alb: Template.fromStack(built.alb),
       routeyard: Template.fromStack(built.routeyard),
+      ...(built.forwarder ? { forwarder: Template.fromStack(built.forwarder) } : {}),
     },
   };
 }
