@@ -186,7 +186,8 @@ export interface ObservedCustomDomain {
   target?: { dnsName: string; hostedZoneId: string };
   status?: string;
   tags: Tags;
-  mappings: { readable: true; items: ObservedApiMapping[] } | { readable: false; error: string };
+  /** `deferred`: not read this pass (rolling verification); nothing is planned for them. */
+  mappings: { readable: true; items: ObservedApiMapping[] } | { readable: false; error: string; deferred?: false } | { readable: false; deferred: true };
 }
 
 /** One record set (names lowercase without the trailing dot). */

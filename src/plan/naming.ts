@@ -226,7 +226,12 @@ function certificateStatus(cert: ObservedCertificate, out: NamingPlan): boolean 
 function planMapping(svc: DesiredService, want: DesiredDomain, live: ObservedCustomDomain | undefined, apiRef: Ref, canMap: boolean, out: NamingPlan): void {
   if (!canMap) return;
   const id = `${want.name}/${want.basePath}`;
-  if (live && !live.mappings.readable) {
+  if (live && !live.mappings.readable && live.mappings.deferred) {
+    // Not re-read this pass (rolling verification): neither missing nor changed.
+    out.resources.push({ kind: 'apiMapping', id, status: 'InSync', diffs: [], readThisPass: false, message: 'not re-read this pass (rolling verification): as last verified' });
+    return;
+  }
+  if (live && !live.mappings.readable && !live.mappings.deferred) {
     out.resources.push({ kind: 'apiMapping', id, status: 'Error', diffs: [], message: `cannot read the API mappings: ${live.mappings.error}` });
     return;
   }

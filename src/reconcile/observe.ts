@@ -11,7 +11,16 @@ import type { Observer } from './ports.ts';
  * missing resources and cause wrong creates); a failure on one API's children is kept
  * in the snapshot and marks only that service.
  */
-export async function observeLiveState(desired: DesiredState, observer: Observer, select?: DeepReadSelector, backgroundSignal?: AbortSignal): Promise<ObservedState> {
+export interface DeepReads {
+  /** Which APIs' integrations, routes and stages to read. */
+  apis?: DeepReadSelector;
+  /** Which owned custom domains' API mappings to read. */
+  mappings?: DeepReadSelector;
+  /** Cancels background reads still waiting (something more urgent is waiting). */
+  signal?: AbortSignal;
+}
+
+export async function observeLiveState(desired: DesiredState, observer: Observer, deep: DeepReads = {}): Promise<ObservedState> {
   const wantedApiNames = new Set(desired.services.flatMap((s) => (s.api ? [s.api.name] : [])));
   const adoptable = new Set(desired.services.flatMap((s) => (s.api && s.adopt ? [s.api.name] : [])));
   const step = async <T>(what: string, read: () => Promise<T>): Promise<T> => {
@@ -23,7 +32,7 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
   };
   const [{ rules, targetGroups, loadBalancer }, apis] = await Promise.all([
     step(`the rules of listener ${desired.listenerArn}, its load balancer and target groups`, () => observer.loadBalancing(desired.listenerArn)),
-    step('HTTP APIs', () => observer.httpApis(desired.owner, wantedApiNames, adoptable, select, backgroundSignal)),
+    step('HTTP APIs', () => observer.httpApis(desired.owner, wantedApiNames, adoptable, deep.apis, deep.signal)),
   ]);
   // Target health only while a service's target group is being replaced; none in steady state.
   const needHealth = targetGroupsNeedingHealth(desired, targetGroups);
@@ -34,7 +43,7 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
       if (h) g.health = h;
     }
   }
-  const naming = await step('custom domains, certificates and DNS', () => observeNaming(desired, observer));
+  const naming = await step('custom domains, certificates and DNS', () => observeNaming(desired, observer, deep));
   return { listenerArn: desired.listenerArn, loadBalancer, rules, targetGroups, apis, ...(naming ? { naming } : {}) };
 }
 
@@ -44,12 +53,12 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
  * dropped is found; certificates and zones are read only when the document declares names.
  * Each zone is read once (paged), whatever the number of records wanted in it.
  */
-async function observeNaming(desired: DesiredState, observer: Observer): Promise<ObservedNaming | undefined> {
+async function observeNaming(desired: DesiredState, observer: Observer, deep: DeepReads): Promise<ObservedNaming | undefined> {
   const withDomain = desired.services.filter((s) => s.domain);
   const withPrivate = desired.services.filter((s) => s.privateDns);
   if (!desired.services.some((s) => s.api) && withPrivate.length === 0) return undefined;
   const wanted = new Set(withDomain.map((s) => s.domain!.name));
-  const { domains, count } = await observer.customDomains(desired.owner, wanted);
+  const { domains, count } = await observer.customDomains(desired.owner, wanted, deep.mappings, deep.signal);
   const declared = withDomain.length > 0 || withPrivate.length > 0;
   const ownedDomains = domains.filter((d) => isOwnedBy(d.tags, desired.owner));
   if (!declared && ownedDomains.length === 0) return undefined;

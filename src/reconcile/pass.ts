@@ -45,6 +45,8 @@ export interface PassOptions {
    * all of them (the one-shot run verifies everything).
    */
   deepReads?: DeepReadSelector;
+  /** Likewise for owned custom domains' API mappings. */
+  mappingReads?: DeepReadSelector;
   /** Aborting it cancels this pass's background reads still waiting (a hint or a document change is waiting). */
   backgroundSignal?: AbortSignal;
 }
@@ -98,7 +100,11 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
     if (opts.mode === 'validate') return finish();
 
     const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters, opts.ruleQuota);
-    const observed = await observeLiveState(desired, deps.observer, opts.deepReads, opts.backgroundSignal);
+    const observed = await observeLiveState(desired, deps.observer, {
+      ...(opts.deepReads ? { apis: opts.deepReads } : {}),
+      ...(opts.mappingReads ? { mappings: opts.mappingReads } : {}),
+      ...(opts.backgroundSignal ? { signal: opts.backgroundSignal } : {}),
+    });
     plan = makePlan(desired, observed);
     log.info({ actions: plan.actions.length }, 'plan computed');
 

@@ -29,7 +29,8 @@ export interface Observer {
   /** With `select`, only the chosen APIs' children are read (the controller's rolling verification). */
   httpApis(owner: string, wantedNames: ReadonlySet<string>, adoptableNames: ReadonlySet<string>, select?: DeepReadSelector, backgroundSignal?: AbortSignal): Promise<ObservedApi[]>;
   /** Custom domain names (all counted; owned and wanted ones with their mappings). */
-  customDomains(owner: string, wantedNames: ReadonlySet<string>): Promise<{ domains: ObservedCustomDomain[]; count: number }>;
+  /** With `select`, only the chosen owned domains' API mappings are read (rolling verification). */
+  customDomains(owner: string, wantedNames: ReadonlySet<string>, select?: DeepReadSelector, backgroundSignal?: AbortSignal): Promise<{ domains: ObservedCustomDomain[]; count: number }>;
   /** ACM certificates that may cover the wanted names, and those referenced by ARN. */
   certificates(wantedNames: readonly string[], arns: readonly string[]): Promise<ObservedCertificate[]>;
   /** A hosted zone (by name or id) with every record set. */

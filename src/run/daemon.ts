@@ -83,6 +83,8 @@ export class Controller {
   private polledVersion: string | undefined;
   private server: Server | undefined;
   private readonly verifier: RollingVerifier | undefined;
+  /** Owned custom domains' API mappings (one call each), verified in turn likewise. */
+  private readonly mappingVerifier: RollingVerifier | undefined;
   /** Each service's spec as last planned, to tell which ones a document change touched. */
   private plannedSpecs = new Map<string, string>();
   private plannedShared: string | undefined;
@@ -105,6 +107,9 @@ export class Controller {
     if (opts.verification) {
       // Three reads per API: its integrations, routes and stages.
       this.verifier = new RollingVerifier({ windowMs: opts.verification.windowMs, budgetRps: opts.verification.budgetRps, callsPerResource: 3, intervalMs: opts.intervalMs });
+      // One GetApiMappings per domain. Both draw on the same background share of API
+      // Gateway's pace, which the scheduler enforces call by call.
+      this.mappingVerifier = new RollingVerifier({ windowMs: opts.verification.windowMs, budgetRps: opts.verification.budgetRps, callsPerResource: 1, intervalMs: opts.intervalMs });
     }
   }
 
@@ -236,10 +241,12 @@ export class Controller {
     }
     const leading = lease ? lease.isLeader() : true;
     const document = loaded ?? this.lastGood;
-    const deepReads = this.verifier?.selector(Date.now(), this.urgentChecks(trigger, document));
+    const urgent = this.urgentChecks(trigger, document);
+    const deepReads = this.verifier?.selector(Date.now(), urgent);
+    const mappingReads = this.mappingVerifier?.selector(Date.now(), urgent);
     this.backgroundAbort = new AbortController();
     const common = {
-      ...(deepReads ? { deepReads, backgroundSignal: this.backgroundAbort.signal } : {}),
+      ...(deepReads && mappingReads ? { deepReads, mappingReads, backgroundSignal: this.backgroundAbort.signal } : {}),
       sourceUri: this.opts.sourceUri,
       guards: this.opts.guards,
       ...(this.opts.ruleQuota !== undefined ? { ruleQuota: this.opts.ruleQuota } : {}),
@@ -275,9 +282,11 @@ export class Controller {
     if (loaded && !sourceError) this.polledVersion = loaded.source.version;
     const decorated = this.memory.record(report, trigger, Date.now());
     if (sourceError) decorated.sourceError = sourceError;
-    if (this.verifier) {
-      this.verifier.notRead(report.services.flatMap((s) => s.resources.filter((r) => r.kind === 'httpApiChildren').map((r) => r.id)));
-      decorated.verification = this.verifier.status(Date.now());
+    if (this.verifier && this.mappingVerifier) {
+      const deferred = report.services.flatMap((s) => s.resources.filter((r) => r.readThisPass === false));
+      this.verifier.notRead(deferred.filter((r) => r.kind === 'httpApiChildren').map((r) => r.id));
+      this.mappingVerifier.notRead(deferred.filter((r) => r.kind === 'apiMapping').map((r) => r.id.split('/')[0]!));
+      decorated.verification = combinedStatus(this.verifier.status(Date.now()), this.mappingVerifier.status(Date.now()));
       this.warnIfBudgetShort(decorated.verification);
     }
     this.attributeDrift(decorated, trigger);
@@ -403,4 +412,18 @@ export class Controller {
     if (this.sourceError) return { ready: false, code: 'SourceBroken', message: `the desired-state source is broken: ${this.sourceError.code}: ${this.sourceError.message}` };
     return { ready: true };
   }
+}
+
+/** APIs (3 reads each) and custom domains' mappings (1 read each) share one background budget. */
+function combinedStatus(apis: VerificationStatus, mappings: VerificationStatus): VerificationStatus {
+  const calls = apis.resources * apis.callsPerResource + mappings.resources * mappings.callsPerResource;
+  const achievable = calls / apis.budgetRps;
+  const oldest = [apis.oldestVerifiedAt, mappings.oldestVerifiedAt].filter((t): t is string => t !== null).sort()[0] ?? null;
+  return {
+    ...apis,
+    resources: apis.resources + mappings.resources,
+    achievableWindowSeconds: Math.round(achievable * 10) / 10,
+    sufficient: achievable <= apis.windowSeconds,
+    oldestVerifiedAt: oldest,
+  };
 }

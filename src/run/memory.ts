@@ -72,7 +72,8 @@ export class ControllerMemory {
         const key = `${s.name}\u0000${r.kind}\u0000${r.id}`;
         const before = this.resources.get(key);
         const rSince = before && before.status === r.status ? before.since : at;
-        const carried = r.readThisPass === false ? this.childrenVerifiedAt.get(s.name) : undefined;
+        // An API's children not re-read: when they last were (their own rows are not in this report).
+        const carried = r.readThisPass === false && r.kind === 'httpApiChildren' ? this.childrenVerifiedAt.get(s.name) : undefined;
         const lastVerifiedAt = r.lastVerifiedAt ?? carried ?? before?.lastVerifiedAt ?? null;
         this.resources.set(key, { status: r.status, since: rSince, lastVerifiedAt });
         return { ...r, since: rSince, lastVerifiedAt };

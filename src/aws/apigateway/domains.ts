@@ -10,15 +10,22 @@ import {
   type ApiGatewayV2Client,
   type DomainName,
 } from '@aws-sdk/client-apigatewayv2';
-import type { ObservedCustomDomain } from '../../model/observed.ts';
-import { isOwnedBy, type Tags } from '../../model/tags.ts';
+import type { DeepReadSelector, ObservedCustomDomain } from '../../model/observed.ts';
+import { SERVICE_TAG, isOwnedBy, type Tags } from '../../model/tags.ts';
+import { CallCancelled, withPriority } from '../api-scheduler.ts';
 
 /**
  * Custom domain names (GetDomainNames returns tags inline) and, for those routeyard owns or
  * wants, their API mappings. All domains are counted: the 120-per-account quota counts
  * everyone's.
  */
-export async function observeCustomDomains(apigw: ApiGatewayV2Client, owner: string, wantedNames: ReadonlySet<string>): Promise<{ domains: ObservedCustomDomain[]; count: number }> {
+export async function observeCustomDomains(
+  apigw: ApiGatewayV2Client,
+  owner: string,
+  wantedNames: ReadonlySet<string>,
+  select?: DeepReadSelector,
+  backgroundSignal?: AbortSignal,
+): Promise<{ domains: ObservedCustomDomain[]; count: number }> {
   const all: DomainName[] = [];
   let token: string | undefined;
   do {
@@ -27,15 +34,30 @@ export async function observeCustomDomains(apigw: ApiGatewayV2Client, owner: str
     token = page.NextToken;
   } while (token);
   const relevant = all.filter((d) => isOwnedBy(d.Tags, owner) || wantedNames.has((d.DomainName ?? '').toLowerCase()));
+  // The controller's rolling verification reads an owned, wanted domain's mappings in turn; a
+  // domain someone else owns at a wanted name is always read (it is a Conflict to report).
+  // An owned domain the document dropped is always read too: its mappings go before it.
+  const owned = relevant.filter((d) => isOwnedBy(d.Tags, owner) && wantedNames.has((d.DomainName ?? '').toLowerCase()));
+  const chosen = select?.(owned.map((d) => ({ id: (d.DomainName ?? '').toLowerCase(), service: d.Tags?.[SERVICE_TAG] })));
+  const readMappings = async (d: DomainName): Promise<ObservedCustomDomain['mappings']> => {
+    try {
+      const items = (await apigw.send(new GetApiMappingsCommand({ DomainName: d.DomainName!, MaxResults: '500' }))).Items ?? [];
+      return { readable: true, items: items.map((m) => ({ id: m.ApiMappingId!, apiId: m.ApiId ?? '', stage: m.Stage ?? '', key: m.ApiMappingKey ?? '' })) };
+    } catch (err) {
+      if (err instanceof CallCancelled) return { readable: false, deferred: true };
+      return { readable: false, error: `${(err as Error).name}: ${(err as Error).message}` };
+    }
+  };
   const domains = await Promise.all(
     relevant.map(async (d): Promise<ObservedCustomDomain> => {
       const c = d.DomainNameConfigurations?.[0];
       let mappings: ObservedCustomDomain['mappings'];
-      try {
-        const items = (await apigw.send(new GetApiMappingsCommand({ DomainName: d.DomainName!, MaxResults: '500' }))).Items ?? [];
-        mappings = { readable: true, items: items.map((m) => ({ id: m.ApiMappingId!, apiId: m.ApiId ?? '', stage: m.Stage ?? '', key: m.ApiMappingKey ?? '' })) };
-      } catch (err) {
-        mappings = { readable: false, error: `${(err as Error).name}: ${(err as Error).message}` };
+      if (!chosen || !owned.includes(d)) mappings = await readMappings(d);
+      else {
+        const priority = chosen.get((d.DomainName ?? '').toLowerCase());
+        mappings = priority
+          ? await withPriority(priority, () => readMappings(d), priority === 'background' ? backgroundSignal : undefined)
+          : { readable: false, deferred: true };
       }
       return {
         name: (d.DomainName ?? '').toLowerCase(),
