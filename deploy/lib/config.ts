@@ -44,6 +44,13 @@ export interface DeployConfig {
   dashboardIngressCidr?: string;
   /** The event-hint queue and EventBridge rules (--events-queue). */
   eventHints: boolean;
+  /** --verify-within and --verify-budget. */
+  verifyWithin: string;
+  verifyBudget: number;
+  /** --notify-webhook (optional), --notify-repeat, --report-url (optional). */
+  notifyWebhook?: string;
+  notifyRepeat: string;
+  reportUrl?: string;
   /** A CloudTrail trail for accounts that have none (EventBridge sees API calls only through one). */
   createTrail: boolean;
 }
@@ -91,6 +98,12 @@ export function readConfig(node: Node): DeployConfig {
     }
     for (const i of items) if (!pattern.test(i)) throw new ConfigError(PREFIX + name, `${JSON.stringify(i)} ${why}`);
     return items;
+  };
+  const fraction = (name: string): number => {
+    const v = raw(name);
+    const n = typeof v === 'string' ? Number(v) : v;
+    if (typeof n !== 'number' || !(n > 0 && n <= 1)) throw new ConfigError(PREFIX + name, `${JSON.stringify(v)} must be a number above 0 and at most 1`);
+    return n;
   };
   const bool = (name: string): boolean => {
     const v = raw(name);
@@ -146,6 +159,11 @@ export function readConfig(node: Node): DeployConfig {
     sourcePoll: duration('sourcePoll', 200),
     domainPace: duration('domainPace'),
     eventHints: bool('eventHints'),
+    verifyWithin: duration('verifyWithin', 1000),
+    verifyBudget: fraction('verifyBudget'),
+    notifyWebhook: optional('notifyWebhook', /^https?:\/\/\S+$/, 'must be an http(s) URL'),
+    notifyRepeat: duration('notifyRepeat', 1000),
+    reportUrl: optional('reportUrl', /^https?:\/\/\S+$/, 'must be an http(s) URL'),
     createTrail: bool('createTrail'),
     dashboardIngressCidr: optional('dashboardIngressCidr', /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.20.0.0/16'),
   };

@@ -8,6 +8,11 @@ export interface ControllerCommandInput {
   domainPace: string;
   port: number;
   eventsQueueUrl?: string;
+  verifyWithin: string;
+  verifyBudget: number;
+  notifyWebhook?: string;
+  notifyRepeat: string;
+  reportUrl?: string;
 }
 
 export function controllerCommand(c: ControllerCommandInput): string[] {
@@ -19,6 +24,10 @@ export function controllerCommand(c: ControllerCommandInput): string[] {
     '--domain-pace', c.domainPace,
     '--port', String(c.port),
     '--output', 'json',
+    '--verify-within', c.verifyWithin,
+    '--verify-budget', String(c.verifyBudget),
     ...(c.eventsQueueUrl ? ['--events-queue', c.eventsQueueUrl] : []),
+    ...(c.notifyWebhook ? ['--notify-webhook', c.notifyWebhook, '--notify-repeat', c.notifyRepeat] : []),
+    ...(c.reportUrl ? ['--report-url', c.reportUrl] : []),
   ];
 }

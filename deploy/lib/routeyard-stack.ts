@@ -119,6 +119,17 @@ export class RouteyardStack extends Stack {
       const why = 'The trail bucket holds CloudTrail logs; logging its own accesses would need another bucket with the same finding.';
       acknowledgeNag(trailBucket, 'AwsSolutions-S1', why);
       skipCheckov(trailBucket, 'CKV_AWS_18', why);
+      // CloudTrail encrypts with the key only if the key policy lets it (CloudTrail user guide,
+      // "Configure AWS KMS key policies for CloudTrail"); CDK's Trail does not add this.
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'CloudTrailEncryptsLogs',
+          principals: [new ServicePrincipal('cloudtrail.amazonaws.com')],
+          actions: ['kms:GenerateDataKey*', 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${this.partition}:cloudtrail:*:${this.account}:trail/*` } },
+        }),
+      );
       new Trail(this, 'Trail', { bucket: trailBucket, isMultiRegionTrail: true, includeGlobalServiceEvents: true, enableFileValidation: true, encryptionKey: key });
     }
 

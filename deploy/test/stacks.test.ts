@@ -139,6 +139,12 @@ describe('routeyard stack', () => {
     expect(flag('--source-poll')).toBe('5s');
     expect(flag('--domain-pace')).toBe('30s');
     expect(flag('--port')).toBe('8080');
+    expect(flag('--verify-within')).toBe('10m');
+    expect(flag('--verify-budget')).toBe('0.2');
+    expect(command).not.toContain('--notify-webhook');
+    const hooked = synthesize({ 'routeyard:notifyWebhook': 'https://hooks.slack.com/services/T/B/X', 'routeyard:reportUrl': 'https://routeyard.internal/' });
+    const hookedCommand = (only(hooked.templates.routeyard, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as { Command: string[] }[])[0]!.Command;
+    expect(hookedCommand.join(' ')).toContain('--notify-webhook https://hooks.slack.com/services/T/B/X --notify-repeat 1h --report-url https://routeyard.internal/');
     expect(JSON.stringify(flag('--source'))).toMatch(/s3:\/\/.*DesiredStateBucket.*routeset\.json/);
 
     const ssm = synthesize({ 'routeyard:desiredStateSource': 'ssm', 'routeyard:interval': '2m' });
@@ -249,6 +255,10 @@ describe('event hints (issue #10)', () => {
     s.templates.routeyard.resourceCountIs('AWS::CloudTrail::Trail', 0);
     const trail = synthesize({ 'routeyard:createTrail': true });
     trail.templates.routeyard.hasResourceProperties('AWS::CloudTrail::Trail', { IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, EnableLogFileValidation: true });
+    // CloudTrail may use the stack's key (CDK's Trail does not say so in the key policy).
+    trail.templates.routeyard.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'CloudTrailEncryptsLogs', Principal: { Service: 'cloudtrail.amazonaws.com' } })]) },
+    });
     const off = synthesize({ 'routeyard:eventHints': false });
     off.templates.routeyard.resourceCountIs('AWS::SQS::Queue', 0);
     expect(off.forwarder).toBeUndefined();

@@ -62,21 +62,26 @@ describe('ApiScheduler', () => {
     expect(s.pace()).toBe(10);
     s.onThrottle();
     expect(s.pace()).toBe(5);
+    s.onThrottle(); // the same burst: halved once
+    expect(s.pace()).toBe(5);
+    await clock.sleep(1_000);
     s.onThrottle();
     expect(s.pace()).toBe(2.5);
+    await clock.sleep(29_000);
     await clock.sleep(30_000);
     expect(s.pace()).toBe(5);
     await clock.sleep(30_000);
     expect(s.pace()).toBe(10);
     await clock.sleep(30_000);
     expect(s.pace()).toBe(10);
-    expect(s.stats().throttles).toBe(2);
+    expect(s.stats().throttles).toBe(3);
   });
 
   it('after throttling, calls really go slower', async () => {
     const clock = fakeClock();
     const s = new ApiScheduler({ ratePerSecond: 10, burst: 1, now: clock.now, sleep: clock.sleep });
     s.onThrottle();
+    await clock.sleep(1_000);
     const at = await timesOf(s, clock, Array<CallPriority>(11).fill('apply'));
     expect(Math.max(...at)).toBeGreaterThanOrEqual(1_900); // 5/s instead of 10/s
   });

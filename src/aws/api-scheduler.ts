@@ -122,13 +122,20 @@ export class ApiScheduler {
     });
   }
 
-  /** A throttling answer: halve the pace for a while. */
+  /**
+   * A throttling answer: halve the pace for a while. Answers within a second of the last
+   * halving belong to the same burst and halve it once.
+   */
   onThrottle(): void {
     this.throttles += 1;
     this.refill();
+    const t = this.now();
+    if (this.lastHalving !== undefined && t - this.lastHalving < 1_000) return;
+    this.lastHalving = t;
     this.factor = Math.max(this.minFactor, this.factor / 2);
-    this.lastPaceChange = this.now();
+    this.lastPaceChange = t;
   }
+  private lastHalving: number | undefined;
 
   /** The current pace in requests per second (undefined: unpaced). */
   pace(): number | undefined {

@@ -28,7 +28,7 @@ describe('RollingVerifier', () => {
   });
 
   it('40 APIs, 3 calls each, a 60 s window and 2 background calls/s: each read every 60 s, within the budget', () => {
-    const v = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3 });
+    const v = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3, intervalMs: 5_000 });
     const { reads, worstGap } = simulate(v, apis(40), 5_000, 600_000);
     expect(worstGap).toBeLessThanOrEqual(65_000); // the window, plus at most one pass interval
     // Background calls in any 60 s of steady state (after the first pass) stay within 2/s.
@@ -36,7 +36,9 @@ describe('RollingVerifier', () => {
     for (let w = 60_000; w + 60_000 <= 600_000; w += 5_000) {
       expect(background.filter((r) => r.at >= w && r.at < w + 60_000).length * 3).toBeLessThanOrEqual(120 + 3);
     }
-    expect(v.status(600_000)).toMatchObject({ resources: 40, achievableWindowSeconds: 60, sufficient: true });
+    // Honest: a full cycle at the budget is 60 s, plus one 5 s pass interval: 65 s, just over the window.
+    expect(v.status(600_000)).toMatchObject({ resources: 40, achievableWindowSeconds: 65, sufficient: false });
+    expect(new RollingVerifier({ windowMs: 70_000, budgetRps: 2, callsPerResource: 3, intervalMs: 5_000 }).status(0)).toMatchObject({ sufficient: true });
   });
 
   it('few APIs spend far less than the budget: only what the window needs', () => {
@@ -48,9 +50,9 @@ describe('RollingVerifier', () => {
   });
 
   it('says when the budget cannot cover the window, and which window it can keep', () => {
-    const v = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3 });
+    const v = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3, intervalMs: 5_000 });
     v.selector(0)(apis(100));
-    expect(v.status(0)).toMatchObject({ resources: 100, sufficient: false, achievableWindowSeconds: 150 });
+    expect(v.status(0)).toMatchObject({ resources: 100, sufficient: false, achievableWindowSeconds: 155 });
     const { worstGap } = simulate(v, apis(100), 5_000, 900_000);
     expect(worstGap).toBeLessThanOrEqual(155_000);
   });
@@ -70,5 +72,17 @@ describe('RollingVerifier', () => {
     expect(chosen.get('new')).toBe('check');
     expect(v.status(1_000).resources).toBe(3);
     expect(v.verifiedAt('api002')).toBeUndefined();
+  });
+
+  it('a chosen API whose read was cancelled keeps its turn and its share of the budget', () => {
+    const v = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3, intervalMs: 5_000 });
+    const list = apis(40);
+    v.selector(0)(list);
+    const first = [...v.selector(5_000)(list)].filter(([, p]) => p === 'background').map(([id]) => id);
+    expect(first.length).toBeGreaterThan(0);
+    v.notRead(first);
+    for (const id of first) expect(v.verifiedAt(id)).toBe(0);
+    const again = [...v.selector(5_100)(list)].filter(([, p]) => p === 'background').map(([id]) => id);
+    expect(again.slice(0, first.length)).toEqual(first);
   });
 });

@@ -51,7 +51,7 @@ export class RollingVerifier {
   private lastAccrual: number | undefined;
   private known = 0;
   /** What the last selection marked, with the time it replaced, until the pass says what it read. */
-  private marked = new Map<string, number | undefined>();
+  private marked = new Map<string, { before: number | undefined; background: boolean }>();
 
   constructor(opts: RollingOptions) {
     if (!(opts.windowMs > 0) || !(opts.budgetRps > 0) || !(opts.callsPerResource > 0)) throw new Error('window, budget and calls must be positive');
@@ -69,10 +69,12 @@ export class RollingVerifier {
    */
   notRead(ids: Iterable<string>): void {
     for (const id of ids) {
-      if (!this.marked.has(id)) continue;
-      const before = this.marked.get(id);
-      if (before === undefined) this.lastVerified.delete(id);
-      else this.lastVerified.set(id, before);
+      const m = this.marked.get(id);
+      if (!m) continue;
+      if (m.before === undefined) this.lastVerified.delete(id);
+      else this.lastVerified.set(id, m.before);
+      // The budget it was chosen with was not spent: the next pass may use it.
+      if (m.background) this.credit += 1;
     }
     this.marked = new Map();
   }
@@ -84,7 +86,8 @@ export class RollingVerifier {
 
   status(now: number): VerificationStatus {
     const { windowMs, budgetRps, callsPerResource } = this.opts;
-    const achievable = (this.known * callsPerResource) / budgetRps;
+    // One full cycle at the budget, plus one pass interval: reads happen at pass starts.
+    const achievable = (this.known * callsPerResource) / budgetRps + this.opts.intervalMs / 1000;
     let oldest: number | undefined;
     for (const t of this.lastVerified.values()) oldest = oldest === undefined ? t : Math.min(oldest, t);
     void now;
@@ -130,8 +133,8 @@ export class RollingVerifier {
     for (const c of rest.slice(0, take)) chosen.set(c.id, 'background');
     this.credit -= take;
     this.marked = new Map();
-    for (const id of chosen.keys()) {
-      this.marked.set(id, this.lastVerified.get(id));
+    for (const [id, priority] of chosen) {
+      this.marked.set(id, { before: this.lastVerified.get(id), background: priority === 'background' });
       this.lastVerified.set(id, now);
     }
     return chosen;

@@ -165,8 +165,9 @@ export class Controller {
     if (this.nextPass) clearTimeout(this.nextPass);
     if (this.poller) clearTimeout(this.poller);
     await this.running;
-    await this.deps.notifier?.flush();
     await this.deps.lease?.release();
+    // Messages still queued get a few seconds, after the lease is released (a slow webhook must not strand it).
+    await Promise.race([this.deps.notifier?.flush(), new Promise((r) => setTimeout(r, 5_000).unref())]);
     if (this.server) {
       const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
       this.server.closeAllConnections();
@@ -286,13 +287,13 @@ export class Controller {
       const deferred = report.services.flatMap((s) => s.resources.filter((r) => r.readThisPass === false));
       this.verifier.notRead(deferred.filter((r) => r.kind === 'httpApiChildren').map((r) => r.id));
       this.mappingVerifier.notRead(deferred.filter((r) => r.kind === 'apiMapping').map((r) => r.id.split('/')[0]!));
-      decorated.verification = combinedStatus(this.verifier.status(Date.now()), this.mappingVerifier.status(Date.now()));
+      decorated.verification = combinedStatus(this.verifier.status(Date.now()), this.mappingVerifier.status(Date.now()), this.opts.intervalMs);
       this.warnIfBudgetShort(decorated.verification);
     }
     this.attributeDrift(decorated, trigger);
     this.latest = decorated;
     metrics.observePass(decorated);
-    this.deps.notifier?.observe(decorated, Date.now());
+    this.deps.notifier?.observe(decorated, Date.now(), this.docChanged);
     metrics.setSourceError(sourceError);
     if (!leading && lease) this.log.debug({ leader: lease.state().holder }, 'not the leader: observed only');
   }
@@ -311,20 +312,24 @@ export class Controller {
         if (r.kind === 'customDomain') index.set(r.id.toLowerCase(), s.name);
       }
     }
-    const listener = this.latest?.services.flatMap((s) => s.resources.filter((r) => r.kind === 'listenerRule')).length ? true : false;
+    // The shared listener, from this RouteSet's rule ARNs (listener-rule/app/LB/ID/LISTENER/RULE).
+    const listeners = new Set(
+      (this.latest?.services ?? []).flatMap((s) => s.resources.filter((r) => r.kind === 'listenerRule').map((r) => r.id.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, ''))),
+    );
     let matched = 0;
     for (const e of events) {
       const r = e.resources;
       const ids = [...r.apiIds, ...r.ruleArns, ...r.targetGroupArns, ...r.certificateArns, ...r.domainNames, ...r.records.map((x) => x.name)];
       const services = new Set(ids.flatMap((id) => (index.has(id) ? [index.get(id)!] : [])));
       // A call on the shared listener itself (a rule created beside ours) shows in the listing.
-      const onListener = listener && r.listenerArns.length > 0;
+      const onListener = r.listenerArns.some((l) => listeners.has(l)) || r.ruleArns.some((a) => listeners.has(a.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '')));
       if (services.size === 0 && !onListener) {
         this.deps.metrics.hintIgnored('not-owned');
         this.log.info({ eventName: e.eventName, eventSource: e.eventSource }, 'event names nothing this RouteSet manages: ignored');
         continue;
       }
       matched++;
+      this.deps.metrics.hintMapped(Math.max(0, (Date.now() - e.eventTime.getTime()) / 1000));
       for (const s of services) {
         this.hinted.add(s);
         this.hintedAt.set(s, Date.now());
@@ -415,9 +420,10 @@ export class Controller {
 }
 
 /** APIs (3 reads each) and custom domains' mappings (1 read each) share one background budget. */
-function combinedStatus(apis: VerificationStatus, mappings: VerificationStatus): VerificationStatus {
+function combinedStatus(apis: VerificationStatus, mappings: VerificationStatus, intervalMs: number): VerificationStatus {
   const calls = apis.resources * apis.callsPerResource + mappings.resources * mappings.callsPerResource;
-  const achievable = calls / apis.budgetRps;
+  // One full cycle at the budget, plus one pass interval (reads happen at pass starts).
+  const achievable = calls / apis.budgetRps + intervalMs / 1000;
   const oldest = [apis.oldestVerifiedAt, mappings.oldestVerifiedAt].filter((t): t is string => t !== null).sort()[0] ?? null;
   return {
     ...apis,

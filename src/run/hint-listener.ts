@@ -5,7 +5,6 @@ import type { EventQueue, QueuedMessage } from '../aws/sqs/event-queue.ts';
 
 export interface HintMetrics {
   hintReceived(): void;
-  hintMapped(lagSeconds: number): void;
   hintIgnored(reason: IgnoreReason | 'not-owned'): void;
 }
 
@@ -85,7 +84,7 @@ export class HintListener {
         this.log.info({ messageId: m.id, reason: reading.reason, detail: reading.detail }, 'event ignored');
         continue;
       }
-      this.metrics.hintMapped(Math.max(0, (Date.now() - reading.event.eventTime.getTime()) / 1000));
+      // Counted as mapped (with its lag) once the controller finds it names a managed resource.
       this.log.info({ messageId: m.id, eventSource: reading.event.eventSource, eventName: reading.event.eventName }, 'event hint');
       this.buffer.push(reading.event);
     }

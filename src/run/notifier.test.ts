@@ -81,4 +81,25 @@ describe('Notifier', () => {
     await n.flush();
     expect(results).toEqual(['failed']);
   });
+
+  it('creating a service is not news, a document edit is not drift, and a standby copy or a dry run says nothing', async () => {
+    const { n, posts } = notifier();
+    n.observe(report({ a: 'InSync' }), 0);
+    n.observe(report({ a: 'InSync', b: 'Missing' }), 1_000); // b added to the document
+    n.observe(report({ a: 'InSync', b: 'InSync' }), 2_000); // b created: not "repaired"
+    n.observe(report({ a: 'Drifted', b: 'InSync' }), 3_000, new Set(['a'])); // a edited in the document
+    n.observe(report({ a: 'InSync', b: 'InSync' }), 4_000);
+    const dry = { ...report({ a: 'InSync', b: 'Drifted' }), mode: 'dry-run' } as Report;
+    n.observe(dry, 5_000);
+    await n.flush();
+    expect(posts).toEqual([]);
+  });
+
+  it('a service flapping between Error and Drifted is announced once per --notify-repeat', async () => {
+    const { n, posts } = notifier(3_600_000);
+    n.observe(report({ a: 'InSync' }), 0);
+    for (let i = 1; i <= 10; i++) n.observe(report({ a: i % 2 ? 'Error' : 'Drifted' }), i * 60_000);
+    await n.flush();
+    expect(posts.map((p) => p.body.event)).toEqual(['error']);
+  });
 });

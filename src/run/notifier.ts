@@ -54,10 +54,16 @@ export class Notifier {
     this.log = log.child({ component: 'notifier' });
   }
 
-  /** Take in a pass's report; returns the messages it queued (for tests). */
-  observe(report: Report, now: number): Notification[] {
+  /**
+   * Take in a pass's report; returns the messages it queued (for tests). `documentChanged`:
+   * services the document changed this pass (their actions are the edit, not drift). Only a
+   * copy that applies (the leader, with a sound source) announces: a standby copy or a dry
+   * run would repeat the leader's news or promise a repair that does not happen.
+   */
+  observe(report: Report, now: number, documentChanged: ReadonlySet<string> = new Set()): Notification[] {
     const out: Notification[] = [];
     if (report.services.length === 0 && report.error) return out; // nothing observed: no news
+    if (report.mode !== 'reconcile') return out;
     const current = new Map(report.services.map((s) => [s.name, s]));
     for (const s of report.services) {
       const before = this.previous.get(s.name) ?? null;
@@ -66,9 +72,16 @@ export class Notifier {
         if (OPEN.has(s.status)) this.lastAnnounced.set(s.name, now);
         continue;
       }
-      const event = eventFor(before, s.status);
+      let event = eventFor(before, s.status);
+      // A document edit being applied is not drift.
+      if (event === 'drift' && documentChanged.has(s.name)) event = undefined;
+      const announced = this.lastAnnounced.get(s.name);
+      // Back in sync is news only after something open was announced (a new service created is not).
+      if (event === 'repaired' && announced === undefined) event = undefined;
+      // While a service stays out of sync (Drifted, Error, Drifted, ...), one message per --notify-repeat.
+      if ((event === 'drift' || event === 'conflict' || event === 'error') && announced !== undefined && now - announced < this.opts.repeatMs) event = undefined;
       if (event) out.push(this.message(event, s, before, report));
-      else if (before !== null && OPEN.has(s.status) && now - (this.lastAnnounced.get(s.name) ?? -Infinity) >= this.opts.repeatMs) out.push(this.message('still-open', s, before, report));
+      else if (before !== null && OPEN.has(s.status) && announced !== undefined && now - announced >= this.opts.repeatMs) out.push(this.message('still-open', s, before, report));
       if (!OPEN.has(s.status)) this.lastAnnounced.delete(s.name);
     }
     for (const m of out) if (m.event !== 'repaired' && m.event !== 'pending-cleared') this.lastAnnounced.set(m.service, now);
