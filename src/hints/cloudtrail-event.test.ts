@@ -1,36 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { cloudTrailEvent as buildEvent } from '../../test/support/events.ts';
 import { readEvent } from './cloudtrail-event.ts';
 
 const scope = { account: '123456789012', region: 'eu-west-1' };
 
-/** The envelope EventBridge delivers to SQS for a CloudTrail management event. */
-export function cloudTrailEvent(eventSource: string, eventName: string, requestParameters: Record<string, unknown>, over: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    version: '0',
-    id: 'a1b2c3d4-0000-1111-2222-333344445555',
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: `aws.${eventSource.split('.')[0]}`,
-    account: '123456789012',
-    time: '2026-11-25T10:00:01Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail: {
-      eventVersion: '1.09',
-      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::123456789012:assumed-role/console/someone' },
-      eventTime: '2026-11-25T10:00:00Z',
-      eventSource,
-      eventName,
-      awsRegion: 'eu-west-1',
-      sourceIPAddress: '203.0.113.7',
-      requestParameters,
-      responseElements: null,
-      readOnly: false,
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: '123456789012',
-      ...over,
-    },
-  });
+/** The shared test builder, with the event time pinned for the assertions below. */
+const cloudTrailEvent = (source: string, name: string, params: Record<string, unknown>, over: Record<string, unknown> = {}) =>
+  buildEvent(source, name, params, { eventTime: '2026-11-25T10:00:00Z', ...over });
+
+/** An event whose envelope and detail both lack a usable time. */
+function withoutTime(body: string): string {
+  const e = JSON.parse(body) as { time: string; detail: { eventTime: string } };
+  e.time = 'later';
+  e.detail.eventTime = 'yesterday';
+  return JSON.stringify(e);
 }
 
 describe('readEvent: EventBridge "AWS API Call via CloudTrail" events mapped to resources', () => {
@@ -72,7 +55,7 @@ describe('readEvent: EventBridge "AWS API Call via CloudTrail" events mapped to 
     ['another Region', cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'a' }, { awsRegion: 'us-west-2' }), 'foreign-region'],
     ['a failed call', cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'a' }, { errorCode: 'AccessDenied' }), 'no-resource'],
     ['no resource named', cloudTrailEvent('apigateway.amazonaws.com', 'CreateApi', { name: 'x' }), 'no-resource'],
-    ['no event time', cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'a' }, { eventTime: 'yesterday' }).replace('"time":"2026-11-25T10:00:01Z"', '"time":"later"'), 'malformed'],
+    ['no event time', withoutTime(cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId: 'a' })), 'malformed'],
   ])('%s is ignored (%s)', (_what, body, reason) => {
     expect(readEvent(body, scope)).toMatchObject({ ok: false, reason });
   });
