@@ -2,9 +2,9 @@
 // with no mode flag (the controller), its lease table, its desired-state store, its logs and a
 // least-privilege task role (see task-role-policy.ts).
 import path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerImage, ContainerInsights, CpuArchitecture, FargateService, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Repository } from 'aws-cdk-lib/aws-ecr';
@@ -16,27 +16,23 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { acknowledgeNag, skipCheckov } from './compliance.ts';
-import { sharedParameterNames, type DeployConfig } from './config.ts';
+import { PlatformStack, type PlatformStackProps } from './platform-stack.ts';
 import { controllerCommand } from './controller-command.ts';
 import { EventHints } from './event-hints.ts';
 import { Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { addTaskRolePolicy } from './task-role-policy.ts';
 
-export interface RouteyardStackProps extends StackProps {
-  config: DeployConfig;
-}
+export type RouteyardStackProps = PlatformStackProps;
 
 /** The port of the controller's endpoints (/healthz, /readyz, /drift, /metrics, the dashboard). */
 export const CONTROLLER_PORT = 8080;
 /** The repository root: the Dockerfile `cdk deploy` builds when no image is configured. */
 export const REPOSITORY_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-export class RouteyardStack extends Stack {
+export class RouteyardStack extends PlatformStack {
   constructor(scope: Construct, id: string, props: RouteyardStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    const names = sharedParameterNames(config.parameterPrefix);
-    const vpc = Vpc.fromLookup(this, 'Vpc', { vpcId: config.vpcId });
+    const { config, names, vpc } = this;
 
     // One customer managed key for what this stack stores: the document, the lease table, the logs.
     const key = new Key(this, 'Key', {

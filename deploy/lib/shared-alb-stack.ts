@@ -2,8 +2,8 @@
 // (one per service, matched on the routing header) routeyard manages. Only the VPC link's
 // ENIs may reach it. Its listener ARN, DNS name, canonical hosted zone and VPC id are
 // published as the SSM parameters the RouteSet document references.
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { CfnOutput, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import { Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { ApplicationLoadBalancer, ApplicationProtocol, ListenerAction } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PrivateHostedZone } from 'aws-cdk-lib/aws-route53';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -11,21 +11,17 @@ import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { acknowledgeNag, skipCheckov } from './compliance.ts';
-import { sharedParameterNames, type DeployConfig } from './config.ts';
+import { PlatformStack, type PlatformStackProps } from './platform-stack.ts';
 
-export interface SharedAlbStackProps extends StackProps {
-  config: DeployConfig;
-}
+export type SharedAlbStackProps = PlatformStackProps;
 
 /** The listener's default action: what a request carrying no known service header gets. */
 export const NO_MATCH_BODY = 'no matching service header';
 
-export class SharedAlbStack extends Stack {
+export class SharedAlbStack extends PlatformStack {
   constructor(scope: Construct, id: string, props: SharedAlbStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    const names = sharedParameterNames(config.parameterPrefix);
-    const vpc = Vpc.fromLookup(this, 'Vpc', { vpcId: config.vpcId });
+    const { config, names, vpc } = this;
 
     // Access logs: private, TLS-only, encrypted, expired by a lifecycle rule. ALB access
     // logs can only be delivered to a bucket encrypted with SSE-S3 (ELB user guide, "Access

@@ -2,25 +2,21 @@
 // service's HTTP API reaches the shared ALB. Its id (and its ENIs' security group, which the
 // ALB admits) are published as SSM parameters, not CloudFormation exports, so each stack can
 // be updated or deleted without the others pinning it.
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput } from 'aws-cdk-lib';
 import { VpcLink } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { sharedParameterNames, type DeployConfig } from './config.ts';
+import { PlatformStack, type PlatformStackProps } from './platform-stack.ts';
 
-export interface SharedVpcLinkStackProps extends StackProps {
-  config: DeployConfig;
-}
+export type SharedVpcLinkStackProps = PlatformStackProps;
 
-export class SharedVpcLinkStack extends Stack {
+export class SharedVpcLinkStack extends PlatformStack {
   readonly vpcLinkId: string;
 
   constructor(scope: Construct, id: string, props: SharedVpcLinkStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    const names = sharedParameterNames(config.parameterPrefix);
-    const vpc = Vpc.fromLookup(this, 'Vpc', { vpcId: config.vpcId });
+    const { config, names, vpc } = this;
 
     // The ENIs only open connections to the ALB's listener inside the VPC: no ingress, and
     // egress to the listener port in the VPC's CIDR only.

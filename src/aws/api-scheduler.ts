@@ -56,7 +56,6 @@ interface Waiter {
   resolve: () => void;
 }
 
-
 /**
  * One AWS service's call budget (one per account, Region and service: one process serves
  * one account and Region). A token bucket at the service's pace, shared by all callers, and
@@ -142,12 +141,6 @@ export class ApiScheduler {
     if (this.rate === undefined) return undefined;
     this.refill();
     return this.rate * this.factor;
-  }
-
-  /** The background share's pace in requests per second. */
-  backgroundPace(): number | undefined {
-    const p = this.pace();
-    return p === undefined ? undefined : p * this.share;
   }
 
   stats(): { pace: number | undefined; factor: number; throttles: number; queued: Record<CallPriority, number> } {

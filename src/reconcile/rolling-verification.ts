@@ -84,13 +84,12 @@ export class RollingVerifier {
     return this.lastVerified.get(id);
   }
 
-  status(now: number): VerificationStatus {
+  status(): VerificationStatus {
     const { windowMs, budgetRps, callsPerResource } = this.opts;
     // One full cycle at the budget, plus one pass interval: reads happen at pass starts.
     const achievable = (this.known * callsPerResource) / budgetRps + this.opts.intervalMs / 1000;
     let oldest: number | undefined;
     for (const t of this.lastVerified.values()) oldest = oldest === undefined ? t : Math.min(oldest, t);
-    void now;
     return {
       windowSeconds: windowMs / 1000,
       budgetRps,
@@ -104,7 +103,6 @@ export class RollingVerifier {
 
   private choose(now: number, candidates: DeepReadCandidate[], urgent: Urgent): Map<string, 'check' | 'background'> {
     const { windowMs, budgetRps, callsPerResource, margin } = this.opts;
-    void margin;
     const ids = new Set(candidates.map((c) => c.id));
     for (const id of [...this.lastVerified.keys()]) if (!ids.has(id)) this.lastVerified.delete(id);
     this.known = candidates.length;

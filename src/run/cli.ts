@@ -388,13 +388,13 @@ function httpUrlOption(raw: string, name: string): string {
 
 /** An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name> (any host, for an emulator). */
 function queueUrlOption(raw: string): string {
-  let url: URL;
+  const why = `--events-queue must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), not ${JSON.stringify(raw)}`;
   try {
-    url = new URL(raw);
+    httpUrlOption(raw, '--events-queue');
   } catch {
-    throw usage(`--events-queue must be an SQS queue URL, not ${JSON.stringify(raw)}`);
+    throw usage(why);
   }
-  if (!/^https?:$/.test(url.protocol) || !accountOfQueueUrl(raw)) throw usage(`--events-queue must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), not ${JSON.stringify(raw)}`);
+  if (!accountOfQueueUrl(raw)) throw usage(why);
   return raw;
 }
 

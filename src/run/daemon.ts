@@ -287,7 +287,7 @@ export class Controller {
       const deferred = report.services.flatMap((s) => s.resources.filter((r) => r.readThisPass === false));
       this.verifier.notRead(deferred.filter((r) => r.kind === 'httpApiChildren').map((r) => r.id));
       this.mappingVerifier.notRead(deferred.filter((r) => r.kind === 'apiMapping').map((r) => r.id.split('/')[0]!));
-      decorated.verification = combinedStatus(this.verifier.status(Date.now()), this.mappingVerifier.status(Date.now()), this.opts.intervalMs);
+      decorated.verification = combinedStatus(this.verifier.status(), this.mappingVerifier.status(), this.opts.intervalMs);
       this.warnIfBudgetShort(decorated.verification);
     }
     this.attributeDrift(decorated, trigger);
