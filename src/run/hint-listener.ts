@@ -68,7 +68,8 @@ export class HintListener {
       if (messages.length === 0) continue;
       this.take(messages);
       try {
-        await this.queue.delete(messages);
+        const failed = await this.queue.delete(messages);
+        if (failed.length > 0) this.log.warn({ failed }, 'some read messages could not be deleted (they will come back and be read again)');
       } catch (err) {
         this.log.warn({ err: describeError(err) }, 'cannot delete read messages (they will come back and be read again)');
       }

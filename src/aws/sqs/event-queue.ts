@@ -25,14 +25,21 @@ export class EventQueue {
     return (out.Messages ?? []).flatMap((m) => (m.ReceiptHandle ? [{ id: m.MessageId ?? m.ReceiptHandle, body: m.Body ?? '', receiptHandle: m.ReceiptHandle }] : []));
   }
 
-  /** Delete read messages (SQS takes 10 per batch call). */
-  async delete(messages: QueuedMessage[]): Promise<void> {
+  /**
+   * Delete read messages. DeleteMessageBatch takes at most 10 entries, with ids unique in the
+   * batch (letters, digits, "-" and "_", up to 80), and may fail some entries while the call
+   * succeeds: those come back in `Failed`, and are returned here (they will be read again).
+   */
+  async delete(messages: QueuedMessage[]): Promise<{ id: string; reason: string }[]> {
+    const failed: { id: string; reason: string }[] = [];
     for (let i = 0; i < messages.length; i += 10) {
       const batch = messages.slice(i, i + 10);
-      await this.sqs.send(
+      const out = await this.sqs.send(
         new DeleteMessageBatchCommand({ QueueUrl: this.url, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })) }),
       );
+      for (const f of out.Failed ?? []) failed.push({ id: batch[Number(f.Id)]?.id ?? String(f.Id), reason: `${f.Code ?? 'Failed'}: ${f.Message ?? ''}` });
     }
+    return failed;
   }
 }
 
