@@ -6,7 +6,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * cheap listings every pass makes), then background verification.
  */
 export type CallPriority = 'apply' | 'check' | 'background';
-export const PRIORITIES: readonly CallPriority[] = ['apply', 'check', 'background'];
 
 interface CallContext {
   priority: CallPriority;
