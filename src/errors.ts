@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'LeaseLost' // the lease was lost mid-pass: writing stopped
   | 'ShuttingDown' // SIGTERM/SIGINT: no new writes are started
   | 'WaitTimedOut' // --reconcile-once --wait ran out with work still pending (exit 6)
+  | 'PassTimedOut' // the pass ran past its deadline (--pass-timeout) and was abandoned
   | 'UsageError' // bad command line
   | 'Internal'; // a bug in routeyard: please report it
 

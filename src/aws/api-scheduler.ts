@@ -11,12 +11,24 @@ interface CallContext {
   priority: CallPriority;
   /** Aborting it cancels the calls still waiting for their turn (a hint preempts background reads). */
   signal?: AbortSignal;
+  /**
+   * The pass's deadline: once it aborts, every call of the pass, waiting or in flight, ends
+   * at once (the client factory's middleware races it) and none is retried.
+   */
+  deadline?: AbortSignal;
 }
 const callContext = new AsyncLocalStorage<CallContext>();
 
-/** Run `fn` with every AWS call it makes (however deep) scheduled at `priority`. */
+/** Run `fn` with every AWS call it makes (however deep) scheduled at `priority`; the deadline carries over. */
 export function withPriority<T>(priority: CallPriority, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  return callContext.run({ priority, ...(signal ? { signal } : {}) }, fn);
+  const deadline = callContext.getStore()?.deadline;
+  return callContext.run({ priority, ...(signal ? { signal } : {}), ...(deadline ? { deadline } : {}) }, fn);
+}
+
+/** Run `fn` with every AWS call it makes bounded by `deadline` (a pass's time limit). */
+export function withDeadline<T>(deadline: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  const outer = callContext.getStore();
+  return callContext.run({ priority: outer?.priority ?? 'check', ...(outer?.signal ? { signal: outer.signal } : {}), deadline }, fn);
 }
 
 /** The priority of the call being made; `check` outside any `withPriority`. */
@@ -24,9 +36,16 @@ export function currentPriority(): CallPriority {
   return callContext.getStore()?.priority ?? 'check';
 }
 
-/** The abort signal of the calls being made, if any. */
+/** What cancels a call still waiting for its turn: its own signal, or the pass's deadline. */
 export function currentSignal(): AbortSignal | undefined {
-  return callContext.getStore()?.signal;
+  const ctx = callContext.getStore();
+  if (ctx?.signal && ctx.deadline) return AbortSignal.any([ctx.signal, ctx.deadline]);
+  return ctx?.signal ?? ctx?.deadline;
+}
+
+/** The pass's deadline, if the call is made within one. */
+export function currentDeadline(): AbortSignal | undefined {
+  return callContext.getStore()?.deadline;
 }
 
 /** The error a call waiting for its turn gets when its signal aborts. */

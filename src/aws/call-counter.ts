@@ -23,12 +23,15 @@ export interface CallListener {
   callEnded(service: string, operation: string, outcome: 'success' | 'error'): void;
   throttled(service: string, operation: string): void;
   retried(service: string, operation: string): void;
+  /** A non-idempotent create whose answer was lost (see aws/lost-answers.ts). */
+  lostAnswer?(service: string, operation: string): void;
 }
 
 export class CallCounter {
   private calls = new Map<string, number>();
   private throttles = new Map<string, number>();
   private retried = 0;
+  private lostAnswers = 0;
   private readonly listeners: CallListener[] = [];
 
   addListener(l: CallListener): void {
@@ -55,6 +58,11 @@ export class CallCounter {
     for (const l of this.listeners) l.retried(service, operation);
   }
 
+  recordLostAnswer(service: string, operation: string): void {
+    this.lostAnswers += 1;
+    for (const l of this.listeners) l.lostAnswer?.(service, operation);
+  }
+
   snapshot(): CallStats {
     const byOperation: Record<string, number> = {};
     const byService: Record<string, number> = {};
@@ -69,12 +77,13 @@ export class CallCounter {
     }
     let throttled = 0;
     for (const n of this.throttles.values()) throttled += n;
-    return { total, mutating, throttled, retries: this.retried, byService, byOperation };
+    return { total, mutating, throttled, retries: this.retried, lostAnswers: this.lostAnswers, byService, byOperation };
   }
 
   reset(): void {
     this.calls.clear();
     this.throttles.clear();
     this.retried = 0;
+    this.lostAnswers = 0;
   }
 }

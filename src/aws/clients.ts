@@ -8,23 +8,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Client, FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 import { CallCounter } from './call-counter.ts';
-import { ApiScheduler, currentPriority, currentSignal } from './api-scheduler.ts';
+import { ApiScheduler, currentDeadline, currentPriority, currentSignal } from './api-scheduler.ts';
+import { CREATES_WITHOUT_IDEMPOTENCY, OutcomeUnknownError, outcomeUnknown } from './lost-answers.ts';
+import { isThrottle } from './throttling.ts';
 
-/** Error codes the SDK classifies as throttling (see shared notes / @smithy service-error-classification). */
-const THROTTLING_CODES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'PriorRequestNotComplete',
-  'BandwidthLimitExceeded',
-  'ProvisionedThroughputExceededException',
-  'EC2ThrottledException',
-]);
+export { isThrottle };
 
 export interface ClientSettings {
   /** SDK retry mode; `standard` by default, `adaptive` adds the SDK's own client-side rate limiter. */
@@ -39,7 +27,16 @@ export interface ClientSettings {
   domainPaceMs?: number;
   /** Share of each paced service's rate background verification may use (default 0.2). */
   verifyBudget?: number;
+  /** One attempt of one call may take this long, connection included (default 10 s). */
+  requestTimeoutMs?: number;
+  /** Establishing the TCP (and TLS) connection may take this long (default 3 s). */
+  connectionTimeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
+/** SQS long polls wait up to 20 s for a message before answering. */
+const LONG_POLL_MS = 20_000;
 
 export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
@@ -64,9 +61,16 @@ export interface AwsClients {
  */
 export function createAwsClients(settings: ClientSettings = {}, counter = new CallCounter()): AwsClients {
   // Unset here means the SDK's own resolution: AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, else standard and 3.
+  // Every attempt is bounded: an endpoint that accepts a connection and never answers ends in a
+  // TimeoutError (which the SDK retries, up to maxAttempts), never in a call that hangs for ever.
+  const requestTimeout = settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeouts = (extraMs = 0) => ({
+    requestHandler: { requestTimeout: requestTimeout + extraMs, connectionTimeout: settings.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
+  });
   const common = {
     ...(settings.retryMode ? { retryMode: settings.retryMode } : {}),
     ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
+    ...timeouts(),
   };
   const elbv2 = new ElasticLoadBalancingV2Client(common);
   const apigateway = new ApiGatewayV2Client(common);
@@ -93,7 +97,8 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   instrument(dynamodb, 'DynamoDB', counter);
   instrument(acm, 'ACM', counter);
   instrument(route53, 'Route53', counter, schedulers.Route53);
-  const sqs = new SQSClient(common);
+  // A long poll holds the request open for up to 20 s by design.
+  const sqs = new SQSClient({ ...common, ...timeouts(LONG_POLL_MS) });
   instrument(sqs, 'SQS', counter);
   return { elbv2, apigateway, ssm, s3, dynamodb, acm, route53, sqs, counter, schedulers };
 }
@@ -128,17 +133,32 @@ export function instrument(client: AnyClient, service: string, counter: CallCoun
   // The handler context is shared by the attempts of one operation, which is how a retry is told apart.
   const attempted = new WeakSet<object>();
   const pacer: FinalizeRequestMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+    const operation = operationName(context);
+    const deadline = currentDeadline();
+    if (deadline?.aborted) throw new DeadlineExceeded(`${service}.${operation}`);
     // The call's priority (apply, check, background) comes from the async context of the pass.
-    if (scheduler) await scheduler.acquire(currentPriority(), currentSignal());
-    if (attempted.has(context)) counter.recordRetry(service, operationName(context));
+    if (scheduler) {
+      try {
+        await scheduler.acquire(currentPriority(), currentSignal());
+      } catch (err) {
+        if (deadline?.aborted) throw new DeadlineExceeded(`${service}.${operation}`);
+        throw err;
+      }
+    }
+    if (attempted.has(context)) counter.recordRetry(service, operation);
     attempted.add(context);
     try {
-      return await next(args);
+      return await (deadline ? raceDeadline(next(args), deadline, `${service}.${operation}`) : next(args));
     } catch (err) {
       if (isThrottle(err)) {
-        counter.recordThrottle(service, operationName(context));
+        counter.recordThrottle(service, operation);
         // Halve this service's pace for a while: the retry, and every other caller, slow down.
         scheduler?.onThrottle();
+      }
+      // Inside the SDK's retry loop: an error of this class is one it does not retry.
+      if (CREATES_WITHOUT_IDEMPOTENCY.has(`${service}.${operation}`) && outcomeUnknown(err)) {
+        counter.recordLostAnswer(service, operation);
+        throw new OutcomeUnknownError(`${service}.${operation}`, err);
       }
       throw err;
     }
@@ -150,8 +170,30 @@ function operationName(context: { commandName?: string }): string {
   return (context.commandName ?? 'Unknown').replace(/Command$/, '');
 }
 
-export function isThrottle(err: unknown): boolean {
-  if (!err || typeof err !== 'object') return false;
-  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  return THROTTLING_CODES.has(e.name ?? '') || THROTTLING_CODES.has(e.Code ?? '') || e.$metadata?.httpStatusCode === 429;
+/**
+ * The pass's deadline passed: the call is abandoned (a write may still land; the next pass
+ * re-reads). Not a name the SDK retries.
+ */
+export class DeadlineExceeded extends Error {
+  constructor(operation: string) {
+    super(`${operation} abandoned: the pass deadline passed`);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+function raceDeadline<T>(call: Promise<T>, deadline: AbortSignal, operation: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineExceeded(operation));
+    deadline.addEventListener('abort', onAbort, { once: true });
+    call.then(
+      (v) => {
+        deadline.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        deadline.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }

@@ -73,6 +73,10 @@ export const CallStats = z.object({
   mutating: z.number().int(),
   throttled: z.number().int().describe('Attempts AWS answered with a throttling error.'),
   retries: z.number().int().describe('Extra attempts the SDK made.'),
+  lostAnswers: z
+    .number()
+    .int()
+    .describe('Non-idempotent creates whose answer was lost (reset, timeout, 5xx): never sent again; the adapter re-read what exists.'),
   byService: z.record(z.string(), z.number().int()),
   byOperation: z.record(z.string(), z.number().int()),
 });

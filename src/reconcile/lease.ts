@@ -67,6 +67,8 @@ export class LeaseManager {
   private transitions = 0;
   private lastError: string | undefined;
   private readonly onChange: ((held: boolean) => void)[] = [];
+  /** False while the copy is stuck (no pass finished in time): it then stops renewing. */
+  private progressing: () => boolean = () => true;
 
   constructor(store: LeaseStore, opts: LeaseOptions, log: Logger) {
     this.store = store;
@@ -77,6 +79,14 @@ export class LeaseManager {
   /** Called with true when this copy takes the lead, false when it loses or gives it up. */
   onTransition(fn: (held: boolean) => void): void {
     this.onChange.push(fn);
+  }
+
+  /**
+   * A copy whose passes have stopped finishing must not keep the lease: it stops renewing (and
+   * trying to acquire), so the lease expires and a healthy copy takes over.
+   */
+  renewOnlyWhile(progressing: () => boolean): void {
+    this.progressing = progressing;
   }
 
   get transitionCount(): number {
@@ -176,6 +186,12 @@ export class LeaseManager {
 
   private async tryOnce(): Promise<void> {
     const started = this.opts.now();
+    if (!this.progressing()) {
+      this.lastError = 'not renewing: no pass has finished in time (this copy is stuck)';
+      this.log.warn(this.lastError);
+      if (this.token !== undefined && started >= this.validUntil) this.lose('stuck: the lease was left to expire');
+      return;
+    }
     try {
       if (this.token !== undefined) {
         const ok = await this.store.renew({ id: this.opts.id, holder: this.opts.holder, token: this.token, now: started, durationMs: this.opts.durationMs });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { withPriority } from '../aws/api-scheduler.ts';
+import { withDeadline, withPriority } from '../aws/api-scheduler.ts';
 import type { DeepReadSelector } from '../model/observed.ts';
 import type { CallCounter } from '../aws/call-counter.ts';
 import { loadRouteSet, type LoadedRouteSet } from '../desired/load.ts';
@@ -49,7 +49,15 @@ export interface PassOptions {
   mappingReads?: DeepReadSelector;
   /** Aborting it cancels this pass's background reads still waiting (a hint or a document change is waiting). */
   backgroundSignal?: AbortSignal;
+  /**
+   * The pass's deadline (--pass-timeout): past it every AWS call of the pass ends at once,
+   * no further write starts, and the pass is reported as abandoned (PassTimedOut).
+   */
+  timeoutMs?: number;
 }
+
+/** The default --pass-timeout: a pass of 1,000 services at API Gateway's pace takes well under it. */
+export const DEFAULT_PASS_TIMEOUT_MS = 5 * 60_000;
 
 /**
  * One reconciliation pass: load -> observe -> plan -> (guard) -> apply -> report.
@@ -73,7 +81,11 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
   let results: ActionResult[] | undefined;
 
   let documentServices: number | undefined;
+  // The first report stands: a pass abandoned at its deadline is not reported again when its
+  // remains unwind.
+  let finished: Report | undefined;
   const finish = (extra: { error?: RouteyardError } = {}): Report => {
+    if (finished) return finished;
     const report = buildReport({
       passId,
       mode: opts.mode,
@@ -87,46 +99,75 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       awsCalls: deps.counter.snapshot(),
     });
     report.recentPasses = [passRecord(report, 'once')];
+    finished = report;
     log.info({ outcome: report.outcome, summary: report.summary, awsCalls: report.stats.awsCalls.total, mutating: report.stats.awsCalls.mutating }, 'pass finished');
     return report;
   };
 
-  try {
-    const loaded: LoadedRouteSet =
-      opts.document ?? (await loadRouteSet(opts.sourceUri, deps.sources, { ...(opts.ruleQuota !== undefined ? { ruleQuota: opts.ruleQuota } : {}) }));
-    source = loaded.source;
-    documentServices = loaded.doc.spec.services.length;
-    log.info({ source }, 'desired state loaded');
-    if (opts.mode === 'validate') return finish();
-
-    const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters, opts.ruleQuota);
-    const observed = await observeLiveState(desired, deps.observer, {
-      ...(opts.deepReads ? { apis: opts.deepReads } : {}),
-      ...(opts.mappingReads ? { mappings: opts.mappingReads } : {}),
-      ...(opts.backgroundSignal ? { signal: opts.backgroundSignal } : {}),
-    });
-    plan = makePlan(desired, observed);
-    log.info({ actions: plan.actions.length }, 'plan computed');
-
-    const refusal = checkGuards(plan, opts.guards);
-    if (refusal) {
-      log.warn({ err: refusal.message }, 'pass refused by safety guard');
-      return finish({ error: refusal });
-    }
-    if (opts.mode === 'reconcile' && plan.actions.length > 0) {
-      // Changes go first in every service's call budget.
-      const actions = plan.actions;
-      results = await withPriority('apply', () =>
-        applyPlan(actions, deps.mutations, log, {
-          ...(opts.beforeBatch ? { beforeBatch: opts.beforeBatch } : {}),
-          ...(opts.hold ? { hold: opts.hold } : {}),
-        }),
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), opts.timeoutMs ?? DEFAULT_PASS_TIMEOUT_MS);
+  timer.unref();
+  const timedOut = new Promise<Report>((resolve) => {
+    deadline.signal.addEventListener('abort', () => {
+      const error = new RouteyardError(
+        'PassTimedOut',
+        `the pass did not finish within ${Math.round((opts.timeoutMs ?? DEFAULT_PASS_TIMEOUT_MS) / 1000)} s (--pass-timeout) and was abandoned: its AWS calls were cut off and no further write was started; a write in flight may still land, and the next pass re-reads everything`,
+        { fault: 'aws' },
       );
+      log.error({ code: error.code }, 'pass abandoned at its deadline');
+      // What the pass applied before the deadline is unknown to the report: it shows the plan only.
+      results = undefined;
+      resolve(finish({ error }));
+    });
+  });
+  const beforeBatch = async () => {
+    if (deadline.signal.aborted) throw new RouteyardError('PassTimedOut', 'the pass deadline passed: no further write is started');
+    await opts.beforeBatch?.();
+  };
+  try {
+    return await Promise.race([withDeadline(deadline.signal, () => passBody()), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+
+  async function passBody(): Promise<Report> {
+    try {
+      const loaded: LoadedRouteSet =
+        opts.document ?? (await loadRouteSet(opts.sourceUri, deps.sources, { ...(opts.ruleQuota !== undefined ? { ruleQuota: opts.ruleQuota } : {}) }));
+      source = loaded.source;
+      documentServices = loaded.doc.spec.services.length;
+      log.info({ source }, 'desired state loaded');
+      if (opts.mode === 'validate') return finish();
+
+      const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters, opts.ruleQuota);
+      const observed = await observeLiveState(desired, deps.observer, {
+        ...(opts.deepReads ? { apis: opts.deepReads } : {}),
+        ...(opts.mappingReads ? { mappings: opts.mappingReads } : {}),
+        ...(opts.backgroundSignal ? { signal: opts.backgroundSignal } : {}),
+      });
+      plan = makePlan(desired, observed);
+      log.info({ actions: plan.actions.length }, 'plan computed');
+
+      const refusal = checkGuards(plan, opts.guards);
+      if (refusal) {
+        log.warn({ err: refusal.message }, 'pass refused by safety guard');
+        return finish({ error: refusal });
+      }
+      if (opts.mode === 'reconcile' && plan.actions.length > 0) {
+        // Changes go first in every service's call budget.
+        const actions = plan.actions;
+        results = await withPriority('apply', () =>
+          applyPlan(actions, deps.mutations, log, {
+            beforeBatch,
+            ...(opts.hold ? { hold: opts.hold } : {}),
+          }),
+        );
+      }
+      return finish();
+    } catch (err) {
+      const error = err instanceof RouteyardError ? err : new RouteyardError('Internal', describeError(err), { cause: err });
+      log.error({ code: error.code, err: error.message }, 'pass failed');
+      return finish({ error });
     }
-    return finish();
-  } catch (err) {
-    const error = err instanceof RouteyardError ? err : new RouteyardError('Internal', describeError(err), { cause: err });
-    log.error({ code: error.code, err: error.message }, 'pass failed');
-    return finish({ error });
   }
 }

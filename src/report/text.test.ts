@@ -3,7 +3,7 @@ import { buildReport } from '../plan/report.ts';
 import type { Plan } from '../plan/types.ts';
 import { renderText } from './text.ts';
 
-const calls = { total: 3, mutating: 1, throttled: 0, retries: 0, byService: { ELBv2: 3 }, byOperation: { 'ELBv2.DescribeRules': 1, 'ELBv2.CreateRule': 1, 'ELBv2.DescribeTargetGroups': 1 } };
+const calls = { total: 3, mutating: 1, throttled: 0, retries: 0, lostAnswers: 0, byService: { ELBv2: 3 }, byOperation: { 'ELBv2.DescribeRules': 1, 'ELBv2.CreateRule': 1, 'ELBv2.DescribeTargetGroups': 1 } };
 
 describe('renderText', () => {
   it('prints one line per service with its status word, then the actions with their diffs', () => {

@@ -3,13 +3,13 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import ms from 'ms';
 import type { ClientSettings } from '../aws/clients.ts';
-import { createAwsClients } from '../aws/clients.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, createAwsClients } from '../aws/clients.ts';
 import { parseSourceUri } from '../desired/sources/index.ts';
 import { RouteyardError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { DEFAULT_GUARDS, type GuardSettings } from '../reconcile/guards.ts';
 import { DEFAULT_LEASE, LeaseManager } from '../reconcile/lease.ts';
-import { runPass } from '../reconcile/pass.ts';
+import { DEFAULT_PASS_TIMEOUT_MS, runPass } from '../reconcile/pass.ts';
 import { buildReport, exitCodeFor, type Mode, type Report } from '../plan/report.ts';
 import { renderJson } from '../report/json.ts';
 import { ControllerMetrics } from '../report/metrics.ts';
@@ -43,6 +43,11 @@ Options:
                           calls; AWS allows one per 30 s per account (default 30s)
   --wait DURATION         with --reconcile-once: repeat passes until nothing is pending
                           (exit 0) or DURATION is up (exit 6), a progress line per pass
+  --request-timeout DURATION  one attempt of one AWS call may take this long (default 10s);
+                          the SDK retries a timed-out read, never a create whose answer was lost
+  --pass-timeout DURATION  a pass is abandoned (exit 1, PassTimedOut) after DURATION
+                          (default 5m); the controller's /healthz turns 503 when no pass
+                          finishes within it (plus the interval and a margin)
 
 Controller (daemon) options:
   --interval DURATION     full pass every DURATION (at least 1s), with +-10% jitter (default 60s)
@@ -110,6 +115,8 @@ interface Config {
   port: number;
   verifyWithinMs: number;
   verifyBudget: number;
+  requestTimeoutMs: number;
+  passTimeoutMs: number;
   eventsQueue?: string;
   notifyWebhook?: string;
   notifyRepeatMs: number;
@@ -140,12 +147,13 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
     route53Rps: config.route53Rps,
     domainPaceMs: config.domainPaceMs,
     verifyBudget: config.verifyBudget,
+    requestTimeoutMs: config.requestTimeoutMs,
   };
   const wiring = makeWiring ? makeWiring(log, settings) : wire(log, settings);
   if (config.mode === 'daemon') return runController(config, wiring, log, makeWiring, settings);
 
   const mode = config.mode;
-  const passOpts = { sourceUri: config.sourceUri, mode, ruleQuota: config.ruleQuota, guards: config.guards };
+  const passOpts = { sourceUri: config.sourceUri, mode, ruleQuota: config.ruleQuota, guards: config.guards, timeoutMs: config.passTimeoutMs };
   let report: Report;
   if (mode === 'reconcile' && config.lease) {
     const lease = leaseManager(config.lease, wiring, 'once', log);
@@ -210,6 +218,7 @@ async function runController(config: Config, wiring: Wiring, log: Logger, makeWi
       ruleQuota: config.ruleQuota,
       verification: { windowMs: config.verifyWithinMs, budgetRps: config.apiGatewayRps * config.verifyBudget },
       eventHints: config.eventsQueue !== undefined,
+      passTimeoutMs: config.passTimeoutMs,
     },
     { pass: wiring.pass, pollSources: sourceBackends(side.clients), ...(lease ? { lease } : {}), ...(notifier ? { notifier } : {}), metrics, log },
   );
@@ -299,6 +308,8 @@ function parseConfig(argv: string[], io: CliIo): Config {
       'route53-rps': { type: 'string' },
       'domain-pace': { type: 'string' },
       wait: { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'pass-timeout': { type: 'string' },
       interval: { type: 'string' },
       'source-poll': { type: 'string' },
       port: { type: 'string' },
@@ -344,6 +355,8 @@ function parseConfig(argv: string[], io: CliIo): Config {
     port: numberOption(values.port, '--port', 8080, 0, 65535, true),
     verifyWithinMs: durationOption(values['verify-within'], '--verify-within', 600_000, 1_000),
     verifyBudget: numberOption(values['verify-budget'], '--verify-budget', 0.2, 0.001, 1),
+    requestTimeoutMs: durationOption(values['request-timeout'], '--request-timeout', DEFAULT_REQUEST_TIMEOUT_MS, 100),
+    passTimeoutMs: durationOption(values['pass-timeout'], '--pass-timeout', DEFAULT_PASS_TIMEOUT_MS, 1_000),
     ...(values['events-queue'] !== undefined ? { eventsQueue: queueUrlOption(values['events-queue']) } : {}),
     ...(values['notify-webhook'] !== undefined ? { notifyWebhook: httpUrlOption(values['notify-webhook'], '--notify-webhook') } : {}),
     notifyRepeatMs: durationOption(values['notify-repeat'], '--notify-repeat', 3_600_000, 1_000),

@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import type { DriftResponse, ErrorReport, LeaseState, Report } from '../model/report-contract.ts';
 import type { GuardSettings } from '../reconcile/guards.ts';
 import type { LeaseManager } from '../reconcile/lease.ts';
-import { runPass, type PassDependencies } from '../reconcile/pass.ts';
+import { DEFAULT_PASS_TIMEOUT_MS, runPass, type PassDependencies } from '../reconcile/pass.ts';
 import type { ControllerMetrics } from '../report/metrics.ts';
 import { createControllerServer, listen } from './http-server.ts';
 import { ControllerMemory, type BackoffPolicy } from './memory.ts';
@@ -32,6 +32,10 @@ export interface DaemonOptions {
   verification?: { windowMs: number; budgetRps: number };
   /** Event hints are on (--events-queue): rolling drift counts as a gap in the event path. */
   eventHints?: boolean;
+  /** Each pass's deadline (--pass-timeout). */
+  passTimeoutMs?: number;
+  /** Least time between two passes that event hints start (a burst of events is one pass). */
+  hintSpacingMs?: number;
 }
 
 export interface DaemonDependencies {
@@ -50,6 +54,9 @@ export interface DaemonDependencies {
 const VERIFY_AFTER_CHANGE_MS = 2_000;
 /** While something is Pending, the next pass comes this soon (at most). */
 const PENDING_RECHECK_MS = 15_000;
+
+/** Hint-triggered passes start at most this often by default. */
+const HINT_SPACING_MS = 2_000;
 
 /** Triggers that should not wait behind a pass's background verification. */
 const URGENT_TRIGGERS = new Set(['source-change', 'hint', 'lease-acquired']);
@@ -98,6 +105,12 @@ export class Controller {
   private readonly hintedAt = new Map<string, number>();
   /** Services whose spec the last pass's document changed (their actions are not drift). */
   private docChanged = new Set<string>();
+  /** When the controller started and when a pass last finished (liveness). */
+  private readonly startedAt = Date.now();
+  /** When a pass last finished within its deadline. */
+  private lastPassEndedAt: number | undefined;
+  private lastHintPassAt = -Infinity;
+  private hintTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: DaemonOptions, deps: DaemonDependencies) {
     this.opts = opts;
@@ -118,6 +131,7 @@ export class Controller {
     this.server = createControllerServer({
       drift: (now) => this.drift(now),
       readiness: () => this.readiness(),
+      liveness: () => this.liveness(),
       metrics: () => this.deps.metrics.render(),
       refreshSeconds: Math.max(5, Math.min(15, Math.round(this.opts.intervalMs / 1000))),
     });
@@ -129,6 +143,8 @@ export class Controller {
         this.deps.metrics.leaseTransition();
         if (held) this.requestPass('lease-acquired');
       });
+      // A stuck copy must not keep the lease: renewing stops once no pass has finished in time.
+      lease.renewOnlyWhile(() => this.liveness().live);
       this.deps.metrics.setLeader(false);
       lease.start();
     } else {
@@ -163,6 +179,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.nextPass) clearTimeout(this.nextPass);
+    if (this.hintTimer) clearTimeout(this.hintTimer);
     if (this.poller) clearTimeout(this.poller);
     await this.running;
     await this.deps.lease?.release();
@@ -252,6 +269,7 @@ export class Controller {
       guards: this.opts.guards,
       ...(this.opts.ruleQuota !== undefined ? { ruleQuota: this.opts.ruleQuota } : {}),
       resetCounter: false,
+      ...(this.opts.passTimeoutMs !== undefined ? { timeoutMs: this.opts.passTimeoutMs } : {}),
       beforeBatch: async () => {
         if (this.stopping) throw new RouteyardError('ShuttingDown', 'shutting down: no new writes are started');
         if (lease) await lease.fence();
@@ -291,6 +309,8 @@ export class Controller {
       this.warnIfBudgetShort(decorated.verification);
     }
     this.attributeDrift(decorated, trigger);
+    // A pass abandoned at its deadline is no progress: a copy whose every pass hangs is stuck.
+    if (report.error?.code !== 'PassTimedOut') this.lastPassEndedAt = Date.now();
     this.latest = decorated;
     metrics.observePass(decorated);
     this.deps.notifier?.observe(decorated, Date.now(), this.docChanged);
@@ -336,7 +356,23 @@ export class Controller {
       }
       for (const id of r.apiIds) this.hintedApiIds.add(id);
     }
-    if (matched > 0) this.requestPass('hint');
+    if (matched > 0) this.requestHintPass();
+  }
+
+  /**
+   * A storm of events (or of forged messages) must not turn into a storm of passes: hint
+   * passes start at most every --hint-spacing; hints arriving meanwhile join the next one.
+   */
+  private requestHintPass(): void {
+    if (this.hintTimer) return;
+    const wait = this.lastHintPassAt + (this.opts.hintSpacingMs ?? HINT_SPACING_MS) - Date.now();
+    const go = () => {
+      this.hintTimer = undefined;
+      this.lastHintPassAt = Date.now();
+      this.requestPass('hint');
+    };
+    if (wait <= 0) go();
+    else this.hintTimer = setTimeout(go, wait);
   }
 
   /**
@@ -410,6 +446,22 @@ export class Controller {
     return (
       this.deps.lease?.state() ?? { enabled: false, table: null, held: true, holder: null, self: 'unguarded', fencingToken: null, expiresAt: null }
     );
+  }
+
+  /**
+   * Live while passes keep finishing within their deadline: the next pass is due within about
+   * an interval (plus jitter) of the last one and takes at most --pass-timeout. A copy that has
+   * finished none for longer than that plus a margin (every pass abandoned at its deadline
+   * because calls hang, or a hang outside AWS calls) is stuck: /healthz answers 503, so ECS
+   * replaces the task, and the lease is no longer renewed, so another copy takes over.
+   */
+  private liveness(): { live: true } | { live: false; code: string; message: string } {
+    const passTimeout = this.opts.passTimeoutMs ?? DEFAULT_PASS_TIMEOUT_MS;
+    const bound = this.opts.intervalMs * 1.2 + passTimeout + Math.min(30_000, passTimeout);
+    const since = this.lastPassEndedAt ?? this.startedAt;
+    const idle = Date.now() - since;
+    if (idle <= bound) return { live: true };
+    return { live: false, code: 'Stuck', message: `no pass has finished within its deadline for ${Math.round(idle / 1000)} s (the bound is ${Math.round(bound / 1000)} s: interval, pass timeout and a margin)` };
   }
 
   private readiness(): { ready: true } | { ready: false; code: string; message: string } {

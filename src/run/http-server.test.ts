@@ -15,7 +15,7 @@ const drift: DriftResponse = {
     { name: 'b<script>', status: 'Drifted', resources: [{ kind: 'listenerRule', id: 'r', status: 'Drifted', diffs: [{ path: 'x', desired: '<b>', live: null }] }], since: null, lastVerifiedAt: null },
   ],
   actions: [{ op: 'update', kind: 'listenerRule', service: 'b<script>', id: 'r', reason: 'rule differs from the document (condition.httpHeader.values)', diffs: [], result: 'failed', error: 'ValidationError: nope' }],
-  stats: { durationMs: 1, awsCalls: { total: 1, mutating: 0, throttled: 0, retries: 0, byService: {}, byOperation: {} } },
+  stats: { durationMs: 1, awsCalls: { total: 1, mutating: 0, throttled: 0, retries: 0, lostAnswers: 0, byService: {}, byOperation: {} } },
   ageSeconds: 1,
 };
 

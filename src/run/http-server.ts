@@ -12,6 +12,8 @@ export interface ControllerView {
   /** The latest report with the daemon's memory, lease state and source error; undefined before the first pass. */
   drift(now: number): DriftResponse | undefined;
   readiness(): { ready: true } | { ready: false; code: string; message: string };
+  /** Liveness: false when no pass has finished within its bound (the copy is stuck; ECS replaces it). */
+  liveness?(): { live: true } | { live: false; code: string; message: string };
   metrics(): Promise<{ contentType: string; body: string }>;
   refreshSeconds: number;
 }
@@ -39,8 +41,10 @@ async function handle(view: ControllerView, openapi: string, req: IncomingMessag
   const url = new URL(req.url ?? '/', 'http://localhost');
   const now = Date.now();
   switch (url.pathname) {
-    case '/healthz':
-      return sendJson(res, req, 200, { status: 'ok' });
+    case '/healthz': {
+      const l = view.liveness?.() ?? { live: true };
+      return l.live ? sendJson(res, req, 200, { status: 'ok' }) : sendError(res, req, 503, l.code, l.message);
+    }
     case '/readyz': {
       const r = view.readiness();
       return r.ready ? sendJson(res, req, 200, { status: 'ready' }) : sendError(res, req, 503, r.code, r.message);

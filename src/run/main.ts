@@ -1,4 +1,15 @@
+import { describeError } from '../errors.ts';
+import { createLogger } from '../log.ts';
 import { runCli } from './cli.ts';
+
+// A background task (a hint poll, a notification, a lease renewal) that rejects unexpectedly
+// must not end the controller: Node's default for an unhandled rejection is to exit. It is
+// logged (a bounded excerpt) and the process carries on; passes are bounded by their deadline
+// and /healthz reports a copy that stops making progress.
+const crashLog = createLogger(process.env.ROUTEYARD_LOG_LEVEL ?? 'info');
+process.on('unhandledRejection', (reason) => {
+  crashLog.error({ err: describeError(reason).slice(0, 500) }, 'unexpected rejection in a background task: logged, the process carries on');
+});
 
 /** Process entry point: the CLI with the real stdout, stderr and environment. */
 const result = await runCli(process.argv.slice(2), {
@@ -7,7 +18,8 @@ const result = await runCli(process.argv.slice(2), {
   env: process.env,
 });
 // The controller has released its lease and closed its server; idle SDK sockets must not
-// keep the process alive past ECS's stop timeout. A one-shot run ends on its own, after
-// stdout has been flushed.
+// keep the process alive past ECS's stop timeout. A one-shot run ends once stdout is flushed:
+// a call abandoned at the pass deadline may still hold a socket open until its own timeout.
 if (result.stopped) process.exit(result.exitCode);
 process.exitCode = result.exitCode;
+process.stdout.write('', () => process.exit(result.exitCode));

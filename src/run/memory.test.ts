@@ -19,7 +19,7 @@ function report(at: string, statuses: Record<string, 'InSync' | 'Drifted' | 'Err
       lastVerifiedAt: at,
     })),
     actions,
-    stats: { durationMs: 10, awsCalls: { total: 3, mutating: actions.length, throttled: 0, retries: 0, byService: {}, byOperation: {} } },
+    stats: { durationMs: 10, awsCalls: { total: 3, mutating: actions.length, throttled: 0, retries: 0, lostAnswers: 0, byService: {}, byOperation: {} } },
   };
 }
 

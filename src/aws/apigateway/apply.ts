@@ -8,6 +8,10 @@ import {
   DeleteIntegrationCommand,
   DeleteRouteCommand,
   DeleteStageCommand,
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetRoutesCommand,
+  GetStageCommand,
   TagResourceCommand,
   UpdateApiCommand,
   UpdateIntegrationCommand,
@@ -17,11 +21,17 @@ import {
   type Cors,
 } from '@aws-sdk/client-apigatewayv2';
 import { httpApiArn } from '../../model/arns.ts';
+import { OWNER_TAG, SERVICE_TAG } from '../../model/tags.ts';
+import { createOnce } from '../lost-answers.ts';
 import type { DesiredStage } from '../../model/desired.ts';
 import type { Tags } from '../../model/tags.ts';
 import type { CorsSpec, IntegrationSpec } from '../../plan/types.ts';
 
-/** The API Gateway v2 mutations routeyard makes; each returns the id it produced, if any. */
+/**
+ * The API Gateway v2 mutations routeyard makes; each returns the id it produced, if any.
+ * Creates have no idempotency token: when one's answer is lost, what it made is found again
+ * (the API by name and tags, a child by its key) instead of being created twice.
+ */
 export class ApiGatewayApplier {
   private readonly apigw: ApiGatewayV2Client;
   private readonly region: () => Promise<string>;
@@ -32,6 +42,10 @@ export class ApiGatewayApplier {
   }
 
   async createApi(p: { name: string; description?: string; cors?: CorsSpec; tags: Tags }): Promise<string> {
+    return createOnce('APIGateway.CreateApi', () => this.sendCreateApi(p), () => this.findApi(p.name, p.tags));
+  }
+
+  private async sendCreateApi(p: { name: string; description?: string; cors?: CorsSpec; tags: Tags }): Promise<string> {
     const out = await this.apigw.send(
       new CreateApiCommand({
         Name: p.name,
@@ -42,6 +56,22 @@ export class ApiGatewayApplier {
       }),
     );
     return out.ApiId ?? '';
+  }
+
+  /** The API with this name and these ownership tags; the newest if a lost answer left two. */
+  private async findApi(name: string, tags: Tags): Promise<string | undefined> {
+    const found: { id: string; created: number }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.apigw.send(new GetApisCommand({ NextToken: token, MaxResults: '500' }));
+      for (const a of page.Items ?? []) {
+        if (a.Name === name && a.Tags?.[OWNER_TAG] === tags[OWNER_TAG] && a.Tags?.[SERVICE_TAG] === tags[SERVICE_TAG] && a.ApiId) {
+          found.push({ id: a.ApiId, created: a.CreatedDate?.getTime() ?? 0 });
+        }
+      }
+      token = page.NextToken;
+    } while (token);
+    return found.sort((x, y) => y.created - x.created)[0]?.id;
   }
 
   async updateApi(p: { apiId: string; name: string; description?: string; cors?: CorsSpec }): Promise<void> {
@@ -68,8 +98,16 @@ export class ApiGatewayApplier {
   }
 
   async createIntegration(apiId: string, spec: IntegrationSpec): Promise<string> {
-    const out = await this.apigw.send(new CreateIntegrationCommand({ ApiId: apiId, ...integrationParams(spec) }));
-    return out.IntegrationId ?? '';
+    return createOnce(
+      'APIGateway.CreateIntegration',
+      async () => (await this.apigw.send(new CreateIntegrationCommand({ ApiId: apiId, ...integrationParams(spec) }))).IntegrationId ?? '',
+      async () => {
+        // The planner creates an integration only on an API that has none, so one going to
+        // the same listener through the same VPC link is the one the lost answer made.
+        const items = (await this.apigw.send(new GetIntegrationsCommand({ ApiId: apiId, MaxResults: '500' }))).Items ?? [];
+        return items.find((i) => i.IntegrationUri === spec.integrationUri && i.ConnectionId === spec.connectionId)?.IntegrationId;
+      },
+    );
   }
 
   /**
@@ -90,9 +128,13 @@ export class ApiGatewayApplier {
     await this.apigw.send(new DeleteIntegrationCommand({ ApiId: apiId, IntegrationId: integrationId }));
   }
 
+  /** A route key is unique within an API: AWS refuses a second one (ConflictException). */
   async createRoute(apiId: string, routeKey: string, integrationId: string): Promise<string> {
-    const out = await this.apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: routeKey, Target: `integrations/${integrationId}` }));
-    return out.RouteId ?? '';
+    return createOnce(
+      'APIGateway.CreateRoute',
+      async () => (await this.apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: routeKey, Target: `integrations/${integrationId}` }))).RouteId ?? '',
+      async () => ((await this.apigw.send(new GetRoutesCommand({ ApiId: apiId, MaxResults: '500' }))).Items ?? []).find((r) => r.RouteKey === routeKey)?.RouteId,
+    );
   }
 
   async updateRoute(apiId: string, routeId: string, integrationId: string): Promise<void> {
@@ -104,8 +146,18 @@ export class ApiGatewayApplier {
   }
 
   async createStage(apiId: string, stage: DesiredStage): Promise<string> {
-    const out = await this.apigw.send(new CreateStageCommand({ ApiId: apiId, ...stageParams(stage) }));
-    return out.StageName ?? stage.name;
+    return createOnce(
+      'APIGateway.CreateStage',
+      async () => (await this.apigw.send(new CreateStageCommand({ ApiId: apiId, ...stageParams(stage) }))).StageName ?? stage.name,
+      async () => {
+        try {
+          return (await this.apigw.send(new GetStageCommand({ ApiId: apiId, StageName: stage.name }))).StageName;
+        } catch (err) {
+          if ((err as Error).name === 'NotFoundException') return undefined;
+          throw err;
+        }
+      },
+    );
   }
 
   async updateStage(apiId: string, stage: DesiredStage): Promise<void> {

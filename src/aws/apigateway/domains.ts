@@ -4,6 +4,7 @@ import {
   DeleteApiMappingCommand,
   DeleteDomainNameCommand,
   GetApiMappingsCommand,
+  GetDomainNameCommand,
   GetDomainNamesCommand,
   UpdateApiMappingCommand,
   UpdateDomainNameCommand,
@@ -13,6 +14,7 @@ import {
 import type { DeepReadSelector, ObservedCustomDomain } from '../../model/observed.ts';
 import { SERVICE_TAG, isOwnedBy, type Tags } from '../../model/tags.ts';
 import { CallCancelled, withPriority } from '../api-scheduler.ts';
+import { createOnce } from '../lost-answers.ts';
 
 /**
  * Custom domain names (GetDomainNames returns tags inline) and, for those routeyard owns or
@@ -84,14 +86,29 @@ export class DomainApplier {
 
   /** A REGIONAL domain with TLS 1.2. AWS refuses a certificate that is not ISSUED; the planner never asks. */
   async createDomainName(name: string, certificateArn: string, tags: Tags): Promise<string> {
-    await this.apigw.send(
-      new CreateDomainNameCommand({
-        DomainName: name,
-        DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
-        Tags: tags,
-      }),
+    return createOnce(
+      'APIGateway.CreateDomainName',
+      async () => {
+        await this.apigw.send(
+          new CreateDomainNameCommand({
+            DomainName: name,
+            DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+            Tags: tags,
+          }),
+        );
+        return name;
+      },
+      // Only a domain carrying exactly these ownership tags is the one the lost answer made.
+      async () => {
+        try {
+          const d = await this.apigw.send(new GetDomainNameCommand({ DomainName: name }));
+          return Object.entries(tags).every(([k, v]) => d.Tags?.[k] === v) ? name : undefined;
+        } catch (err) {
+          if ((err as Error).name === 'NotFoundException') return undefined;
+          throw err;
+        }
+      },
     );
-    return name;
   }
 
   async updateDomainName(name: string, certificateArn: string): Promise<void> {
@@ -104,9 +121,16 @@ export class DomainApplier {
     await this.apigw.send(new DeleteDomainNameCommand({ DomainName: name }));
   }
 
+  /** A mapping key is unique within a domain: AWS refuses a second one (ConflictException). */
   async createApiMapping(domain: string, apiId: string, key: string): Promise<string> {
-    const out = await this.apigw.send(new CreateApiMappingCommand({ DomainName: domain, ApiId: apiId, Stage: '$default', ...(key ? { ApiMappingKey: key } : {}) }));
-    return out.ApiMappingId ?? '';
+    return createOnce(
+      'APIGateway.CreateApiMapping',
+      async () =>
+        (await this.apigw.send(new CreateApiMappingCommand({ DomainName: domain, ApiId: apiId, Stage: '$default', ...(key ? { ApiMappingKey: key } : {}) }))).ApiMappingId ?? '',
+      async () =>
+        ((await this.apigw.send(new GetApiMappingsCommand({ DomainName: domain, MaxResults: '500' }))).Items ?? []).find((m) => (m.ApiMappingKey ?? '') === key && m.ApiId === apiId)
+          ?.ApiMappingId,
+    );
   }
 
   async updateApiMapping(domain: string, mappingId: string, apiId: string, key: string): Promise<void> {

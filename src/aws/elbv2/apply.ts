@@ -3,6 +3,8 @@ import {
   CreateTargetGroupCommand,
   DeleteRuleCommand,
   DeleteTargetGroupCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
   ModifyRuleCommand,
   ModifyTargetGroupCommand,
   SetRulePrioritiesCommand,
@@ -11,6 +13,7 @@ import {
 import pRetry, { AbortError } from 'p-retry';
 import type { HealthCheckSettings } from '../../model/desired.ts';
 import type { Tags } from '../../model/tags.ts';
+import { createOnce } from '../lost-answers.ts';
 
 /** The ELBv2 mutations routeyard makes; each returns the id it produced, if any. */
 export class Elbv2Applier {
@@ -58,17 +61,44 @@ export class Elbv2Applier {
     );
   }
 
+  /**
+   * CreateRule has no client token. After a lost answer the rule is looked for at its
+   * priority (unique on a listener) with this header value and these ownership tags.
+   */
   async createRule(p: { listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: string; tags: Tags }): Promise<string> {
-    const out = await this.elbv2.send(
-      new CreateRuleCommand({
-        ListenerArn: p.listenerArn,
-        Priority: p.priority,
-        Conditions: headerCondition(p.headerName, p.headerValue),
-        Actions: [{ Type: 'forward', TargetGroupArn: p.targetGroupArn }],
-        Tags: toTagList(p.tags),
-      }),
+    return createOnce(
+      'ELBv2.CreateRule',
+      async () => {
+        const out = await this.elbv2.send(
+          new CreateRuleCommand({
+            ListenerArn: p.listenerArn,
+            Priority: p.priority,
+            Conditions: headerCondition(p.headerName, p.headerValue),
+            Actions: [{ Type: 'forward', TargetGroupArn: p.targetGroupArn }],
+            Tags: toTagList(p.tags),
+          }),
+        );
+        return out.Rules?.[0]?.RuleArn ?? '';
+      },
+      () => this.findRule(p),
     );
-    return out.Rules?.[0]?.RuleArn ?? '';
+  }
+
+  private async findRule(p: { listenerArn: string; priority: number; headerValue: string; tags: Tags }): Promise<string | undefined> {
+    let marker: string | undefined;
+    do {
+      const page = await this.elbv2.send(new DescribeRulesCommand({ ListenerArn: p.listenerArn, PageSize: 400, ...(marker ? { Marker: marker } : {}) }));
+      const rule = (page.Rules ?? []).find(
+        (r) => r.Priority === String(p.priority) && (r.Conditions ?? []).some((c) => c.HttpHeaderConfig?.Values?.includes(p.headerValue)),
+      );
+      if (rule?.RuleArn) {
+        const tags = (await this.elbv2.send(new DescribeTagsCommand({ ResourceArns: [rule.RuleArn] }))).TagDescriptions?.[0]?.Tags ?? [];
+        const mine = Object.entries(p.tags).every(([k, v]) => tags.some((t) => t.Key === k && t.Value === v));
+        return mine ? rule.RuleArn : undefined;
+      }
+      marker = page.NextMarker;
+    } while (marker);
+    return undefined;
   }
 
   /**

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import type { ObservedRecord, ObservedZone } from '../../model/observed.ts';
 import type { RecordChange } from '../../plan/types.ts';
+import { OutcomeUnknownError } from '../lost-answers.ts';
 
 /** ListResourceRecordSets returns at most 300 record sets a page. */
 const RECORDS_PAGE = 300;
@@ -70,6 +71,9 @@ export class Route53Applier {
       for (const c of changes) results.set(c.record.name, undefined);
       return results;
     } catch (err) {
+      // The answer was lost: the batch is not sent again (its CREATEs would fail, or worse);
+      // each change is checked against what the zone holds now.
+      if (err instanceof OutcomeUnknownError) return this.verifyAfterLostAnswer(zoneId, changes, err);
       // Only a rejected batch is worth splitting; a single change, or another error, fails as it is.
       if (changes.length === 1 || !isBatchRejection(err)) {
         for (const c of changes) results.set(c.record.name, describe(err));
@@ -89,9 +93,33 @@ export class Route53Applier {
     return results;
   }
 
+  /** A change is done when the zone holds exactly its record (CREATE, UPSERT) or no longer holds it (DELETE). */
+  private async verifyAfterLostAnswer(zoneId: string, changes: RecordChange[], lost: OutcomeUnknownError): Promise<Map<string, string | undefined>> {
+    const results = new Map<string, string | undefined>();
+    for (const c of changes) {
+      let live: ObservedRecord | undefined;
+      try {
+        const page = await this.r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: c.record.name, StartRecordType: c.record.type as ResourceRecordSet['Type'], MaxItems: 1 }));
+        live = (page.ResourceRecordSets ?? []).map(toObserved).find((r) => r.name === c.record.name && r.type === c.record.type && !r.setIdentifier);
+      } catch (err) {
+        results.set(c.record.name, `${lost.message}; re-reading ${c.record.name} failed: ${describe(err)}`);
+        continue;
+      }
+      const done = c.action === 'DELETE' ? !live : !!live && sameRecordSet(live, c.record);
+      if (!results.get(c.record.name)) results.set(c.record.name, done ? undefined : `${lost.message}; ${c.record.name} ${c.record.type} is not as written yet: the next pass re-reads`);
+    }
+    return results;
+  }
+
   private async send(zoneId: string, changes: RecordChange[]): Promise<void> {
     await this.r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes.map(toChange), Comment: 'routeyard' } }));
   }
+}
+
+function sameRecordSet(live: ObservedRecord, want: RecordChange['record']): boolean {
+  if (want.alias) return !!live.alias && live.alias.dnsName === dns(want.alias.dnsName) && live.alias.hostedZoneId === want.alias.hostedZoneId;
+  const norm = (xs: readonly string[]) => xs.map((x) => x.toLowerCase().replace(/\.$/, '')).sort().join('\n');
+  return !live.alias && norm(live.values) === norm(want.values);
 }
 
 function isBatchRejection(err: unknown): boolean {
