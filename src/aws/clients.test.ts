@@ -1,9 +1,11 @@
-import { ApiGatewayV2Client, GetApisCommand } from '@aws-sdk/client-apigatewayv2';
+import { ApiGatewayV2Client, CreateApiCommand, CreateRouteCommand, GetApisCommand, UpdateRouteCommand } from '@aws-sdk/client-apigatewayv2';
 import { HttpResponse } from '@smithy/protocol-http';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallCounter } from './call-counter.ts';
-import { instrument, isThrottle } from './clients.ts';
+import { DeadlineExceeded, instrument, isThrottle } from './clients.ts';
+import { withDeadline } from './api-scheduler.ts';
+import { OutcomeUnknownError } from './lost-answers.ts';
 import type { ApiScheduler } from './api-scheduler.ts';
 
 /** A transport that answers every request with the given status and error type (no AWS involved). */
@@ -106,5 +108,86 @@ describe('client factory middleware', () => {
       expect(t.requests).toBe(3);
       expect(tokens).toBe(3);
     });
+  });
+});
+
+/** A transport whose every request fails the way a lost answer does: the connection resets (or a 502 comes back). */
+function losing(kind: 'reset' | '502' | 'refused' | 'throttle') {
+  let requests = 0;
+  return {
+    get requests() {
+      return requests;
+    },
+    handler: {
+      handle: async () => {
+        requests++;
+        if (kind === 'reset') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        if (kind === 'refused') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+        const [status, type] = kind === '502' ? [502, 'BadGateway'] : [429, 'TooManyRequestsException'];
+        return {
+          response: new HttpResponse({ statusCode: status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': type }, body: Readable.from([Buffer.from('{"message":"x"}')]) }),
+        };
+      },
+    },
+  };
+}
+
+describe('lost answers (non-idempotent creates are never sent twice)', () => {
+  it.each(['reset', '502'] as const)('CreateApi after a %s: one request, an OutcomeUnknown error the SDK does not retry, counted', async (kind) => {
+    const counter = new CallCounter();
+    const t = losing(kind);
+    const c = client(t.handler, 3);
+    instrument(c, 'APIGateway', counter);
+    await expect(c.send(new CreateApiCommand({ Name: 'x', ProtocolType: 'HTTP' }))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(t.requests).toBe(1);
+    expect(counter.snapshot()).toMatchObject({ retries: 0, lostAnswers: 1 });
+  });
+
+  it('CreateRoute likewise; an update (idempotent) and a read keep the SDK retries', async () => {
+    for (const [cmd, attempts] of [
+      [new CreateRouteCommand({ ApiId: 'a', RouteKey: '$default' }), 1],
+      [new UpdateRouteCommand({ ApiId: 'a', RouteId: 'r', Target: 'integrations/i' }), 3],
+      [new GetApisCommand({}), 3],
+    ] as const) {
+      const t = losing('reset');
+      const c = client(t.handler, 3);
+      instrument(c, 'APIGateway', new CallCounter());
+      await expect(c.send(cmd as never)).rejects.toBeDefined();
+      expect(t.requests, cmd.constructor.name).toBe(attempts);
+    }
+  });
+
+  it('a create that was surely not sent (connection refused) or was throttled is retried as usual', async () => {
+    for (const kind of ['refused', 'throttle'] as const) {
+      const t = losing(kind);
+      const c = client(t.handler, 3);
+      instrument(c, 'APIGateway', new CallCounter());
+      await expect(c.send(new CreateApiCommand({ Name: 'x', ProtocolType: 'HTTP' }))).rejects.not.toBeInstanceOf(OutcomeUnknownError);
+      expect(t.requests, kind).toBe(3);
+    }
+  });
+});
+
+describe('the pass deadline', () => {
+  it('cuts off a call in flight at once, and no retry follows', async () => {
+    let requests = 0;
+    const hang = { handle: () => (requests++, new Promise<never>(() => {})) };
+    const c = client(hang, 3);
+    instrument(c, 'APIGateway', new CallCounter());
+    const deadline = new AbortController();
+    const call = withDeadline(deadline.signal, () => c.send(new GetApisCommand({})));
+    setTimeout(() => deadline.abort(), 20);
+    await expect(call).rejects.toBeInstanceOf(DeadlineExceeded);
+    expect(requests).toBe(1);
+  });
+
+  it('a call started after the deadline is not sent at all', async () => {
+    let requests = 0;
+    const c = client({ handle: async () => (requests++, { response: new HttpResponse({ statusCode: 200, body: Readable.from([Buffer.from('{}')]) }) }) }, 3);
+    instrument(c, 'APIGateway', new CallCounter());
+    const deadline = new AbortController();
+    deadline.abort();
+    await expect(withDeadline(deadline.signal, () => c.send(new GetApisCommand({})))).rejects.toBeInstanceOf(DeadlineExceeded);
+    expect(requests).toBe(0);
   });
 });

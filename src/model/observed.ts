@@ -101,6 +101,8 @@ export interface ObservedApi {
   description?: string;
   cors?: ObservedCors;
   tags: Tags;
+  /** When AWS created it (ISO 8601), to keep the oldest of two copies. */
+  createdAt?: string;
   /**
    * Children are fetched only for APIs routeyard owns or may adopt. `deferred`: not read
    * this pass (the controller's rolling verification reads them later); neither missing nor

@@ -27,8 +27,7 @@ export function planHttpApi(desired: DesiredState, svc: DesiredService, idx: Obs
     // An internal-only service: any API routeyard made for it earlier goes.
     return mergePlans(owned.map((a) => deleteApiTree(svc.name, a, 'the service no longer declares an api block')));
   }
-  const [current, ...duplicates] = owned;
-  const extra = duplicates.map((a) => deleteApiTree(svc.name, a, 'a second HTTP API for the same service'));
+  const { current, extra } = resolveDuplicateApis(svc.name, owned, idx);
 
   if (current) return { ...mergePlans([convergeApi(desired, svc, want, current, { value: current.id }, false), ...extra]), apiRef: { value: current.id } };
 
@@ -85,6 +84,35 @@ export function planHttpApi(desired: DesiredState, svc: DesiredService, idx: Obs
     actions: [createApi, ...children.actions],
     apiRef: { fromAction: createApi.id },
   };
+}
+
+/**
+ * Two owned copies of a service's API (a CreateApi whose answer was lost and was sent again,
+ * by an older routeyard or by hand): the one that carries traffic stays. That is the one a
+ * custom domain maps to, then one with the `$default` stage and a route, then the older
+ * (then the lower id, so the choice is stable). The other is removed only when both were read
+ * this pass and every domain's mappings too: otherwise which one serves is not known, and
+ * nothing is deleted.
+ */
+function resolveDuplicateApis(service: string, owned: ObservedApi[], idx: ObservedIndex): { current?: ObservedApi; extra: ApiPlan[] } {
+  if (owned.length <= 1) return { current: owned[0], extra: [] };
+  const mapped = (a: ObservedApi) => (idx.mappedApiIds.has(a.id) ? 1 : 0);
+  const serves = (a: ObservedApi) => (a.children?.readable && a.children.stages.some((st) => st.name === '$default') && a.children.routes.length > 0 ? 1 : 0);
+  const [current, ...others] = [...owned].sort(
+    (a, b) => mapped(b) - mapped(a) || serves(b) - serves(a) || (a.createdAt ?? '\uffff').localeCompare(b.createdAt ?? '\uffff') || a.id.localeCompare(b.id),
+  );
+  const known = owned.every((a) => a.children?.readable) && !idx.mappingsUnknown;
+  if (!known) {
+    return {
+      current,
+      extra: others.map((a) => ({
+        resources: [{ kind: 'httpApi', id: a.id, status: 'Drifted', diffs: [], message: `a second HTTP API for the service (${current!.id} is the other): kept this pass, since not every copy and custom domain mapping was read and which one serves is not known` }],
+        actions: [],
+      })),
+    };
+  }
+  const why = mapped(current!) ? 'a custom domain maps to it' : serves(current!) ? 'it has the $default stage and routes' : 'it is the older';
+  return { current, extra: others.map((a) => deleteApiTree(service, a, `a second HTTP API for the service: ${current!.id} is kept (${why})`)) };
 }
 
 function convergeApi(desired: DesiredState, svc: DesiredService, want: DesiredApi, live: ObservedApi, apiRef: Ref, adopting: boolean): ApiPlan {
@@ -174,13 +202,22 @@ function convergeChildren(
   const apiId = 'value' in apiRef ? apiRef.value : undefined;
   const spec = desiredIntegration(desired, svc, want);
 
-  // The integration the routes use (the most-targeted one) is the one kept and converged.
+  // The integration that carries traffic is the one kept and converged: the one the declared
+  // routes target (the $default route first), then the most-targeted, then one already as
+  // declared, then the lower id. A second one (a CreateIntegration sent twice) goes.
   const usage = new Map<string, number>();
+  const declaredUse = new Map<string, number>();
   for (const r of live.routes) {
     const id = r.target?.replace(/^integrations\//, '');
-    if (id) usage.set(id, (usage.get(id) ?? 0) + 1);
+    if (!id) continue;
+    usage.set(id, (usage.get(id) ?? 0) + 1);
+    if (want.routes.includes(r.routeKey)) declaredUse.set(id, (declaredUse.get(id) ?? 0) + (r.routeKey === '$default' ? 1000 : 1));
   }
-  const integration = [...live.integrations].sort((a, b) => (usage.get(b.id) ?? 0) - (usage.get(a.id) ?? 0) || a.id.localeCompare(b.id))[0];
+  const asDeclared = (i: ObservedIntegration) => (integrationDiffs(spec, i, desired.headerName).diffs.length === 0 ? 1 : 0);
+  const integration = [...live.integrations].sort(
+    (a, b) =>
+      (declaredUse.get(b.id) ?? 0) - (declaredUse.get(a.id) ?? 0) || (usage.get(b.id) ?? 0) - (usage.get(a.id) ?? 0) || asDeclared(b) - asDeclared(a) || a.id.localeCompare(b.id),
+  )[0];
   let integrationRef: Ref;
   if (!integration || !apiId) {
     const id = `create:integration:${svc.name}`;
@@ -229,7 +266,7 @@ function convergeChildren(
         kind: 'integration',
         service: svc.name,
         resourceId: other.id,
-        reason: 'a second integration on the API (routes are moved to the managed one first)',
+        reason: `a second integration on the API: ${integration.id} is kept (the routes target it; any route on this one is moved first)`,
         diffs: [{ path: 'integration', desired: null, live: other.id }],
         phase: PHASE.deleteIntegration,
         payload: { type: 'deleteIntegration', apiId, integrationId: other.id },
@@ -240,7 +277,25 @@ function convergeChildren(
 
   const wantTarget = 'value' in integrationRef ? `integrations/${integrationRef.value}` : '(integration created in this pass)';
   for (const key of want.routes) {
-    const route = live.routes.find((r) => r.routeKey === key);
+    // AWS keeps route keys unique; should two exist, the one on the kept integration stays.
+    const sameKey = live.routes.filter((r) => r.routeKey === key);
+    const route = sameKey.find((r) => r.target === wantTarget) ?? sameKey[0];
+    if (apiId) {
+      for (const dup of sameKey.filter((r) => r !== route && !r.managed)) {
+        actions.push({
+          id: `delete:route:${svc.name}:${key}:${dup.id}`,
+          op: 'delete',
+          kind: 'route',
+          service: svc.name,
+          resourceId: dup.id,
+          reason: `a second route ${key}: ${route!.id} is kept (it targets the kept integration, or is the first)`,
+          diffs: [{ path: `route[${key}]`, desired: null, live: dup.target ?? null }],
+          phase: PHASE.deleteRoute,
+          payload: { type: 'deleteRoute', apiId, routeId: dup.id },
+        });
+        resources.push({ kind: 'route', id: `${key} (${dup.id})`, status: 'Orphaned', diffs: [] });
+      }
+    }
     if (!route || !apiId) {
       const diffs = [{ path: `route[${key}]`, desired: wantTarget, live: null }];
       actions.push({

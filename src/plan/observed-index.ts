@@ -18,6 +18,12 @@ export interface ObservedIndex {
   ownedApisByService: Map<string, ObservedApi[]>;
   /** APIs not owned by this RouteSet, by name (candidates for Conflict or adoption). */
   foreignApisByName: Map<string, ObservedApi[]>;
+  /**
+   * APIs a custom domain maps to (they carry traffic), and whether any custom domain's
+   * mappings were not read this pass (then which API is mapped is not known for certain).
+   */
+  mappedApiIds: Set<string>;
+  mappingsUnknown: boolean;
 }
 
 const UNKNOWN_SERVICE = '(untagged)';
@@ -38,7 +44,13 @@ export function indexObserved(desired: DesiredState, observed: ObservedState): O
     targetGroupsByName: new Map(),
     ownedApisByService: new Map(),
     foreignApisByName: new Map(),
+    mappedApiIds: new Set(),
+    mappingsUnknown: false,
   };
+  for (const d of observed.naming?.domains ?? []) {
+    if (d.mappings.readable) for (const m of d.mappings.items) idx.mappedApiIds.add(m.apiId);
+    else idx.mappingsUnknown = true;
+  }
   for (const r of [...observed.rules].sort((a, b) => a.priority - b.priority)) {
     if (isOwnedBy(r.tags, owner)) push(idx.ownedRulesByService, r.tags[SERVICE_TAG] ?? UNKNOWN_SERVICE, r);
     else idx.foreignRules.push(r);

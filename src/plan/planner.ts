@@ -1,9 +1,12 @@
 import type { DesiredState } from '../model/desired.ts';
+import { parseRegistryValue } from '../model/dns.ts';
+import { isOwnedBy } from '../model/tags.ts';
 import type { ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import { deleteApiTree, planHttpApi } from './http-apis.ts';
 import { planNaming, planNamingOrphans, wantedRecordKeys, type NamingPlan } from './naming.ts';
 import { deleteRuleAction, planListenerRule } from './listener-rules.ts';
 import { indexObserved, type ObservedIndex } from './observed-index.ts';
+import { failedReadsByService, holdDeletesOnPartialView } from './partial-view.ts';
 import { decidePriorities } from './priorities.ts';
 import { assignStagingPriorities } from './staging.ts';
 import { deleteTargetGroupAction, planTargetGroup } from './target-groups.ts';
@@ -108,16 +111,13 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     services.push({ name, status: 'Orphaned', resources: o.resources });
     actions.push(...o.actions);
   }
-  // A desired service always keeps one target group, so deleting another of its groups is a
-  // replacement; every other top-level delete removes something for good.
-  const deleteCount = actions.filter((a) => isTopLevelDelete(a) && !(a.payload.type === 'deleteTargetGroup' && wanted.has(a.service))).length;
+  // A service whose plan rests on a read that failed deletes and replaces nothing this pass.
+  const held = holdDeletesOnPartialView(failedReadsByService(desired, observed, idx), services, actions);
+  actions.splice(0, actions.length, ...held);
+  const { ownedByKind, deletesByKind } = countForGuard(desired, observed, idx, actions, wanted);
+  const sum = (m: Partial<Record<string, number>>) => Object.values(m).reduce((n: number, x) => n + (x ?? 0), 0);
 
-  const ownedResourceCount =
-    [...idx.ownedRulesByService.values()].flat().length +
-    [...idx.ownedTargetGroupsByService.values()].flat().length +
-    [...idx.ownedApisByService.values()].flat().length;
-
-  return { services, actions: orderActions(assignStagingPriorities(actions, observed.rules)), ownedResourceCount, deleteCount };
+  return { services, actions: orderActions(assignStagingPriorities(actions, observed.rules)), ownedByKind, deletesByKind, ownedResourceCount: sum(ownedByKind), deleteCount: sum(deletesByKind) };
 }
 
 /**
@@ -179,8 +179,39 @@ function blockCreate(service: string, services: ServicePlan[], actions: Action[]
   svc.status = serviceStatus(svc.resources);
 }
 
-function isTopLevelDelete(a: Action): boolean {
-  return a.payload.type === 'deleteRule' || a.payload.type === 'deleteTargetGroup' || a.payload.type === 'deleteApi';
+/**
+ * What the mass-delete guard compares, by kind: owned now, and deleted for good by this plan.
+ * Names count like everything else: removing every custom domain from the document deletes
+ * every mapping and record of them, which the guard must catch as it catches a truncated
+ * service list. API children (integrations, routes, stages) go with their API and are not
+ * counted; nor is a target group being replaced, or a record's registry entry.
+ */
+function countForGuard(desired: DesiredState, observed: ObservedState, idx: ObservedIndex, actions: Action[], wanted: Set<string>) {
+  const count = (xs: unknown[][]) => xs.reduce((n, x) => n + x.length, 0);
+  const owner = desired.owner;
+  const naming = observed.naming;
+  const ownedDomains = (naming?.domains ?? []).filter((d) => isOwnedBy(d.tags, owner));
+  const ownedByKind: Plan['ownedByKind'] = {
+    listenerRule: count([...idx.ownedRulesByService.values()]),
+    targetGroup: count([...idx.ownedTargetGroupsByService.values()]),
+    httpApi: count([...idx.ownedApisByService.values()]),
+    customDomain: ownedDomains.length,
+    apiMapping: ownedDomains.reduce((n, d) => n + (d.mappings.readable ? d.mappings.items.length : 0), 0),
+    certificate: (naming?.certificates ?? []).filter((c) => isOwnedBy(c.tags, owner)).length,
+    dnsRecord: (naming?.zones ?? []).reduce(
+      (n, z) => n + (z.zone?.records ?? []).filter((r) => r.type === 'TXT' && r.name.startsWith('_routeyard-') && r.values.some((v) => parseRegistryValue(v)?.owner === owner)).length,
+      0,
+    ),
+  };
+  const deletesByKind: Plan['deletesByKind'] = {};
+  for (const a of actions) {
+    if (a.op !== 'delete') continue;
+    if (a.payload.type === 'deleteTargetGroup' && wanted.has(a.service)) continue;
+    if (a.payload.type === 'changeRecord' && a.payload.change.record.name.startsWith('_routeyard-')) continue;
+    if (a.kind === 'integration' || a.kind === 'route' || a.kind === 'stage') continue;
+    deletesByKind[a.kind] = (deletesByKind[a.kind] ?? 0) + 1;
+  }
+  return { ownedByKind, deletesByKind };
 }
 
 /** Dependency order: by phase; within a phase by service then id, so plans are stable. */

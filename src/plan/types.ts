@@ -122,11 +122,17 @@ export interface ServicePlan {
 export interface Plan {
   services: ServicePlan[];
   actions: Action[];
-  /** Top-level resources (rules, target groups, APIs) routeyard owns now: the mass-delete guard's denominator. */
-  ownedResourceCount: number;
   /**
-   * Of those, how many this plan deletes for good: rules, APIs, and target groups of
-   * services gone from the document. A target group replaced by a new one is not counted.
+   * What routeyard owns now, by kind: rules, target groups, APIs, and names (custom domains,
+   * their API mappings, certificates, DNS records): the mass-delete guard's denominators.
    */
+  ownedByKind: Partial<Record<ResourceKind, number>>;
+  /**
+   * Of those, how many this plan deletes for good, by kind. A target group replaced by a new
+   * one is not counted, nor is a record's registry entry (it goes with its record).
+   */
+  deletesByKind: Partial<Record<ResourceKind, number>>;
+  /** Totals of the two above. */
+  ownedResourceCount: number;
   deleteCount: number;
 }

@@ -25,6 +25,8 @@ describe('renderText', () => {
           payload: { type: 'deleteRule', arn: 'arn:r' },
         },
       ],
+      ownedByKind: {},
+      deletesByKind: {},
       ownedResourceCount: 4,
       deleteCount: 0,
     };

@@ -103,6 +103,7 @@ function toObservedApi(a: Api): ObservedApi {
         }
       : {}),
     tags: { ...(a.Tags ?? {}) },
+    ...(a.CreatedDate ? { createdAt: a.CreatedDate.toISOString() } : {}),
   };
 }
 

@@ -1,9 +1,10 @@
-import { ChangeResourceRecordSetsCommand, InvalidChangeBatch, Route53Client } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, InvalidChangeBatch, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ROUTE53_BATCH_LIMITS, splitIntoBatches } from '../../plan/record-batches.ts';
 import type { RecordChange } from '../../plan/types.ts';
 import { Route53Applier } from './zones.ts';
+import { OutcomeUnknownError } from '../lost-answers.ts';
 
 const client = new Route53Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const mock = mockClient(client);
@@ -55,5 +56,26 @@ describe('Route53Applier (aws-sdk-client-mock)', () => {
     expect(results.get('a.acmecorp.com')).toBeUndefined();
     expect(results.get('c.acmecorp.com')).toBeUndefined();
     expect(results.get('bad.acmecorp.com')).toContain('InvalidChangeBatch');
+  });
+});
+
+describe('Route53Applier after a lost answer (aws-sdk-client-mock)', () => {
+  beforeEach(() => mock.reset());
+
+  it('does not send the batch again: each change is checked against the zone, done or reported', async () => {
+    mock.on(ChangeResourceRecordSetsCommand).rejects(new OutcomeUnknownError('Route53.ChangeResourceRecordSets', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+    mock.on(ListResourceRecordSetsCommand).callsFake((input: { StartRecordName: string }) => ({
+      IsTruncated: false,
+      MaxItems: 1,
+      // a.acmecorp.com holds what was written; b.acmecorp.com does not exist yet (the next name sorts after it).
+      ResourceRecordSets:
+        input.StartRecordName === 'a.acmecorp.com'
+          ? [{ Name: 'a.acmecorp.com.', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"v"' }] }]
+          : [{ Name: 'c.acmecorp.com.', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"v"' }] }],
+    }));
+    const results = await new Route53Applier(client).applyBatch('Z1', [txt('a.acmecorp.com'), txt('b.acmecorp.com')]);
+    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
+    expect(results.get('a.acmecorp.com')).toBeUndefined();
+    expect(results.get('b.acmecorp.com')).toMatch(/not as written yet/);
   });
 });
