@@ -143,7 +143,15 @@ export const Report = z.object({
   services: z.array(ServiceReport),
   actions: z.array(ReportAction),
   error: ErrorReport.optional(),
-  stats: z.object({ durationMs: z.number().int(), awsCalls: CallStats }),
+  stats: z.object({
+    durationMs: z.number().int(),
+    awsCalls: CallStats,
+    ignoredRegistryEntries: z
+      .number()
+      .int()
+      .optional()
+      .describe('TXT records that look like routeyard registry entries of this RouteSet under a name routeyard never writes: ignored, never acted on.'),
+  }),
   sourceError: ErrorReport.optional().describe(
     'The daemon only: the source is unreadable, empty or invalid; the report is against the last valid document and nothing is applied until it is fixed.',
   ),

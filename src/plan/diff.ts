@@ -32,17 +32,3 @@ export function extraItems(desired: readonly string[], live: readonly string[], 
   const want = new Set(desired.map((x) => (caseInsensitive ? x.toLowerCase() : x)));
   return live.filter((x) => !want.has(caseInsensitive ? x.toLowerCase() : x));
 }
-
-/** ALB header-condition matching: case-insensitive, `*` any run of characters, `?` one character. */
-export function albValueMatches(pattern: string, value: string): boolean {
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('')
-        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-        .join('') +
-      '$',
-    'i',
-  );
-  return re.test(value);
-}

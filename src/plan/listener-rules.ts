@@ -1,7 +1,7 @@
 import type { DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedRule } from '../model/observed.ts';
 import { ownershipTags } from '../model/tags.ts';
-import { albValueMatches } from './diff.ts';
+import { albValueMatches, regexCanMatch } from './matching.ts';
 import type { ObservedIndex } from './observed-index.ts';
 import { PHASE } from './phases.ts';
 import type { PriorityDecision } from './priorities.ts';
@@ -173,9 +173,8 @@ function conditionAndActionDiffs(headerName: string, headerValue: string, rule: 
  * A foreign rule that would take this service's traffic. Wildcard values (case-insensitive,
  * `*` and `?`) that match our value are a conflict at any priority, as before. A regular
  * expression (`RegexValues`) is a conflict when it can match our value and the foreign rule
- * is evaluated first (a lower priority number). How AWS anchors and cases these
- * expressions is not documented, so the test is the widest reading: a case-insensitive
- * search anywhere in the value. An expression JavaScript cannot compile counts as a match.
+ * is evaluated first (a lower priority number); one that cannot be evaluated (RE2 cannot
+ * compile it) is a conflict that says so. Both are matched in linear time (plan/matching.ts).
  */
 function foreignHeaderConflict(headerName: string, headerValue: string, ourPriority: number | undefined, foreign: readonly ObservedRule[]): string | undefined {
   for (const r of foreign) {
@@ -185,21 +184,20 @@ function foreignHeaderConflict(headerName: string, headerValue: string, ourPrior
         return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}) already matches ${headerName}: ${headerValue}`;
       }
       const first = ourPriority === undefined || r.priority < ourPriority;
-      const regex = (h.regexValues ?? []).find((re) => regexCanMatch(re, headerValue));
-      if (first && regex !== undefined) {
-        return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}, evaluated before ours${ourPriority !== undefined ? ` at ${ourPriority}` : ''}) has a header regex ${JSON.stringify(regex)} that can match ${headerName}: ${headerValue}`;
+      if (!first) continue;
+      for (const re of h.regexValues ?? []) {
+        const verdict = regexCanMatch(re, headerValue);
+        const shown = JSON.stringify(re.slice(0, 128));
+        if ('unknown' in verdict) {
+          return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}, evaluated before ours${ourPriority !== undefined ? ` at ${ourPriority}` : ''}) has a header regex ${shown} that routeyard cannot evaluate (${verdict.unknown}), so it may take ${headerName}: ${headerValue}`;
+        }
+        if (verdict.matches) {
+          return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}, evaluated before ours${ourPriority !== undefined ? ` at ${ourPriority}` : ''}) has a header regex ${shown} that can match ${headerName}: ${headerValue}`;
+        }
       }
     }
   }
   return undefined;
-}
-
-function regexCanMatch(pattern: string, value: string): boolean {
-  try {
-    return new RegExp(pattern, 'i').test(value);
-  } catch {
-    return true;
-  }
 }
 
 export function deleteRuleAction(service: string, rule: ObservedRule, reason: string): Action {

@@ -195,3 +195,44 @@ describe('an error never deletes anything: a service whose names cannot be plann
     expect(deletes(p)).toEqual([]);
   });
 });
+
+describe('the DNS registry cannot be forged into a delete (issue 14)', () => {
+  const ourTarget = { dnsName: 'd-1.execute-api.eu-west-1.amazonaws.com', hostedZoneId: 'ZLY8HYME6SFDD' };
+  const forged = (name: string, type: string) => ({ name: registryName(name, type), type: 'TXT', ttl: 300, values: [registryValue(OWNER, 'gone')] });
+  const recordDeletes = (p: ReturnType<typeof plan>) =>
+    p.actions.flatMap((a) => (a.payload.type === 'changeRecord' && a.payload.change.action === 'DELETE' ? [`${a.payload.change.record.name} ${a.payload.change.record.type}`] : []));
+
+  it('a forged registry entry beside a foreign record plans no delete: the record is a Conflict and survives', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {} })]);
+    const zone = observed.naming!.zones[0]!.zone!;
+    zone.records.push({ name: 'www.acmecorp.com', type: 'A', ttl: 60, values: ['192.0.2.10'] }, forged('www.acmecorp.com', 'A'));
+    zone.records.push({ name: 'shop.acmecorp.com', type: 'A', values: [], alias: { dnsName: 'shop-lb.eu-west-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2', evaluateTargetHealth: false } }, forged('shop.acmecorp.com', 'A'));
+    const p = plan(desired, observed);
+    expect(recordDeletes(p)).toEqual([]);
+    const gone = p.services.find((s) => s.name === 'gone')!;
+    expect(gone.resources.map((r) => [r.id, r.status])).toEqual([
+      ['www.acmecorp.com A', 'Conflict'],
+      ['shop.acmecorp.com A', 'Conflict'],
+    ]);
+  });
+
+  it('an entry beside a record that points where routeyard points (its domain, the shared ALB) is routeyard\'s and goes', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {} })], {
+      domains: [{ name: 'old.acmecorp.com', target: ourTarget, tags: ownershipTags(OWNER, 'gone'), mappings: { readable: true, items: [] } }],
+      slots: { create: true, update: true, delete: true, unpaced: true },
+    });
+    const zone = observed.naming!.zones[0]!.zone!;
+    zone.records.push({ name: 'old.acmecorp.com', type: 'A', values: [], alias: { ...ourTarget, evaluateTargetHealth: false } }, forged('old.acmecorp.com', 'A'));
+    expect(recordDeletes(plan(desired, observed)).sort()).toEqual(['_routeyard-a.old.acmecorp.com TXT', 'old.acmecorp.com A']);
+  });
+
+  it('malformed registry names are ignored with a count, never thrown', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {} })]);
+    const zone = observed.naming!.zones[0]!.zone!;
+    for (const name of ['_routeyard-', '_routeyard-A1.x.acmecorp.com', '_routeyard-mx.x.acmecorp.com', '_routeyard-a.']) zone.records.push({ name, type: 'TXT', ttl: 300, values: [registryValue(OWNER, 'gone')] });
+    zone.records.push({ name: '_routeyard-a.y.acmecorp.com', type: 'TXT', ttl: 300, values: ['"heritage=routeyard,garbage', '"\u0000'.repeat(500)] });
+    const p = plan(desired, observed);
+    expect(p.ignoredRegistryEntries).toBe(4);
+    expect(recordDeletes(p)).toEqual([]);
+  });
+});

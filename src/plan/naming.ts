@@ -26,6 +26,8 @@ export interface NamingContext {
   used: { create: boolean; update: boolean; delete: boolean };
   /** Domains this pass creates (or queues), counted against the account's quota. */
   creating: number;
+  /** Registry-looking TXT records whose names routeyard never writes: ignored, counted. */
+  ignoredRegistryEntries?: number;
 }
 
 export function planNaming(ctx: NamingContext, svc: DesiredService, apiRef: Ref | undefined): NamingPlan {
@@ -357,13 +359,30 @@ export function planNamingOrphans(
       // A service whose names could not be planned (a zone that cannot be read, a certificate
       // that does not fit) keeps every record it has: an error never deletes anything.
       if (!entry || entry.owner !== desired.owner || wanted.protectedServices.has(entry.service)) continue;
-      const m = /^_routeyard-([a-z]+)\.(.+)$/.exec(reg.name)!;
+      const m = REGISTRY_NAME.exec(reg.name);
+      if (!m) {
+        // Not a name routeyard writes: anyone may have made it. Counted, never acted on.
+        ctx.ignoredRegistryEntries = (ctx.ignoredRegistryEntries ?? 0) + 1;
+        continue;
+      }
       const type = m[1]!.toUpperCase();
       const name = m[2]!;
       if (wanted.records.has(`${zone.id} ${name} ${type}`)) continue;
       const p = plan(entry.service);
       const live = zone.records.find((r) => r.name === name && r.type === type && !r.setIdentifier);
       const id = `${name} ${type}`;
+      if (live && !pointsWhereRoutyardWould(ctx, live)) {
+        // A TXT record is anyone's to write: an entry makes a record routeyard's only when the
+        // record also points where routeyard points its records. Otherwise both stay.
+        p.resources.push({
+          kind: 'dnsRecord',
+          id,
+          status: 'Conflict',
+          diffs: [],
+          message: `${id} has a routeyard registry entry (${reg.name}) but points where routeyard never points a record (${describeTarget(live)}): it may not be routeyard's, so neither is deleted; remove the entry if the record is someone else's`,
+        });
+        continue;
+      }
       if (live) {
         p.actions.push(deleteRecordAction(entry.service, zone, live, `${id} is no longer wanted`));
       }
@@ -406,6 +425,32 @@ export function planNamingOrphans(
     }
   }
   return byService;
+}
+
+/** `_routeyard-<type>.<name>`: the only registry names routeyard writes (model/dns.ts). */
+const REGISTRY_NAME = /^_routeyard-(a|aaaa|cname|txt)\.([a-z0-9_*-][a-z0-9_.*-]*)$/;
+
+/**
+ * Where routeyard points the records it writes: an alias to one of its custom domains'
+ * regional targets or to the shared ALB, or a validation CNAME of one of its certificates.
+ */
+function pointsWhereRoutyardWould(ctx: NamingContext, r: ObservedRecord): boolean {
+  const { desired, naming } = ctx;
+  if (r.alias) {
+    const to = (t: { dnsName: string; hostedZoneId: string } | undefined) => !!t && r.alias!.dnsName === t.dnsName.toLowerCase().replace(/\.$/, '') && r.alias!.hostedZoneId === t.hostedZoneId;
+    if (naming.domains.some((d) => isOwnedBy(d.tags, desired.owner) && to(d.target))) return true;
+    return !!desired.albDnsName && !!desired.albHostedZoneId && to({ dnsName: desired.albDnsName, hostedZoneId: desired.albHostedZoneId });
+  }
+  if (r.type !== 'CNAME') return false;
+  const value = (r.values[0] ?? '').toLowerCase().replace(/\.$/, '');
+  return naming.certificates.some(
+    (c) => isOwnedBy(c.tags, desired.owner) && c.validation.some((v) => v.name === r.name && v.value.toLowerCase().replace(/\.$/, '') === value),
+  );
+}
+
+function describeTarget(r: ObservedRecord): string {
+  const text = r.alias ? `alias ${r.alias.dnsName}` : `${r.type} ${r.values.join(' ')}`;
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /** The records a service wants, as `zoneId name TYPE` (validation records included), to tell orphans apart. */

@@ -3,7 +3,7 @@ import { parseRegistryValue } from '../model/dns.ts';
 import { isOwnedBy } from '../model/tags.ts';
 import type { ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import { deleteApiTree, planHttpApi } from './http-apis.ts';
-import { planNaming, planNamingOrphans, wantedRecordKeys, type NamingPlan } from './naming.ts';
+import { planNaming, planNamingOrphans, wantedRecordKeys, type NamingContext, type NamingPlan } from './naming.ts';
 import { deleteRuleAction, planListenerRule } from './listener-rules.ts';
 import { indexObserved, type ObservedIndex } from './observed-index.ts';
 import { failedReadsByService, holdDeletesOnPartialView } from './partial-view.ts';
@@ -39,7 +39,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   // Names: planned in service-name order, so which service gets this pass's one
   // CreateDomainName slot does not depend on document order.
   const apiPlans = new Map(desired.services.map((svc) => [svc.name, planHttpApi(desired, svc, idx)]));
-  const namingCtx = observed.naming ? { desired, naming: observed.naming, used: { create: false, update: false, delete: false }, creating: 0 } : undefined;
+  const namingCtx: NamingContext | undefined = observed.naming ? { desired, naming: observed.naming, used: { create: false, update: false, delete: false }, creating: 0 } : undefined;
   const wantedNames = { domains: new Set<string>(), records: new Set<string>(), certificates: new Set<string>(), protectedServices: new Set<string>() };
   const naming = new Map<string, NamingPlan>();
   for (const svc of [...desired.services].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -117,7 +117,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   const { ownedByKind, deletesByKind } = countForGuard(desired, observed, idx, actions, wanted);
   const sum = (m: Partial<Record<string, number>>) => Object.values(m).reduce((n: number, x) => n + (x ?? 0), 0);
 
-  return { services, actions: orderActions(assignStagingPriorities(actions, observed.rules)), ownedByKind, deletesByKind, ownedResourceCount: sum(ownedByKind), deleteCount: sum(deletesByKind) };
+  return { services, actions: orderActions(assignStagingPriorities(actions, observed.rules)), ownedByKind, deletesByKind, ownedResourceCount: sum(ownedByKind), deleteCount: sum(deletesByKind), ...(namingCtx?.ignoredRegistryEntries ? { ignoredRegistryEntries: namingCtx.ignoredRegistryEntries } : {}) };
 }
 
 /**

@@ -82,7 +82,7 @@ export function buildReport(input: ReportInputs): Report {
     services,
     actions,
     ...(input.error ? { error: input.error } : {}),
-    stats: { durationMs: input.durationMs, awsCalls: input.awsCalls },
+    stats: { durationMs: input.durationMs, awsCalls: input.awsCalls, ...(input.plan?.ignoredRegistryEntries ? { ignoredRegistryEntries: input.plan.ignoredRegistryEntries } : {}) },
   };
 }
 

@@ -132,6 +132,8 @@ export interface Plan {
    * one is not counted, nor is a record's registry entry (it goes with its record).
    */
   deletesByKind: Partial<Record<ResourceKind, number>>;
+  /** Registry-looking TXT records under names routeyard never writes: ignored (model/dns.ts). */
+  ignoredRegistryEntries?: number;
   /** Totals of the two above. */
   ownedResourceCount: number;
   deleteCount: number;

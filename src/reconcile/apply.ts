@@ -90,6 +90,12 @@ export async function applyPlan(actions: readonly Action[], mutations: Mutations
       results.push({ actionId: action.id, outcome: 'applied', ...(id !== undefined ? { producedId: id } : {}) });
       alog.info({ outcome: 'applied', op: action.op, kind: action.kind, resource: id ?? action.resourceId }, action.reason);
     } catch (err) {
+      if (action.op === 'delete' && isAlreadyGone(err)) {
+        // A delete sent again after a lost answer (or a resource removed meanwhile): gone is the goal.
+        results.push({ actionId: action.id, outcome: 'applied' });
+        alog.info({ outcome: 'applied', op: action.op, kind: action.kind, resource: action.resourceId, note: 'already gone' }, action.reason);
+        continue;
+      }
       failedServices.add(action.service);
       results.push({ actionId: action.id, outcome: 'failed', error: describeError(err) });
       alog.error({ outcome: 'failed', op: action.op, kind: action.kind, err: describeError(err) }, 'action failed');
@@ -156,6 +162,13 @@ async function applyRecordBatch(batch: Action[], mutations: Mutations, failedSer
     }
   }
   return results;
+}
+
+/** The "no such resource" answers of the services routeyard deletes from. */
+const NOT_FOUND = new Set(['NotFoundException', 'RuleNotFoundException', 'RuleNotFound', 'TargetGroupNotFoundException', 'TargetGroupNotFound', 'ResourceNotFoundException']);
+
+function isAlreadyGone(err: unknown): boolean {
+  return NOT_FOUND.has((err as { name?: string } | undefined)?.name ?? '');
 }
 
 function isPriorityInUse(err: unknown): boolean {
