@@ -61,6 +61,9 @@ const HINT_SPACING_MS = 2_000;
 /** Triggers that should not wait behind a pass's background verification. */
 const URGENT_TRIGGERS = new Set(['source-change', 'hint', 'lease-acquired']);
 
+/** Pass errors that are no sign of a stuck copy: the document, the guard, the lease, a shutdown. */
+const NOT_STUCK_ERRORS = new Set(['InvalidDesiredState', 'UnresolvedReference', 'SafetyGuard', 'LeaseLost', 'ShuttingDown']);
+
 /** Source errors that mean "the document is broken", as opposed to AWS being unreachable. */
 const SOURCE_ERRORS = new Set(['SourceUnreadable', 'InvalidDesiredState', 'UnresolvedReference']);
 
@@ -107,7 +110,7 @@ export class Controller {
   private docChanged = new Set<string>();
   /** When the controller started and when a pass last finished (liveness). */
   private readonly startedAt = Date.now();
-  /** When a pass last finished within its deadline. */
+  /** When a pass last made progress (read the live state; see NOT_STUCK_ERRORS). */
   private lastPassEndedAt: number | undefined;
   private lastHintPassAt = -Infinity;
   private hintTimer: NodeJS.Timeout | undefined;
@@ -309,8 +312,10 @@ export class Controller {
       this.warnIfBudgetShort(decorated.verification);
     }
     this.attributeDrift(decorated, trigger);
-    // A pass abandoned at its deadline is no progress: a copy whose every pass hangs is stuck.
-    if (report.error?.code !== 'PassTimedOut') this.lastPassEndedAt = Date.now();
+    // Progress is a pass that read the live state (or stopped on the document, which no
+    // restart fixes). One abandoned at its deadline, or failed because AWS could not be
+    // read (every call timing out), is not: a copy whose passes all end that way is stuck.
+    if (!report.error || NOT_STUCK_ERRORS.has(report.error.code)) this.lastPassEndedAt = Date.now();
     this.latest = decorated;
     metrics.observePass(decorated);
     this.deps.notifier?.observe(decorated, Date.now(), this.docChanged);
@@ -449,11 +454,12 @@ export class Controller {
   }
 
   /**
-   * Live while passes keep finishing within their deadline: the next pass is due within about
-   * an interval (plus jitter) of the last one and takes at most --pass-timeout. A copy that has
-   * finished none for longer than that plus a margin (every pass abandoned at its deadline
-   * because calls hang, or a hang outside AWS calls) is stuck: /healthz answers 503, so ECS
-   * replaces the task, and the lease is no longer renewed, so another copy takes over.
+   * Live while passes keep making progress: the next pass is due within about an interval
+   * (plus jitter) of the last one and takes at most --pass-timeout. A copy none of whose
+   * passes has read the live state for longer than that plus a margin (every call hanging
+   * or timing out, every pass abandoned at its deadline, or a hang outside AWS calls) is
+   * stuck: /healthz answers 503, so ECS replaces the task, and the lease is no longer
+   * renewed, so another copy takes over.
    */
   private liveness(): { live: true } | { live: false; code: string; message: string } {
     const passTimeout = this.opts.passTimeoutMs ?? DEFAULT_PASS_TIMEOUT_MS;
@@ -461,7 +467,7 @@ export class Controller {
     const since = this.lastPassEndedAt ?? this.startedAt;
     const idle = Date.now() - since;
     if (idle <= bound) return { live: true };
-    return { live: false, code: 'Stuck', message: `no pass has finished within its deadline for ${Math.round(idle / 1000)} s (the bound is ${Math.round(bound / 1000)} s: interval, pass timeout and a margin)` };
+    return { live: false, code: 'Stuck', message: `no pass has read the live state for ${Math.round(idle / 1000)} s (the bound is ${Math.round(bound / 1000)} s: interval, pass timeout and a margin); the last pass: ${this.latest?.error ? `${this.latest.error.code}: ${this.latest.error.message.slice(0, 200)}` : 'none yet'}` };
   }
 
   private readiness(): { ready: true } | { ready: false; code: string; message: string } {
