@@ -136,12 +136,21 @@ const paths: (string | number)[][] = [
   ...[['rules'], ['rules', 0], ['rules', 0, 'ruleArn'], ['apiId'], ['domainName'], ['certificateArn']].map((p) => ['detail', 'responseElements', ...p]),
 ];
 
-/** Set `value` at `path` inside `root`, making (or replacing) containers on the way; the new root. */
+/**
+ * A copy of `root` with a copy of `value` at `path`, making (or replacing) containers on the
+ * way. Nothing generated is changed in place: fast-check hands out shared instances (the `{}`
+ * of constantFrom), which in-place writes would turn into cycles.
+ */
 function setAt(root: unknown, path: (string | number)[], value: unknown): unknown {
-  if (path.length === 0) return value;
+  if (path.length === 0) return structuredClone(value);
   const [head, ...rest] = path;
-  const container: Record<string | number, unknown> =
-    root !== null && typeof root === 'object' ? (root as Record<string | number, unknown>) : typeof head === 'number' ? ([] as unknown as Record<number, unknown>) : {};
+  const container: Record<string | number, unknown> = Array.isArray(root)
+    ? ([...root] as unknown as Record<number, unknown>)
+    : root !== null && typeof root === 'object'
+      ? { ...(root as Record<string, unknown>) }
+      : typeof head === 'number'
+        ? ([] as unknown as Record<number, unknown>)
+        : {};
   container[head!] = setAt(container[head!], rest, value);
   return container;
 }
@@ -205,7 +214,7 @@ describe('readEvent is total', () => {
     ];
     fc.assert(
       fc.property(fc.constantFrom(...lists), wrongValue, ([source, name, params, over], v) => {
-        const body = bodyOf(JSON.parse(cloudTrailEvent(source, name, params(v), { ...over, responseElements: { rules: v } })));
+        const body = bodyOf(JSON.parse(cloudTrailEvent(source, name, params(structuredClone(v)), { ...over, responseElements: { rules: structuredClone(v) } })));
         total(body);
       }),
       runs,
