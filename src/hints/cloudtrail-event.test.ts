@@ -45,6 +45,21 @@ describe('readEvent: EventBridge "AWS API Call via CloudTrail" events mapped to 
     expect(readEvent(cloudTrailEvent('acm.amazonaws.com', 'DeleteCertificate', { certificateArn: arn }), scope)).toMatchObject({ ok: true, event: { resources: { certificateArns: [arn] } } });
   });
 
+  it('TagResource names its API or domain by a percent-encoded ARN; one that does not decode names nothing, and does not throw', () => {
+    const tag = (arn: string) => readEvent(cloudTrailEvent('apigateway.amazonaws.com', 'TagResource', { resourceArn: arn }), scope);
+    expect(tag('arn:aws:apigateway:eu-west-1::/apis/a1b2c3d4e5')).toMatchObject({ ok: true, event: { resources: { apiIds: ['a1b2c3d4e5'] } } });
+    expect(tag('arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fdomainnames%2FApi.Example.com')).toMatchObject({ ok: true, event: { resources: { domainNames: ['api.example.com'] } } });
+    for (const bad of ['arn:aws:apigateway:eu-west-1::/apis/a1b2c3d4e5%E0%A4%A', '/apis/%', '/apis/%zz', '/apis/%ED%A0%80']) expect(tag(bad)).toMatchObject({ ok: false, reason: 'no-resource' });
+  });
+
+  it('a list field of the wrong type is read as empty, and the rest of the event still counts', () => {
+    const listener = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/alb/1/2';
+    for (const rules of [{ ruleArn: 'x' }, 'arn', 7, null, [7, 'x', null, { ruleArn: 9 }]]) {
+      const r = readEvent(cloudTrailEvent('elasticloadbalancing.amazonaws.com', 'CreateRule', { listenerArn: listener, rulePriorities: rules, resourceArns: rules }, { responseElements: { rules } }), scope);
+      expect(r).toMatchObject({ ok: true, event: { resources: { listenerArns: [listener], ruleArns: [] } } });
+    }
+  });
+
   it.each([
     ['not JSON', '{nope', 'malformed'],
     ['no detail', JSON.stringify({ 'detail-type': 'AWS API Call via CloudTrail' }), 'malformed'],

@@ -1,9 +1,9 @@
 import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand, UpdateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cloudTrailEvent } from '../support/events.ts';
+import { cloudTrailEvent, hostileEventBodies } from '../support/events.ts';
 import { resourceWrites, startDaemon, sumCounter, waitFor, type RunningDaemon } from '../support/daemon.ts';
 import { exampleDoc, freshEmulator, routeyard, writeDoc } from '../support/harness.ts';
 
@@ -96,6 +96,9 @@ describe('event hints from an SQS queue fed by EventBridge', () => {
   }, 30_000);
 
   it('malformed, unknown and foreign events change nothing, are counted and leave the queue', async () => {
+    // The repair above is followed by a verifying pass 2 s later: let it run first, or it could
+    // land in this test's window and count as a pass these events caused.
+    await waitFor('the verifying pass after the repair', 10, async () => ((await daemon.drift())?.recentPasses?.[0]?.trigger === 'verify' ? true : undefined));
     const { apiId: ours } = await integrationOf('zeropoint-app');
     const writesBefore = resourceWrites(await daemon.metrics());
     const receivedBefore = await hints('received');
@@ -138,4 +141,46 @@ describe('event hints from an SQS queue fed by EventBridge', () => {
     expect(String(mine[0]!.text)).toMatch(/^routeyard: loopback-app drift found/);
     expect(sumCounter(await daemon.metrics(), 'routeyard_notifications_total', (l) => l.result === 'sent')).toBe(2);
   }, 30_000);
+
+  // Last in this file: it repairs loopback-app a second time (two more webhook messages).
+  it('hostile messages (malformed percent-encoding, wrong types, deep nesting, a huge field) in one batch with a valid event: the controller stays up and acts on the valid one', async () => {
+    const receivedBefore = await hints('received');
+    const mappedBefore = await hints('mapped');
+    const apiId = await switchToAppend('loopback-app');
+    const hostile = hostileEventBodies(apiId);
+    const reasons = [...new Set(hostile.map((h) => h.reason))];
+    const ignoredBefore = new Map(await Promise.all(reasons.map(async (r) => [r, await hints('ignored', r)] as const)));
+    const valid = cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId, integrationId: 'whatever' });
+    // The small ones and the valid event in one SendMessageBatch (10 at most), so one receive can
+    // carry them together, the valid one last; the large ones on their own.
+    const small = hostile.filter((h) => h.body.length < 20_000);
+    const large = hostile.filter((h) => h.body.length >= 20_000);
+    expect(small.length).toBeLessThanOrEqual(9);
+    for (const h of large) await send(h.body);
+    const sent = await sqs().send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [...small.map((h, i) => ({ Id: `h${i}`, MessageBody: h.body })), { Id: 'valid', MessageBody: valid }] }),
+    );
+    expect(sent.Failed ?? []).toEqual([]);
+    const total = hostile.length + 1;
+
+    /** Fails at once, with the end of its log, if the controller has exited. */
+    const alive = async () => {
+      await new Promise((r) => setTimeout(r, 50)); // an exit seen by the child's 'exit' event
+      if (daemon.proc.exitCode !== null || daemon.proc.signalCode !== null) {
+        throw new Error(`the controller exited (${daemon.proc.exitCode ?? daemon.proc.signalCode}):\n${daemon.logs().slice(-3_000)}`);
+      }
+    };
+    await waitFor('every message read', 20, async () => (await alive(), (await hints('received')) - receivedBefore >= total ? true : undefined));
+    await waitFor('the repair by the valid event', 15, async () => (await alive(), (await repaired('loopback-app')) ? true : undefined), 100);
+    await alive();
+    expect((await fetch(`${daemon.url}healthz`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500)); // the merge window, then the ownership check of the not-owned ones
+    for (const r of reasons) expect(await hints('ignored', r), r).toBe(ignoredBefore.get(r)! + hostile.filter((h) => h.reason === r).length);
+    expect(await hints('mapped')).toBe(mappedBefore + 1); // the valid one, and only it, named a managed resource
+    const attrs = await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    expect(attrs.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+    // Log lines carry bounded excerpts, never a whole message.
+    const longest = Math.max(...daemon.logs().split('\n').map((l) => l.length));
+    expect(longest).toBeLessThan(4_000);
+  }, 60_000);
 });

@@ -39,6 +39,26 @@ describe('EventQueue: what SQS accepts', () => {
     expect(failed).toEqual([{ id: 'm23', reason: 'ReceiptHandleIsInvalid: gone' }]);
   });
 
+  it('a batch whose DeleteMessageBatch call fails fails its entries; the other batches are still sent', async () => {
+    let call = 0;
+    sqsMock.on(DeleteMessageBatchCommand).callsFake(() => {
+      if (++call === 1) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      return { Successful: [], Failed: [] };
+    });
+    const q = new EventQueue(new SQSClient({ region: 'eu-west-1', maxAttempts: 1 }), URL_);
+    const messages = Array.from({ length: 15 }, (_, i) => ({ id: `m${i}`, body: '{}', receiptHandle: `r${i}` }));
+    const failed = await q.delete(messages);
+    expect(sqsMock.commandCalls(DeleteMessageBatchCommand)).toHaveLength(2);
+    expect(failed.map((f) => f.id)).toEqual(messages.slice(0, 10).map((m) => m.id));
+    expect(failed[0]!.reason).toMatch(/ThrottlingException: Rate exceeded/);
+  });
+
+  it('a message without a body is read as an empty body', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolves({ Messages: [{ MessageId: 'm', ReceiptHandle: 'r' }, { MessageId: 'n' }] });
+    const q = new EventQueue(new SQSClient({ region: 'eu-west-1' }), URL_);
+    expect(await q.receive(0)).toEqual([{ id: 'm', body: '', receiptHandle: 'r' }]);
+  });
+
   it('takes the account from the queue URL', () => {
     expect(accountOfQueueUrl(URL_)).toBe('123456789012');
     expect(accountOfQueueUrl('http://127.0.0.1:5000/123456789012/q')).toBe('123456789012');

@@ -1,4 +1,5 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { describeError } from '../../errors.ts';
 
 export interface QueuedMessage {
   id: string;
@@ -29,15 +30,22 @@ export class EventQueue {
    * Delete read messages. DeleteMessageBatch takes at most 10 entries, with ids unique in the
    * batch (letters, digits, "-" and "_", up to 80), and may fail some entries while the call
    * succeeds: those come back in `Failed`, and are returned here (they will be read again).
+   * A batch whose call fails (throttled, a network error) fails all its entries, returned
+   * the same way; the other batches are still sent. Never throws.
    */
   async delete(messages: QueuedMessage[]): Promise<{ id: string; reason: string }[]> {
     const failed: { id: string; reason: string }[] = [];
     for (let i = 0; i < messages.length; i += 10) {
       const batch = messages.slice(i, i + 10);
-      const out = await this.sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: this.url, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })) }),
-      );
-      for (const f of out.Failed ?? []) failed.push({ id: batch[Number(f.Id)]?.id ?? String(f.Id), reason: `${f.Code ?? 'Failed'}: ${f.Message ?? ''}` });
+      try {
+        const out = await this.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: this.url, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })) }),
+        );
+        for (const f of out.Failed ?? []) failed.push({ id: batch[Number(f.Id)]?.id ?? String(f.Id), reason: `${f.Code ?? 'Failed'}: ${f.Message ?? ''}` });
+      } catch (err) {
+        const reason = describeError(err);
+        for (const m of batch) failed.push({ id: m.id, reason });
+      }
     }
     return failed;
   }
