@@ -26,9 +26,7 @@ export interface ValidateOptions {
  */
 export function validateDocument(text: string, opts: ValidateOptions = {}): RouteSet {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_DOCUMENT_BYTES) {
-    throw invalid([{ path: '(document)', message: `is ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes` }]);
-  }
+  if (bytes > MAX_DOCUMENT_BYTES) throw documentTooLarge(`is ${bytes} bytes`);
   if (text.trim() === '') throw invalid([{ path: '(document)', message: 'is empty' }]);
 
   let raw: unknown;
@@ -38,6 +36,15 @@ export function validateDocument(text: string, opts: ValidateOptions = {}): Rout
     throw invalid([{ path: '(document)', message: `is not valid JSON: ${jsonErrorWhere(text, err)}` }]);
   }
   return validateObject(raw, opts);
+}
+
+/**
+ * The error for a document over MAX_DOCUMENT_BYTES. Sources call it before reading a body
+ * they can size first (a file's length, an S3 object's ContentLength). `what`: "is 2000000
+ * bytes", "is more than 1048576 bytes", ...
+ */
+export function documentTooLarge(what: string): RouteyardError {
+  return invalid([{ path: '(document)', message: `${what}; the limit is ${MAX_DOCUMENT_BYTES} bytes` }]);
 }
 
 export function validateObject(raw: unknown, opts: ValidateOptions = {}): RouteSet {
