@@ -6,6 +6,8 @@ export interface StoredParameter {
   name: string;
   value: string;
   version: number;
+  /** A SecureString: its value is never written to a report, log or message (desired/secrets.ts). */
+  secure?: boolean;
 }
 
 export interface ParameterStore {
