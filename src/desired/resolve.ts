@@ -3,6 +3,8 @@ import { normalizeLogGroupArn } from '../model/arns.ts';
 import { targetGroupName } from '../model/names.ts';
 import type { DesiredApi, DesiredService, DesiredState, DesiredTargetGroup } from '../model/desired.ts';
 import type { ApiSpec, RouteSet, ServiceSpec } from './schema.ts';
+import { excerpt } from './excerpt.ts';
+import { secretValues, type SecretValues } from '../secrets.ts';
 import type { ParameterStore } from './sources/types.ts';
 import { CUSTOM_DOMAIN_QUOTA, DEFAULT_RULE_QUOTA } from './validate.ts';
 
@@ -19,9 +21,17 @@ type SharedValues = { listenerArn: string; vpcLinkId: string; vpcId: string; alb
 
 /**
  * Resolve `ssm:` references in spec.shared (one batched GetParameters call) and apply
- * defaults. A reference to a parameter that does not exist is an invalid document.
+ * defaults. A reference to a parameter that does not exist is an invalid document. The
+ * value of a SecureString parameter is added to `secrets` before it is used, so it is
+ * scrubbed from every report, log line and message that might quote it; messages here
+ * name the parameter, never its value.
  */
-export async function resolveDesiredState(doc: RouteSet, parameters: () => ParameterStore, ruleQuota = DEFAULT_RULE_QUOTA): Promise<DesiredState> {
+export async function resolveDesiredState(
+  doc: RouteSet,
+  parameters: () => ParameterStore,
+  ruleQuota = DEFAULT_RULE_QUOTA,
+  secrets: SecretValues = secretValues,
+): Promise<DesiredState> {
   const shared = doc.spec.shared;
   const refs = SHARED_REFS.filter((k) => shared[k]?.startsWith('ssm:'));
   const values: Record<string, string> = {};
@@ -29,13 +39,14 @@ export async function resolveDesiredState(doc: RouteSet, parameters: () => Param
   if (refs.length > 0) {
     const names = [...new Set(refs.map((k) => shared[k]!.slice('ssm:'.length)))];
     const { found, missing } = await parameters().getParameters(names);
+    for (const p of found) if (p.secure) secrets.add(p.value);
     const byName = new Map(found.map((p) => [p.name, p.value]));
     const errors: FieldError[] = [];
     for (const k of refs) {
       const name = shared[k]!.slice('ssm:'.length);
       const value = byName.get(name);
-      if (value === undefined || missing.includes(name)) errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${name}, which does not exist` });
-      else if (value.trim() === '') errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${name}, which is empty` });
+      if (value === undefined || missing.includes(name)) errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${excerpt(name)}, which does not exist` });
+      else if (value.trim() === '') errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${excerpt(name)}, which is empty` });
       else values[k] = value.trim();
     }
     if (errors.length > 0) {

@@ -29,12 +29,19 @@ const SharedReference = z
   })
   .describe('A literal value, or ssm:/parameter/name resolved from SSM Parameter Store at the start of each pass.');
 
-/** RFC 7230 token characters; the ALB accepts header names of up to 40 characters. */
-export const HeaderName = z
-  .string()
-  .min(1)
-  .max(40)
-  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'must be an HTTP header name (token characters only)' });
+/**
+ * An HTTP field name is a token (RFC 9110, section 5.6.2: letters, digits and
+ * !#$%&'*+-.^_`|~). A space, CR, LF, ":" or quote would at best be refused by AWS and at
+ * worst split a header in two, so every header name in the document is checked with this.
+ */
+const HTTP_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const HTTP_TOKEN_MESSAGE = 'must be an HTTP header name (token characters only: no spaces, CR, LF, ":" or quotes)';
+
+/** The routing header: a token; the ALB accepts header names of up to 40 characters. */
+export const HeaderName = z.string().min(1).max(40).regex(HTTP_TOKEN, { message: HTTP_TOKEN_MESSAGE });
+
+/** A header name in a CORS list: a token, or "*" (itself a token character), as API Gateway takes it. */
+const CorsHeaderName = z.string().min(1).max(1024).regex(HTTP_TOKEN, { message: HTTP_TOKEN_MESSAGE });
 
 /**
  * The header value is matched by the ALB (case-insensitively, with * and ? as wildcards)
@@ -145,18 +152,88 @@ const RouteKey = z
     message: 'must be "$default" or "METHOD /path" (METHOD one of ANY GET POST PUT PATCH DELETE HEAD OPTIONS)',
   });
 
-const Cors = z.strictObject({
-  allowOrigins: z.array(z.string().min(1).max(1024)).max(100).optional(),
-  allowMethods: z.array(z.enum(['*', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'])).optional(),
-  allowHeaders: z.array(z.string().min(1).max(1024)).max(100).optional(),
-  exposeHeaders: z.array(z.string().min(1).max(1024)).max(100).optional(),
-  allowCredentials: z.boolean().optional(),
-  maxAgeSeconds: z
-    .int()
-    .min(-1, { message: 'must be -1 or more' })
-    .max(86400, { message: "must be at most 86400: API Gateway caps the preflight cache at one day" })
-    .optional(),
-});
+/**
+ * An entry of `allowOrigins`. API Gateway's guide for HTTP APIs ("Configure CORS for HTTP
+ * APIs", the allowOrigins examples) documents exactly these forms: an origin such as
+ * https://www.example.com, "*" (any origin), and "https://*" or "http://*" (any origin of
+ * that scheme). An origin is scheme://host[:port] as a browser sends it in `Origin`: no
+ * path (not even "/"), query, fragment or user, so anything else could never match and is
+ * refused here, as are wildcards in any other place (https://*.example.com is not a form
+ * AWS documents).
+ */
+const CorsOrigin = z
+  .string()
+  .min(1)
+  .max(1024)
+  .superRefine((origin, ctx) => {
+    const problem = originProblem(origin);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const ORIGIN_FORMS = 'an origin is "*", "https://*", "http://*" or scheme://host[:port] such as https://app.example.com';
+
+/** What is wrong with an allowOrigins entry, or undefined. Linear-time checks only. */
+export function originProblem(origin: string): string | undefined {
+  if (origin === '*') return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(origin)) return `must not contain spaces or control characters: ${ORIGIN_FORMS}`;
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(origin);
+  if (!m) return `must start with a scheme and "://": ${ORIGIN_FORMS}`;
+  const [, scheme, rest] = m as unknown as [string, string, string];
+  if (rest === '*') {
+    return /^https?$/i.test(scheme) ? undefined : `may use "*" after the scheme only as "https://*" or "http://*" (the wildcard forms API Gateway documents)`;
+  }
+  if (/[/?#]/.test(rest)) return `must not have a path, query or fragment (not even a trailing "/"): ${ORIGIN_FORMS}`;
+  if (rest.includes('*')) return 'may use "*" only as "*", "https://*" or "http://*": API Gateway documents no wildcard inside a host name';
+  if (rest.includes('@')) return `must not contain a user name ("@"): ${ORIGIN_FORMS}`;
+  const hp = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(rest);
+  if (!hp) return `must have a host name and an optional port after "${scheme}://": ${ORIGIN_FORMS}`;
+  const [, host, port] = hp as unknown as [string, string, string | undefined];
+  if (!host.startsWith('[') && !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)) {
+    return 'must have a host name of letters, digits, hyphens and dots (labels of at most 63 characters, no empty label)';
+  }
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return 'must have a port from 1 to 65535';
+  return undefined;
+}
+
+/** "*", "https://*" or "http://*": every origin (of a scheme). */
+function isWildcardOrigin(origin: string): boolean {
+  return origin === '*' || /^https?:\/\/\*$/i.test(origin);
+}
+
+const Cors = z
+  .strictObject({
+    allowOrigins: z
+      .array(CorsOrigin)
+      .max(100)
+      .optional()
+      .describe('Origins allowed to call the API: "*", "https://*", "http://*" or scheme://host[:port] (no path). No wildcard together with allowCredentials.'),
+    allowMethods: z.array(z.enum(['*', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'])).optional(),
+    allowHeaders: z.array(CorsHeaderName).max(100).optional(),
+    exposeHeaders: z.array(CorsHeaderName).max(100).optional(),
+    allowCredentials: z.boolean().optional(),
+    maxAgeSeconds: z
+      .int()
+      .min(-1, { message: 'must be -1 or more' })
+      .max(86400, { message: "must be at most 86400: API Gateway caps the preflight cache at one day" })
+      .optional(),
+  })
+  .superRefine((cors, ctx) => {
+    // API Gateway refuses this pair: "allow-credentials is not supported if 'allow-origin'
+    // is *" (BadRequestException, as reported in aws-cdk issue 9076, which made CDK check it
+    // too). "https://*" and "http://*" are refused alongside: they open credentialed
+    // responses to every site of the scheme, which is the exposure the rule exists to prevent.
+    if (cors.allowCredentials !== true) return;
+    (cors.allowOrigins ?? []).forEach((origin, j) => {
+      if (isWildcardOrigin(origin)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allowOrigins', j],
+          message: `is the wildcard "${origin}", which is not allowed while allowCredentials is true: API Gateway refuses credentials with a wildcard origin; list the origins instead`,
+        });
+      }
+    });
+  });
 
 const Stage = z.strictObject({
   throttling: z

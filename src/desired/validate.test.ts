@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RouteyardError } from '../errors.ts';
-import { validateDocument } from './validate.ts';
+import { originProblem } from './schema.ts';
+import { MAX_NESTING, nestedTooDeep, validateDocument } from './validate.ts';
 
 const example = readFileSync(new URL('../../desired-state.example.json', import.meta.url), 'utf8');
 
@@ -40,5 +41,104 @@ describe('validateDocument', () => {
 
   it('applies the configured rule quota', () => {
     expect(errorsOf(example, 4)).toEqual([{ path: 'spec.services', message: expect.stringContaining('needs 5 listener rules but the listener quota is 4') }]);
+  });
+
+  describe('CORS and header names AWS would refuse (issue 14)', () => {
+    const withCors = (cors: Record<string, unknown>, shared: Record<string, unknown> = {}) => {
+      const doc = JSON.parse(example);
+      doc.spec.services[0].api.cors = cors;
+      Object.assign(doc.spec.shared, shared);
+      return JSON.stringify(doc);
+    };
+
+    it('accepts "*", the scheme wildcards API Gateway documents, and scheme://host[:port] origins', () => {
+      for (const o of ['*', 'https://*', 'http://*', 'https://app.acmecorp.com', 'http://localhost:3000', 'https://[::1]:8443', 'capacitor://localhost', 'https://10.0.0.1']) {
+        expect(originProblem(o), o).toBeUndefined();
+      }
+      expect(() => validateDocument(withCors({ allowOrigins: ['*', 'https://*'], allowHeaders: ['*', 'Authorization'], exposeHeaders: ['X-Request-Id'] }))).not.toThrow();
+    });
+
+    it('refuses origins with a path, a user, another wildcard, no scheme, a bad host or port', () => {
+      const cases: [string, string][] = [
+        ['../../etc/passwd', 'must start with a scheme'],
+        ['app.acmecorp.com', 'must start with a scheme'],
+        ['https://app.acmecorp.com/', 'must not have a path'],
+        ['https://app.acmecorp.com/login?x=1', 'must not have a path'],
+        ['https://app.acmecorp.com#x', 'must not have a path'],
+        ['https://*.acmecorp.com', 'no wildcard inside a host name'],
+        ['ftp://*', '"https://*" or "http://*"'],
+        ['https://user@app.acmecorp.com', 'user name'],
+        ['https://app..acmecorp.com', 'no empty label'],
+        ['https://-app.acmecorp.com', 'host name of letters'],
+        ['https://app.acmecorp.com:70000', 'port from 1 to 65535'],
+        ['https://app.acmecorp.com:0', 'port from 1 to 65535'],
+        ['https://', 'host name and an optional port'],
+        ['https://app.acmecorp.com\r\nX-Evil: 1', 'control characters'],
+        ['https://app acmecorp.com', 'spaces'],
+      ];
+      for (const [origin, words] of cases) expect(originProblem(origin), origin).toContain(words);
+      const errors = errorsOf(withCors({ allowOrigins: ['https://ok.acmecorp.com', '../../etc/passwd'] }));
+      expect(errors).toEqual([{ path: 'spec.services[0].api.cors.allowOrigins[1]', message: expect.stringContaining('must start with a scheme') }]);
+    });
+
+    it('refuses a wildcard origin together with allowCredentials, naming each wildcard entry', () => {
+      const errors = errorsOf(withCors({ allowOrigins: ['*', 'https://app.acmecorp.com', 'https://*', 'http://*'], allowCredentials: true }));
+      expect(errors.map((e) => e.path)).toEqual([
+        'spec.services[0].api.cors.allowOrigins[0]',
+        'spec.services[0].api.cors.allowOrigins[2]',
+        'spec.services[0].api.cors.allowOrigins[3]',
+      ]);
+      expect(errors[0]!.message).toContain('not allowed while allowCredentials is true');
+      expect(() => validateDocument(withCors({ allowOrigins: ['*'], allowCredentials: false }))).not.toThrow();
+      expect(() => validateDocument(withCors({ allowOrigins: ['https://app.acmecorp.com'], allowCredentials: true }))).not.toThrow();
+    });
+
+    it('refuses header names with a space, CR or LF wherever the document names a header', () => {
+      expect(errorsOf(withCors({ allowHeaders: ['Authorization', 'X-Trace\r\nSet-Cookie: a=b'] }))).toEqual([
+        { path: 'spec.services[0].api.cors.allowHeaders[1]', message: expect.stringContaining('HTTP header name') },
+      ]);
+      expect(errorsOf(withCors({ exposeHeaders: ['X Request Id'] }))[0]!.path).toBe('spec.services[0].api.cors.exposeHeaders[0]');
+      expect(errorsOf(withCors({}, { headerName: 'X-Target\nX-Evil' }))[0]!.path).toBe('spec.shared.headerName');
+      expect(errorsOf(withCors({}, { headerName: 'X-Target:' }))[0]!.path).toBe('spec.shared.headerName');
+    });
+  });
+
+  describe('hostile documents (issue 14)', () => {
+    it('deeply nested objects are an invalid document, not a stack overflow', () => {
+      const doc = JSON.parse(example);
+      doc.metadata.labels = { deep: 'PLACEHOLDER' };
+      const text = JSON.stringify(doc).replace('"PLACEHOLDER"', '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000));
+      const errors = errorsOf(text);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.path).toBe('(document)');
+      expect(errors[0]!.message).toMatch(/^nests objects and arrays more than 32 levels deep \(at metadata\.labels\.deep\.a\.a/);
+      expect(errors[0]!.message.length).toBeLessThan(250);
+    });
+
+    it('nestedTooDeep allows MAX_NESTING levels and names the first container below them', () => {
+      const nest = (levels: number) => JSON.parse('['.repeat(levels) + ']'.repeat(levels));
+      expect(nestedTooDeep(nest(MAX_NESTING), MAX_NESTING)).toBeUndefined();
+      expect(nestedTooDeep(nest(MAX_NESTING + 1), MAX_NESTING)).toEqual(Array(MAX_NESTING).fill(0));
+      expect(nestedTooDeep({ a: [1, { b: 'x' }] }, 3)).toBeUndefined();
+      expect(nestedTooDeep({ a: [1, { b: {} }] }, 3)).toEqual(['a', 1, 'b']);
+    });
+
+    it('messages quote at most a short excerpt of a value, on one line', () => {
+      const doc = JSON.parse(example);
+      doc.spec.services[0]['x'.repeat(100_000)] = 1;
+      doc.spec.services[1].priority = 'high\r\n' + 'y'.repeat(100_000);
+      const errors = errorsOf(JSON.stringify(doc));
+      for (const e of errors) {
+        expect(e.path.length + e.message.length, e.path.slice(0, 100)).toBeLessThan(300);
+        expect(e.path + e.message).not.toMatch(/[\r\n]/);
+      }
+      expect(errors[0]!.path).toMatch(/^spec\.services\[0\]\.x{64}… \(100000 characters\)$/);
+      expect(errors[1]!.message).toContain('"high\\r\\n');
+      const dup = JSON.parse(example);
+      dup.spec.services[2].headerValue = dup.spec.services[3].headerValue = 'a'.repeat(128);
+      expect(errorsOf(JSON.stringify(dup))).toEqual([
+        { path: 'spec.services[3].headerValue', message: `duplicates the header value "${'a'.repeat(80)}…" (128 characters) (ALB matching is case-insensitive) of spec.services[2]` },
+      ]);
+    });
   });
 });

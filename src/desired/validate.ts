@@ -1,10 +1,17 @@
 import type { z } from 'zod';
 import { RouteyardError, type FieldError } from '../errors.ts';
+import { excerpt, quoted } from './excerpt.ts';
 import { HOSTED_ZONE_ID, RouteSet } from './schema.ts';
 
 /** Largest document accepted, in bytes. Far above SSM's 8 KB; it guards memory, not AWS. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const DEFAULT_RULE_QUOTA = 100;
+/**
+ * Deepest nesting of objects and arrays accepted. A RouteSet needs 7 levels
+ * (spec.services[i].api.stage.accessLog); far deeper input is refused before the schema
+ * walks it, so 100,000 levels of "[" is an invalid document, not a stack overflow.
+ */
+export const MAX_NESTING = 32;
 /** HTTP API custom domains per account and Region (API Gateway quotas; adjustable). */
 export const CUSTOM_DOMAIN_QUOTA = 120;
 
@@ -19,9 +26,7 @@ export interface ValidateOptions {
  */
 export function validateDocument(text: string, opts: ValidateOptions = {}): RouteSet {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_DOCUMENT_BYTES) {
-    throw invalid([{ path: '(document)', message: `is ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes` }]);
-  }
+  if (bytes > MAX_DOCUMENT_BYTES) throw documentTooLarge(`is ${bytes} bytes`);
   if (text.trim() === '') throw invalid([{ path: '(document)', message: 'is empty' }]);
 
   let raw: unknown;
@@ -33,7 +38,20 @@ export function validateDocument(text: string, opts: ValidateOptions = {}): Rout
   return validateObject(raw, opts);
 }
 
+/**
+ * The error for a document over MAX_DOCUMENT_BYTES. Sources call it before reading a body
+ * they can size first (a file's length, an S3 object's ContentLength). `what`: "is 2000000
+ * bytes", "is more than 1048576 bytes", ...
+ */
+export function documentTooLarge(what: string): RouteyardError {
+  return invalid([{ path: '(document)', message: `${what}; the limit is ${MAX_DOCUMENT_BYTES} bytes` }]);
+}
+
 export function validateObject(raw: unknown, opts: ValidateOptions = {}): RouteSet {
+  const deep = nestedTooDeep(raw, MAX_NESTING);
+  if (deep) {
+    throw invalid([{ path: '(document)', message: `nests objects and arrays more than ${MAX_NESTING} levels deep (at ${excerpt(formatPath(deep))}); a RouteSet needs 7` }]);
+  }
   const parsed = RouteSet.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw invalid(zodIssuesToFieldErrors(parsed.error.issues));
   const semantic = semanticErrors(parsed.data, opts.ruleQuota ?? DEFAULT_RULE_QUOTA);
@@ -54,32 +72,32 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
   const dnsNames = new Map<string, string>();
   const claimName = (name: string, path: string) => {
     const seen = dnsNames.get(name);
-    if (seen !== undefined) errors.push({ path, message: `claims the DNS name ${name}, already claimed by ${seen}` });
+    if (seen !== undefined) errors.push({ path, message: `claims the DNS name ${excerpt(name)}, already claimed by ${seen}` });
     else dnsNames.set(name, path);
   };
   const shared = doc.spec.shared;
   const literalZone = (z: string | undefined) => (z && !z.startsWith('ssm:') && !HOSTED_ZONE_ID.test(z) ? z : undefined);
   services.forEach((svc, i) => {
-    unique(`name:${svc.name}`, i, 'name', `the name "${svc.name}"`);
+    unique(`name:${svc.name}`, i, 'name', `the name ${quoted(svc.name)}`);
     if (svc.domain) {
       claimName(svc.domain.name, `spec.services[${i}].domain.name`);
       // A zone given by name is checked now; a zone id once it is resolved (plan time).
       const zone = literalZone(svc.domain.hostedZone);
-      if (zone && !svc.domain.name.endsWith(`.${zone}`)) errors.push({ path: `spec.services[${i}].domain.name`, message: `is not inside the hosted zone ${zone}` });
+      if (zone && !svc.domain.name.endsWith(`.${zone}`)) errors.push({ path: `spec.services[${i}].domain.name`, message: `is not inside the hosted zone ${excerpt(zone)}` });
       if (!svc.api) errors.push({ path: `spec.services[${i}].domain`, message: "needs an api block: a custom domain maps to the service's HTTP API" });
     }
     if (svc.privateDns) {
       claimName(svc.privateDns.name, `spec.services[${i}].privateDns.name`);
       const zone = literalZone(shared.privateHostedZone);
       if (!shared.privateHostedZone) errors.push({ path: `spec.services[${i}].privateDns`, message: 'needs spec.shared.privateHostedZone (and albDnsName, albHostedZoneId)' });
-      else if (zone && !svc.privateDns.name.endsWith(`.${zone}`)) errors.push({ path: `spec.services[${i}].privateDns.name`, message: `is not inside the private hosted zone ${zone}` });
+      else if (zone && !svc.privateDns.name.endsWith(`.${zone}`)) errors.push({ path: `spec.services[${i}].privateDns.name`, message: `is not inside the private hosted zone ${excerpt(zone)}` });
     }
     // The ALB compares header values case-insensitively, so "App" and "app" collide.
-    unique(`header:${svc.headerValue.toLowerCase()}`, i, 'headerValue', `the header value "${svc.headerValue}" (ALB matching is case-insensitive)`);
+    unique(`header:${svc.headerValue.toLowerCase()}`, i, 'headerValue', `the header value ${quoted(svc.headerValue)} (ALB matching is case-insensitive)`);
     if (svc.priority !== undefined) unique(`priority:${svc.priority}`, i, 'priority', `the priority ${svc.priority}`);
     const seenRoutes = new Set<string>();
     (svc.api?.routes ?? []).forEach((key, r) => {
-      if (seenRoutes.has(key)) errors.push({ path: `spec.services[${i}].api.routes[${r}]`, message: `duplicates the route key "${key}"` });
+      if (seenRoutes.has(key)) errors.push({ path: `spec.services[${i}].api.routes[${r}]`, message: `duplicates the route key ${quoted(key)}` });
       seenRoutes.add(key);
     });
   });
@@ -148,24 +166,51 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
+/** The type of a wrong value, and a short excerpt of it (never the whole of a large value). */
 function describeType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
-  if (typeof v === 'number' && !Number.isInteger(v)) return `number ${v}`;
-  return typeof v === 'string' ? `string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"` : `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'string') return `string ${quoted(v, 40)}`;
+  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${v}`;
+  return typeof v;
 }
 
+/** A JSON path as errors name it; a key longer than a short excerpt is cut. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
+    else {
+      const key = excerpt(String(seg), 64);
+      out += out === '' ? key : `.${key}`;
+    }
   }
   return out === '' ? '(document)' : out;
 }
 
+/**
+ * The path of the first object or array nested deeper than `max` levels, or undefined.
+ * Iterative (an explicit stack), so the check itself cannot overflow the call stack, and it
+ * never descends below `max`.
+ */
+export function nestedTooDeep(root: unknown, max: number): (string | number)[] | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (path.length >= max) return path;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
+    } else {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: [...path, entries[i]![0]] });
+    }
+  }
+  return undefined;
+}
+
 function jsonErrorWhere(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = excerpt(err instanceof Error ? err.message : String(err), 160);
   const m = /position (\d+)/.exec(message);
   if (!m) return message;
   const pos = Number(m[1]);

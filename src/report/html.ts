@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { DriftResponse, ReportAction, ResourceKind, ResourceReport, Status } from '../model/report-contract.ts';
+import { secretValues } from '../secrets.ts';
 
 /**
  * The dashboard: the same report as /drift, for a person at a glance. One self-contained
- * page: inline CSS, no script, no CDN. Each cell of the services x resource-kinds grid is
- * coloured by status; its diffs, conflicts and reasons open with one click (<details>),
+ * page: inline CSS (allowed by its hash in the CSP), no script, no CDN. Each cell of the
+ * services x resource-kinds grid is coloured by status; its diffs, conflicts and reasons open with one click (<details>),
  * which needs no JavaScript. The page refreshes itself (<meta http-equiv="refresh">).
  */
 const KINDS: { kind: ResourceKind; label: string }[] = [
@@ -31,7 +33,42 @@ const COLOURS: Record<Status, string> = {
   Error: '#f7b5b5',
 };
 
-export function renderDashboard(r: DriftResponse, opts: { refreshSeconds: number; now: number }): string {
+/**
+ * The page's one style sheet. It is the same for every page, so the Content-Security-Policy
+ * the server sends with the page allows exactly it, by its hash, and nothing else: no
+ * script, no other style, no image, no framing, no form target, no base URL.
+ */
+export const DASHBOARD_CSS = `
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.4em;margin:0 0 .3em}
+dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;margin:.5em 0 1em}
+dl.facts dt{font-weight:600}
+table{border-collapse:collapse;margin-bottom:1.5em}
+th,td{border:1px solid #bbb;padding:.35em .5em;vertical-align:top;text-align:left}
+th.svc .name{font-weight:600;margin-right:.5em}
+.badge{display:inline-block;border-radius:3px;padding:0 .35em;font-size:.85em;border:1px solid #999}
+.since,.note{display:block;color:#555;font-size:.8em;font-weight:normal}
+td.cell details summary{cursor:pointer;font-weight:600}
+td.empty{background:#f6f6f6;color:#999}
+table.diffs{margin:.3em 0 0;font-size:.85em}
+ul.actions{margin:.3em 0 0;padding-left:1.2em;font-size:.85em}
+code{font-size:.9em;word-break:break-all}
+.banner{background:#f7b5b5;border:2px solid #b00;padding:.5em 1em;margin-bottom:1em}
+${Object.entries(COLOURS).map(([s, c]) => `.st-${s}{background:${c}}`).join('\n')}
+`;
+
+/** The Content-Security-Policy the dashboard is served with (CSP Level 2 hash source for the inline <style>). */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  `style-src '${'sha256-' + createHash('sha256').update(DASHBOARD_CSS, 'utf8').digest('base64')}'`,
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export function renderDashboard(report: DriftResponse, opts: { refreshSeconds: number; now: number }): string {
+  // Values resolved from SecureString parameters never reach the page.
+  const r = secretValues.redactDeep(report);
   const lease = r.lease;
   const paused = r.sourceError ? ' (writes paused while the source is broken)' : '';
   const leader = !lease
@@ -69,24 +106,7 @@ export function renderDashboard(r: DriftResponse, opts: { refreshSeconds: number
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="${opts.refreshSeconds}">
 <title>routeyard: ${esc(headline)}</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
-h1{font-size:1.4em;margin:0 0 .3em}
-dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;margin:.5em 0 1em}
-dl.facts dt{font-weight:600}
-table{border-collapse:collapse;margin-bottom:1.5em}
-th,td{border:1px solid #bbb;padding:.35em .5em;vertical-align:top;text-align:left}
-th.svc .name{font-weight:600;margin-right:.5em}
-.badge{display:inline-block;border-radius:3px;padding:0 .35em;font-size:.85em;border:1px solid #999}
-.since,.note{display:block;color:#555;font-size:.8em;font-weight:normal}
-td.cell details summary{cursor:pointer;font-weight:600}
-td.empty{background:#f6f6f6;color:#999}
-table.diffs{margin:.3em 0 0;font-size:.85em}
-ul.actions{margin:.3em 0 0;padding-left:1.2em;font-size:.85em}
-code{font-size:.9em;word-break:break-all}
-.banner{background:#f7b5b5;border:2px solid #b00;padding:.5em 1em;margin-bottom:1em}
-${Object.entries(COLOURS).map(([s, c]) => `.st-${s}{background:${c}}`).join('\n')}
-</style>
+<style>${DASHBOARD_CSS}</style>
 </head>
 <body>
 <h1>routeyard: ${esc(headline)}</h1>

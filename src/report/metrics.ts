@@ -38,6 +38,7 @@ export class ControllerMetrics implements CallListener {
   private readonly driftDetected: Counter;
   private readonly eventGaps: Counter;
   private readonly notifications: Counter;
+  private readonly notificationsQueued: Gauge;
 
   constructor() {
     const registers = [this.registry];
@@ -108,8 +109,14 @@ export class ControllerMetrics implements CallListener {
       help: 'Drift a rolling check found that no event announced, while event hints are on: a gap in the event path.',
       registers,
     });
-    this.notifications = new Counter({ name: 'routeyard_notifications_total', help: 'Webhook notifications by result (sent, failed).', labelNames: ['result'], registers });
-    for (const result of ['sent', 'failed']) this.notifications.inc({ result }, 0);
+    this.notifications = new Counter({
+      name: 'routeyard_notifications_total',
+      help: 'Webhook notifications by result: sent, failed (error, timeout, non-2xx answer or redirect), dropped (the oldest, from a full queue).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.notificationsQueued = new Gauge({ name: 'routeyard_notifications_queued', help: 'Webhook notifications waiting to be sent.', registers });
+    for (const result of ['sent', 'failed', 'dropped']) this.notifications.inc({ result }, 0);
     for (const by of ['event', 'rolling']) this.driftDetected.inc({ by }, 0);
     this.eventGaps.inc(0);
     collectDefaultMetrics({ register: this.registry });
@@ -177,8 +184,12 @@ export class ControllerMetrics implements CallListener {
     }
   }
 
-  notification(result: 'sent' | 'failed'): void {
+  notification(result: 'sent' | 'failed' | 'dropped'): void {
     this.notifications.inc({ result });
+  }
+
+  notificationQueue(length: number): void {
+    this.notificationsQueued.set(length);
   }
 
   hintReceived(): void {

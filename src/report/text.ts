@@ -1,9 +1,14 @@
 import type { Report, ReportAction } from '../plan/report.ts';
+import { secretValues } from '../secrets.ts';
 
 const OP_MARK: Record<ReportAction['op'], string> = { create: '+', update: '~', replace: '±', delete: '-' };
 
-/** For a person at a terminal: one line per service with its status, then the actions. */
-export function renderText(r: Report): string {
+/**
+ * For a person at a terminal: one line per service with its status, then the actions.
+ * Values resolved from SecureString parameters are scrubbed.
+ */
+export function renderText(report: Report): string {
+  const r = secretValues.redactDeep(report);
   const lines: string[] = [];
   lines.push(`routeyard ${r.mode}  source ${r.source.uri}${r.source.version ? ` (${r.source.version})` : ''}  pass ${r.passId}`);
   if (r.error) {

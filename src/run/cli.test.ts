@@ -19,6 +19,20 @@ describe('CLI options', () => {
     expect(renew.exitCode).toBe(1);
   });
 
+  it('a duration beyond what its flag takes (and what a timer holds) is a usage error: --interval 30d', async () => {
+    for (const [flag, value, max] of [
+      ['--interval', '30d', '1d'],
+      ['--notify-repeat', '25d', '7d'],
+      ['--lease-duration', '2h', '1h'],
+    ] as const) {
+      let err = '';
+      // --validate: were the value accepted, nothing long-running would start.
+      const res = await runCli(['--validate', flag, value, '--source', 'file:x.json'], { stdout: () => {}, stderr: (s) => (err += s), env: {} });
+      expect(res.exitCode, flag).toBe(1);
+      expect(err, flag).toContain(`${flag} must be at most ${max} (`);
+    }
+  });
+
   it('--help documents every controller flag and exit code 5', async () => {
     let out = '';
     await runCli(['--help'], { stdout: (s) => (out += s), stderr: () => {}, env: {} });

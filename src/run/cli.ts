@@ -19,6 +19,7 @@ import { HintListener } from './hint-listener.ts';
 import { Notifier } from './notifier.ts';
 import { EventQueue, accountOfQueueUrl } from '../aws/sqs/event-queue.ts';
 import { sourceBackends, wire, type Wiring } from './wire.ts';
+import { capDuration } from './durations.ts';
 
 export const USAGE = `Usage: routeyard [--reconcile-once | --dry-run | --validate] [options]
 
@@ -417,5 +418,5 @@ export function durationOption(raw: string | undefined, name: string, fallback: 
   const n = /^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i.test(raw) ? ms(raw as ms.StringValue) : undefined;
   if (typeof n !== 'number' || !Number.isFinite(n)) throw usage(`${name} must be a duration with a unit, such as 30s or 5m, not ${JSON.stringify(raw)}`);
   if (n < minMs) throw usage(`${name} must be at least ${ms(minMs)}, not ${JSON.stringify(raw)}`);
-  return n;
+  return capDuration(name, raw, n);
 }

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { DriftResponse } from '../model/report-contract.ts';
-import { renderDashboard } from '../report/html.ts';
+import { DASHBOARD_CSP, renderDashboard } from '../report/html.ts';
+import { secretValues } from '../secrets.ts';
 import { renderOpenApi } from './openapi.ts';
 
 /**
@@ -19,18 +20,85 @@ export interface ControllerView {
 }
 
 /**
+ * What one client may hold of the server. The port answers a health checker, a Prometheus
+ * scraper and a few people's browsers (a browser opens at most 6 connections to a host),
+ * so these bounds are far above normal use and far below what would exhaust the task.
+ */
+export interface ServerLimits {
+  /** Time to receive a request's headers (Node's default is 60 s); then 408 and close. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request (Node's default is 300 s). */
+  requestTimeoutMs: number;
+  /** How often the two timeouts above are checked (Node's default is 30 s). */
+  checkIntervalMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic at all (a client that stopped reading a response) is closed after this. */
+  idleTimeoutMs: number;
+  /** Connections open at once; more are closed as they arrive (server.maxConnections). */
+  maxConnections: number;
+}
+
+export const SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+  maxConnections: 64,
+};
+
+/** Sent with every response: no MIME sniffing, no caching, nothing framed or run except the dashboard's own style sheet. */
+const COMMON_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+} as const;
+/** For everything but the dashboard: JSON and text, nothing a browser should run or frame. */
+const DATA_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/**
  * One port, read-only: /healthz, /readyz, /drift (?service=NAME), /metrics, / (dashboard),
  * /openapi.json. Errors are JSON with a code; unknown paths 404; methods other than GET
- * and HEAD 405.
+ * and HEAD 405. Every response carries `X-Content-Type-Options: nosniff` and a
+ * Content-Security-Policy (the dashboard's allows its own style sheet alone, by hash);
+ * every body is scrubbed of values resolved from SecureString parameters. Slow or
+ * numerous clients are bounded by `limits`.
  */
-export function createControllerServer(view: ControllerView): Server {
+export function createControllerServer(view: ControllerView, limits: Partial<ServerLimits> = {}): Server {
+  const l = { ...SERVER_LIMITS, ...limits };
   const openapi = renderOpenApi();
-  return createServer((req, res) => {
-    void handle(view, openapi, req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, req, 500, 'Internal', err instanceof Error ? err.message : String(err));
-      else res.destroy();
-    });
+  const server = createServer(
+    {
+      headersTimeout: l.headersTimeoutMs,
+      requestTimeout: l.requestTimeoutMs,
+      connectionsCheckingInterval: l.checkIntervalMs,
+      keepAliveTimeout: l.keepAliveTimeoutMs,
+    },
+    (req, res) => {
+      void handle(view, openapi, req, res).catch((err: unknown) => {
+        if (!res.headersSent) sendError(res, req, 500, 'Internal', err instanceof Error ? err.message : String(err));
+        else res.destroy();
+      });
+    },
+  );
+  server.maxConnections = l.maxConnections;
+  server.timeout = l.idleTimeoutMs;
+  // Node answers malformed, oversized and timed-out requests itself, without our headers;
+  // answer them here instead, so that every response carries them.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const [status, reason, code] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'RequestTimeout']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'HeadersTooLarge']
+          : [400, 'Bad Request', 'BadRequest'];
+    const body = JSON.stringify({ error: { code, message: reason.toLowerCase() } });
+    const headers = { ...COMMON_HEADERS, 'Content-Security-Policy': DATA_CSP, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
   });
+  return server;
 }
 
 async function handle(view: ControllerView, openapi: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -65,7 +133,7 @@ async function handle(view: ControllerView, openapi: string, req: IncomingMessag
     case '/': {
       const drift = view.drift(now);
       if (!drift) return sendError(res, req, 503, 'NoPassYet', 'no pass has completed yet; this page will show the first one');
-      return send(res, req, 200, 'text/html; charset=utf-8', renderDashboard(drift, { refreshSeconds: view.refreshSeconds, now }));
+      return send(res, req, 200, 'text/html; charset=utf-8', renderDashboard(drift, { refreshSeconds: view.refreshSeconds, now }), DASHBOARD_CSP);
     }
     case '/openapi.json':
       return send(res, req, 200, 'application/json', openapi);
@@ -109,8 +177,9 @@ function sendError(res: ServerResponse, req: IncomingMessage, status: number, co
   sendJson(res, req, status, { error: { code, message } });
 }
 
-function send(res: ServerResponse, req: IncomingMessage, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+function send(res: ServerResponse, req: IncomingMessage, status: number, contentType: string, text: string, csp = DATA_CSP): void {
+  const body = secretValues.redact(text);
+  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Security-Policy': csp, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 

@@ -1,5 +1,6 @@
 import { describeError } from '../errors.ts';
 import { createLogger } from '../log.ts';
+import { secretValues } from '../secrets.ts';
 import { runCli } from './cli.ts';
 
 // A background task (a hint poll, a notification, a lease renewal) that rejects unexpectedly
@@ -11,10 +12,14 @@ process.on('unhandledRejection', (reason) => {
   crashLog.error({ err: describeError(reason).slice(0, 500) }, 'unexpected rejection in a background task: logged, the process carries on');
 });
 
-/** Process entry point: the CLI with the real stdout, stderr and environment. */
+/**
+ * Process entry point: the CLI with the real stdout, stderr and environment. Whatever it
+ * writes (the report, progress lines) is scrubbed of values resolved from SecureString
+ * parameters, as log lines are.
+ */
 const result = await runCli(process.argv.slice(2), {
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
+  stdout: (s) => process.stdout.write(secretValues.redact(s)),
+  stderr: (s) => process.stderr.write(secretValues.redact(s)),
   env: process.env,
 });
 // The controller has released its lease and closed its server; idle SDK sockets must not

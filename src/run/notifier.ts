@@ -1,6 +1,7 @@
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Report, ServiceReport, Status } from '../model/report-contract.ts';
+import { secretValues } from '../secrets.ts';
 
 /** What a message announces. */
 export type NotificationEvent = 'drift' | 'repaired' | 'conflict' | 'error' | 'pending-cleared' | 'still-open';
@@ -20,8 +21,18 @@ export interface Notification {
 }
 
 export interface NotifierMetrics {
-  notification(result: 'sent' | 'failed'): void;
+  /** One per message: delivered, failed (an error, a timeout, a non-2xx answer, a redirect), or dropped from a full queue. */
+  notification(result: 'sent' | 'failed' | 'dropped'): void;
+  /** Messages waiting to be sent, after every change. */
+  notificationQueue?(length: number): void;
 }
+
+/**
+ * Messages waiting while one is being sent. A receiver that is down costs each message its
+ * timeout (5 s), so a full queue is minutes of news; beyond it the oldest is dropped and
+ * counted: the newest say best where things stand.
+ */
+export const NOTIFY_QUEUE_LIMIT = 100;
 
 export interface NotifierOptions {
   webhookUrl: string;
@@ -30,6 +41,9 @@ export interface NotifierOptions {
   /** Where people read the report: `<reportBase>drift?service=NAME`. */
   reportBase: string;
   timeoutMs?: number;
+  /** Messages waiting at most (default NOTIFY_QUEUE_LIMIT); the oldest is dropped beyond. */
+  maxQueue?: number;
+  /** POST the body; the answer's status. A redirect is returned as such, never followed. */
   post?: (url: string, body: string, timeoutMs: number) => Promise<number>;
 }
 
@@ -37,7 +51,11 @@ const OPEN: ReadonlySet<Status> = new Set(['Drifted', 'Missing', 'Conflict', 'Er
 
 /**
  * Service status changes, as messages to a webhook. Sending never blocks a pass: messages
- * go out one at a time in the background; a failure is logged and counted, and dropped.
+ * go out one at a time in the background from a bounded queue (the oldest is dropped and
+ * counted when it is full); a failure is logged and counted, and dropped. A redirect is a
+ * failure: the message goes to the configured URL or nowhere. Mention syntax in names and
+ * messages (<!channel>, <@U123>, @here, ...) is escaped, so no status change pings anyone,
+ * and values resolved from SecureString parameters are scrubbed from the body.
  */
 export class Notifier {
   private readonly opts: Required<NotifierOptions>;
@@ -46,10 +64,12 @@ export class Notifier {
   private readonly lastAnnounced = new Map<string, number>();
   private previous = new Map<string, Status>();
   private primed = false;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: Notification[] = [];
+  private sending: Promise<void> | undefined;
+  private droppedTotal = 0;
 
   constructor(opts: NotifierOptions, metrics: NotifierMetrics, log: Logger) {
-    this.opts = { timeoutMs: 5_000, post: defaultPost, ...opts };
+    this.opts = { timeoutMs: 5_000, maxQueue: NOTIFY_QUEUE_LIMIT, post: defaultPost, ...opts };
     this.metrics = metrics;
     this.log = log.child({ component: 'notifier' });
   }
@@ -91,9 +111,19 @@ export class Notifier {
     return out;
   }
 
-  /** Wait for the messages queued so far (shutdown, tests). */
-  flush(): Promise<void> {
-    return this.chain;
+  /** Wait until the queue is empty (shutdown, tests). */
+  async flush(): Promise<void> {
+    while (this.sending) await this.sending;
+  }
+
+  /** Messages dropped from a full queue since the start. */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  /** Messages waiting (not counting the one being sent). */
+  get queued(): number {
+    return this.queue.length;
   }
 
   private message(event: NotificationEvent, s: ServiceReport, before: Status | null, report: Report): Notification {
@@ -109,7 +139,7 @@ export class Notifier {
       'still-open': `still ${s.status}${diffPaths.length ? ` (${diffPaths.slice(0, 5).join(', ')})` : ''}`,
     };
     return {
-      text: `routeyard: ${s.name} ${what[event]}. ${reportUrl}`,
+      text: `routeyard: ${escapeMentions(s.name)} ${escapeMentions(what[event])}. ${reportUrl}`,
       event,
       service: s.name,
       status: s.status,
@@ -123,18 +153,59 @@ export class Notifier {
   }
 
   private send(m: Notification): void {
-    this.chain = this.chain.then(async () => {
-      try {
-        const status = await this.opts.post(this.opts.webhookUrl, JSON.stringify(m), this.opts.timeoutMs);
-        if (status < 200 || status >= 300) throw new Error(`HTTP ${status}`);
-        this.metrics.notification('sent');
-        this.log.info({ service: m.service, event: m.event }, 'notification sent');
-      } catch (err) {
-        this.metrics.notification('failed');
-        this.log.warn({ service: m.service, event: m.event, err: describeError(err) }, 'notification failed (dropped)');
+    if (this.queue.length >= this.opts.maxQueue) {
+      const oldest = this.queue.shift()!;
+      this.droppedTotal++;
+      this.metrics.notification('dropped');
+      this.log.warn({ service: oldest.service, event: oldest.event, dropped: this.droppedTotal }, 'notification queue full: the oldest message was dropped');
+    }
+    this.queue.push(m);
+    this.metrics.notificationQueue?.(this.queue.length);
+    this.pump();
+  }
+
+  /** One sender at a time, until the queue is empty. */
+  private pump(): void {
+    if (this.sending) return;
+    this.sending = (async () => {
+      while (this.queue.length > 0) {
+        const m = this.queue.shift()!;
+        this.metrics.notificationQueue?.(this.queue.length);
+        await this.deliver(m);
       }
+    })().finally(() => {
+      this.sending = undefined;
+      if (this.queue.length > 0) this.pump();
     });
   }
+
+  private async deliver(m: Notification): Promise<void> {
+    try {
+      const status = await this.opts.post(this.opts.webhookUrl, secretValues.redact(JSON.stringify(m)), this.opts.timeoutMs);
+      if (status >= 300 && status < 400) throw new Error(`HTTP ${status}: a redirect, not followed (set --notify-webhook to the final URL)`);
+      if (status < 200 || status >= 300) throw new Error(`HTTP ${status}`);
+      this.metrics.notification('sent');
+      this.log.info({ service: m.service, event: m.event }, 'notification sent');
+    } catch (err) {
+      this.metrics.notification('failed');
+      this.log.warn({ service: m.service, event: m.event, err: describeError(err) }, 'notification failed (dropped)');
+    }
+  }
+}
+
+/**
+ * Text from names and messages, made inert for Slack and Teams: `&`, `<` and `>` escaped as
+ * Slack's message formatting requires (so `<!channel>`, `<!here>`, `<@U123>`, `<#C1>`,
+ * `<url|label>` and Teams' `<at>` show as text), and a zero-width space after the `@` of
+ * `@here`, `@channel`, `@everyone`, `@all` and `@room` (not inside an e-mail address), so no
+ * broadcast mention is formed.
+ */
+export function escapeMentions(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/(?<![A-Za-z0-9_.+-])@(?=(here|channel|everyone|all|room)\b)/gi, '@\u200b');
 }
 
 function eventFor(before: Status | null, now: Status): NotificationEvent | undefined {
@@ -152,7 +223,9 @@ function firstMessage(s: ServiceReport): string | undefined {
 }
 
 async function defaultPost(url: string, body: string, timeoutMs: number): Promise<number> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) });
+  // redirect: 'manual': a 3xx is returned as it is (and counted a failure), never followed
+  // to wherever its Location points.
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   await res.arrayBuffer();
   return res.status;
 }

@@ -53,6 +53,16 @@ const EXPECTED: Record<string, [path: string, words: string]> = {
   '43-private-dns-without-zone': ['spec.services[2].privateDns', 'needs spec.shared.privateHostedZone'],
   '44-domain-name-invalid': ['spec.services[0].domain.name', 'lowercase DNS name'],
   '45-certificate-not-acm': ['spec.services[0].domain.certificate', 'ACM certificate ARN'],
+  // Documents AWS would refuse, and hostile ones (issue 14).
+  '46-cors-wildcard-origin-with-credentials': ['spec.services[0].api.cors.allowOrigins[0]', 'not allowed while allowCredentials is true'],
+  '47-cors-scheme-wildcard-with-credentials': ['spec.services[1].api.cors.allowOrigins[1]', 'not allowed while allowCredentials is true'],
+  '48-cors-origin-path-traversal': ['spec.services[2].api.cors.allowOrigins[0]', 'must start with a scheme and "://"'],
+  '49-cors-origin-with-path': ['spec.services[0].api.cors.allowOrigins[0]', 'must not have a path'],
+  '50-cors-origin-wildcard-inside-host': ['spec.services[3].api.cors.allowOrigins[0]', 'no wildcard inside a host name'],
+  '51-cors-allow-header-crlf': ['spec.services[3].api.cors.allowHeaders[1]', 'HTTP header name'],
+  '52-cors-expose-header-space': ['spec.services[4].api.cors.exposeHeaders[0]', 'HTTP header name'],
+  '53-header-name-crlf': ['spec.shared.headerName', 'HTTP header name'],
+  '54-deeply-nested-json': ['(document)', 'more than 32 levels deep'],
 };
 
 const fixtureDir = join(repoRoot, 'test', 'fixtures', 'bad');
@@ -78,6 +88,8 @@ describe('bad desired state: exit 3, the field named, zero AWS calls', () => {
       const match = res.report.error!.fieldErrors.find((e) => e.path === path);
       expect(match, `errors were: ${JSON.stringify(res.report.error!.fieldErrors)}`).toBeDefined();
       expect(match!.message).toContain(words);
+      // Short excerpts only: a fixture with 100,000 levels of "[" gives a message of one line.
+      for (const e of res.report.error!.fieldErrors) expect(e.path.length + e.message.length, e.path).toBeLessThan(400);
       expect(res.report.actions).toEqual([]);
       expect(res.report.stats.awsCalls.total).toBe(0);
       expect(clients.counter.snapshot().total).toBe(0);

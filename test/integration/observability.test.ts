@@ -52,8 +52,17 @@ describe('dashboard, metrics and OpenAPI against a running controller', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     const page = await browser.newPage({ javaScriptEnabled: false, viewport: { width: 1400, height: 900 } });
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+    });
     const res = await page.goto(d.url);
     expect(res?.status()).toBe(200);
+    // The page works under its own Content-Security-Policy: the style sheet, allowed by its
+    // hash, is applied (a blocked one would leave every cell without its colour).
+    const headers = await res!.allHeaders();
+    expect(headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; /);
+    expect(headers['x-content-type-options']).toBe('nosniff');
     const rows = await page.locator('table.grid tbody tr').evaluateAll((trs) =>
       trs.map((tr) => ({ name: tr.querySelector('.name')?.textContent, status: tr.querySelector('th .badge')?.getAttribute('data-status') })),
     );
@@ -66,6 +75,8 @@ describe('dashboard, metrics and OpenAPI against a running controller', () => {
 
     const cell = page.locator('td.cell[data-service="loopback-app"][data-kind="listenerRule"]');
     expect(await cell.getAttribute('data-status')).toBe('Drifted');
+    expect(await cell.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).backgroundColor)).toBe('rgb(255, 232, 163)'); // .st-Drifted
+    expect(await page.locator('body').evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).marginTop)).toBe('21px'); // 1.5em of 14px
     expect(await cell.locator('table.diffs').isVisible()).toBe(false);
     await cell.locator('summary').click();
     await expect.poll(() => cell.locator('table.diffs').isVisible()).toBe(true);
@@ -74,6 +85,7 @@ describe('dashboard, metrics and OpenAPI against a running controller', () => {
     expect(diff).toContain('hijacked');
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });
+    expect(refused).toEqual([]);
   });
 
   it('promtool check metrics passes on /metrics, which has the controller\'s metric families', async () => {

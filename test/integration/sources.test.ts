@@ -1,7 +1,8 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { albOnlyDoc, dryRun, freshEmulator, reconcile, routeyard } from '../support/harness.ts';
+import { albOnlyDoc, dryRun, freshEmulator, fullExampleDoc, reconcile, routeyard } from '../support/harness.ts';
+import type { SharedPlatform } from '../support/bootstrap.ts';
 
 const ssm = () => new SSMClient({});
 const s3 = () => new S3Client({ forcePathStyle: true });
@@ -11,8 +12,9 @@ async function put(name: string, value: unknown) {
 }
 
 describe('desired-state sources', () => {
+  let platform: SharedPlatform;
   beforeAll(async () => {
-    await freshEmulator();
+    platform = await freshEmulator();
   });
 
   it('ssm:/name reads one parameter and records its version', async () => {
@@ -55,6 +57,35 @@ describe('desired-state sources', () => {
     const res = await dryRun('s3://routeyard-desired/qa/routes.json');
     expect(res.exitCode).toBe(0);
     expect(res.report.source.version).toMatch(/^"[0-9a-f]{32}"$/);
+  });
+
+  it('an S3 object over the 1 MiB document limit is refused from its HeadObject size, never downloaded', async () => {
+    await s3().send(new PutObjectCommand({ Bucket: 'routeyard-desired', Key: 'qa/huge.json', Body: 'x'.repeat(1024 * 1024 + 1) }));
+    const res = await routeyard(['--validate'], 's3://routeyard-desired/qa/huge.json');
+    expect(res.exitCode).toBe(3);
+    expect(res.report.error!.fieldErrors).toEqual([
+      { path: '(document)', message: 'is 1048577 bytes (the ContentLength of s3://routeyard-desired/qa/huge.json; it was not downloaded); the limit is 1048576 bytes' },
+    ]);
+    const ops = Object.keys(res.report.stats.awsCalls.byOperation);
+    expect(ops.filter((k) => k.endsWith('.HeadObject'))).toHaveLength(1);
+    expect(ops.filter((k) => k.endsWith('.GetObject'))).toEqual([]);
+  });
+
+  it('a value resolved from a SecureString parameter appears nowhere in the report', async () => {
+    // The private alias records point at the shared ALB: its DNS name, here a SecureString,
+    // would otherwise show as the desired value of every record to create.
+    await ssm().send(new PutParameterCommand({ Name: '/acmecorp/secret/alb-dns-name', Value: platform.albDnsName, Type: 'SecureString', Overwrite: true }));
+    const doc = fullExampleDoc();
+    for (const s of doc.spec.services) delete s.domain;
+    doc.spec.shared.albDnsName = 'ssm:/acmecorp/secret/alb-dns-name';
+    expect(doc.spec.services.some((s: { privateDns?: unknown }) => s.privateDns)).toBe(true);
+    for (const output of ['json', 'text']) {
+      const res = await routeyard(['--dry-run', '--output', output], doc);
+      expect(res.exitCode, output).toBe(2); // drift: the records are missing
+      expect(res.stdout, output).not.toContain(platform.albDnsName);
+      expect(res.stdout.toLowerCase(), output).not.toContain(platform.albDnsName.split('.')[0]!.toLowerCase());
+      expect(res.stdout, output).toContain('(secret)');
+    }
   });
 
   it('a missing parameter, key or bucket exits 1 and changes nothing', async () => {

@@ -55,6 +55,6 @@ export class SsmParameterStore implements ParameterStore {
   }
 }
 
-function toStored(p: { Name?: string; Value?: string; Version?: number } | undefined): StoredParameter {
-  return { name: p?.Name ?? '', value: p?.Value ?? '', version: p?.Version ?? 0 };
+function toStored(p: { Name?: string; Value?: string; Version?: number; Type?: string } | undefined): StoredParameter {
+  return { name: p?.Name ?? '', value: p?.Value ?? '', version: p?.Version ?? 0, ...(p?.Type === 'SecureString' ? { secure: true } : {}) };
 }

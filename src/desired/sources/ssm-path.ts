@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RouteyardError, type FieldError } from '../../errors.ts';
+import { excerpt } from '../excerpt.ts';
 import type { ParameterStore, SourceDocument } from './types.ts';
 
 /**
@@ -32,7 +33,7 @@ export async function readSsmPathSource(uri: string, prefix: string, store: Para
         origins.push(p.name);
       }
     } else {
-      errors.push({ path: `(parameter ${p.name})`, message: `is not expected under ${base}: use ${base}routeset or ${base}services/<name>` });
+      errors.push({ path: `(parameter ${excerpt(p.name, 160)})`, message: `is not expected under ${base}: use ${base}routeset or ${base}services/<name>` });
     }
   }
   if (!envelope && errors.length === 0) {
@@ -62,7 +63,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { ok: false, error: excerpt((err as Error).message, 160) };
   }
 }
 

@@ -6,6 +6,8 @@ export interface StoredParameter {
   name: string;
   value: string;
   version: number;
+  /** A SecureString: its value is never written to a report, log or message (desired/secrets.ts). */
+  secure?: boolean;
 }
 
 export interface ParameterStore {
@@ -18,9 +20,16 @@ export interface ParameterStore {
 }
 
 export interface ObjectStore {
-  getObject(bucket: string, key: string): Promise<{ body: string; etag: string; versionId?: string }>;
-  /** The object's ETag and version id without its body (HeadObject): the daemon's cheap change check. */
-  headObject(bucket: string, key: string): Promise<{ etag: string; versionId?: string }>;
+  /**
+   * The object's body as text. With `maxBytes`, a store that can see the size before reading
+   * the body (GetObject's ContentLength) refuses a larger object without downloading it.
+   */
+  getObject(bucket: string, key: string, opts?: { maxBytes?: number }): Promise<{ body: string; etag: string; versionId?: string }>;
+  /**
+   * The object's ETag, version id and size (ContentLength) without its body (HeadObject): the
+   * daemon's cheap change check, and the size check before a download.
+   */
+  headObject(bucket: string, key: string): Promise<{ etag: string; versionId?: string; contentLength?: number }>;
 }
 
 /** The raw document a source read, before validation, and the version it was read at. */
