@@ -23,6 +23,9 @@ export class ControllerMetrics implements CallListener {
   private readonly awsCalls: Counter;
   private readonly throttles: Counter;
   private readonly retries: Counter;
+  private readonly lostAnswers: Counter;
+  private readonly passTimeouts: Counter;
+  private readonly hintQueueErrors: Counter;
   private readonly sourceErrors: Counter;
   private readonly sourceError: Gauge;
   private readonly leader: Gauge;
@@ -62,6 +65,16 @@ export class ControllerMetrics implements CallListener {
     });
     this.throttles = new Counter({ name: 'routeyard_aws_api_throttles_total', help: 'Attempts AWS answered with a throttling error.', labelNames: ['service', 'operation'], registers });
     this.retries = new Counter({ name: 'routeyard_aws_api_retries_total', help: 'Extra attempts the AWS SDK made after a retryable error.', labelNames: ['service'], registers });
+    this.lostAnswers = new Counter({
+      name: 'routeyard_aws_lost_answers_total',
+      help: 'Creates without an idempotency token whose answer was lost (reset, timeout, 5xx): never sent again; what they made was looked up instead.',
+      labelNames: ['service', 'operation'],
+      registers,
+    });
+    this.passTimeouts = new Counter({ name: 'routeyard_pass_timeouts_total', help: 'Passes abandoned at their deadline (--pass-timeout).', registers });
+    this.passTimeouts.inc(0);
+    this.hintQueueErrors = new Counter({ name: 'routeyard_event_queue_errors_total', help: 'Failed calls on the event-hint queue (receive) and messages it failed to delete.', labelNames: ['operation'], registers });
+    for (const operation of ['receive', 'delete']) this.hintQueueErrors.inc({ operation }, 0);
     this.actions = new Counter({ name: 'routeyard_actions_total', help: 'Planned actions by result (applied, failed, skipped, planned).', labelNames: ['result'], registers });
     this.sourceErrors = new Counter({ name: 'routeyard_source_errors_total', help: 'Passes that found the desired-state source unreadable, empty or invalid, by error code.', labelNames: ['code'], registers });
     this.sourceError = new Gauge({
@@ -138,8 +151,17 @@ export class ControllerMetrics implements CallListener {
     this.retries.inc({ service });
   }
 
+  lostAnswer(service: string, operation: string): void {
+    this.lostAnswers.inc({ service, operation });
+  }
+
+  hintQueueError(operation: 'receive' | 'delete', count: number): void {
+    this.hintQueueErrors.inc({ operation }, count);
+  }
+
   observePass(report: Report): void {
     this.passes.inc({ outcome: report.outcome, mode: report.mode });
+    if (report.error?.code === 'PassTimedOut') this.passTimeouts.inc();
     this.passDuration.observe(report.stats.durationMs / 1000);
     const end = Date.parse(report.generatedAt) / 1000;
     this.lastPass.set(end);
