@@ -45,6 +45,8 @@ export interface CallInfo {
   protocol: Protocol;
   method: string;
   path: string;
+  /** The SDK's attempt number for this operation (its `amz-sdk-request: attempt=N; max=M` header), when it says. */
+  attempt: number | undefined;
 }
 
 export interface InjectedFault {
@@ -61,6 +63,8 @@ export interface FaultRule {
   service?: string | RegExp;
   operation?: string | RegExp;
   mutating?: boolean;
+  /** Only this attempt of an operation (1: first tries, never the SDK's retries of them). */
+  attempt?: number;
   /** Any other condition on the call (its path names the API, say). */
   match?: (call: CallInfo) => boolean;
   /** Let this many matching calls through first. */
@@ -166,7 +170,8 @@ export function classify(method: string, rawPath: string, headers: IncomingHttpH
     protocol = 'rest-xml';
     operation = s3Operation(method, path) ?? operation;
   }
-  return { service, operation, mutating: !READ_ONLY.test(operation), protocol, method, path };
+  const attempt = /attempt=(\d+)/.exec(String(headers['amz-sdk-request'] ?? ''))?.[1];
+  return { service, operation, mutating: !READ_ONLY.test(operation), protocol, method, path, attempt: attempt ? Number(attempt) : undefined };
 }
 
 /** API Gateway v2 REST paths (/v2/apis/{id}/integrations/{id}, /v2/domainnames/{name}/apimappings, /v2/tags/{arn}, ...). */
@@ -358,6 +363,7 @@ export async function startFaultProxy(target: string, options: { schedule?: Faul
     for (const rule of rules) {
       if (!matches(rule.service, call.service) || !matches(rule.operation, call.operation)) continue;
       if (rule.mutating !== undefined && rule.mutating !== call.mutating) continue;
+      if (rule.attempt !== undefined && rule.attempt !== call.attempt) continue;
       if (rule.match && !rule.match(call)) continue;
       rule.seen += 1;
       if (rule.seen <= (rule.skip ?? 0)) continue;
