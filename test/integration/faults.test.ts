@@ -497,7 +497,7 @@ describe('fault injection: the real SDK through a faulty proxy to moto', () => {
         runBounded(spawnCli(['--dry-run', '--source', source, '--output', 'json', ...bounds], silentUrl)),
       ]);
       console.log(
-        `[faults] hung endpoints: --reconcile-once ended after ${once.elapsedMs} ms (exit ${once.code}${once.signal ? `, ${once.signal}` : ''}; ${hung.hanging()} request(s) still held, ${hung.calls.length} received); ` +
+        `[faults] hung endpoints: --reconcile-once ended after ${once.elapsedMs} ms (exit ${once.code}${once.signal ? `, ${once.signal}` : ''}; ${hung.calls.length} request(s) received, none answered); ` +
           `--dry-run ended after ${dry.elapsedMs} ms (exit ${dry.code}${dry.signal ? `, ${dry.signal}` : ''}; ${tcpConnections} TCP connection(s) accepted)`,
       );
       // It reached the endpoint (not a usage error), then gave up with exit 1 on its own.
