@@ -15,7 +15,7 @@ import { isThrottle } from '../../src/aws/clients.ts';
 import type { SharedPlatform } from '../support/bootstrap.ts';
 import { seededRandom, startFaultProxy, type FaultKind, type FaultProxy, type FaultRule, type FaultSchedule } from '../support/fault-proxy.ts';
 import { freshEmulator, fullExampleDoc, motoEndpoint, repoRoot, routeyard, writeDoc, type Doc, type RunResult } from '../support/harness.ts';
-import { checkInvariants, countOwned, declaredServices, liveReader, ownedIds, ServedTracker, servingApis } from '../support/live-state.ts';
+import { checkInvariants, countOwned, declaredServices, liveReader, ownedIds, ServedTracker, servingApis, type LiveReader, type LiveState } from '../support/live-state.ts';
 import { motoEnv } from '../support/moto.ts';
 
 /**
@@ -117,7 +117,10 @@ function throughProxy(): void {
  * The clean run after the faults: passes with no fault until nothing is Pending (what
  * `--reconcile-once --wait` does, without its 5 s sleeps), then the verifying pass.
  */
-async function cleanRunThenVerify(doc: Doc): Promise<{ cleanPasses: number; clean: RunResult; verify: RunResult; extraToConverge: number | undefined }> {
+async function cleanRunThenVerify(
+  doc: Doc,
+  reader: LiveReader,
+): Promise<{ cleanPasses: number; clean: RunResult; live: LiveState; verify: RunResult; extraToConverge: number | undefined }> {
   proxy.enabled = false;
   let clean: RunResult;
   let cleanPasses = 0;
@@ -125,13 +128,15 @@ async function cleanRunThenVerify(doc: Doc): Promise<{ cleanPasses: number; clea
     clean = await routeyard(['--reconcile-once', ...FAST], doc);
     cleanPasses++;
   } while (pending(clean) > 0 && cleanPasses < 6);
+  // The invariants are about the state the clean run left, before any further pass.
+  const live = await reader.read();
   const verify = await routeyard(['--reconcile-once', ...FAST], doc);
   // For the figures only: how many more passes it would take to stop writing.
   let extraToConverge: number | undefined = verify.report.stats.awsCalls.mutating === 0 ? 0 : undefined;
   for (let i = 1; extraToConverge === undefined && i <= 4; i++) {
     if ((await routeyard(['--reconcile-once', ...FAST], doc)).report.stats.awsCalls.mutating === 0) extraToConverge = i;
   }
-  return { cleanPasses, clean, verify, extraToConverge };
+  return { cleanPasses, clean, live, verify, extraToConverge };
 }
 
 describe('fault injection: the real SDK through a faulty proxy to moto', () => {
@@ -287,8 +292,7 @@ describe('fault injection: the real SDK through a faulty proxy to moto', () => {
         }
         const faults = proxy.summary(since);
         const doc = faultDoc(false);
-        const { cleanPasses, clean, verify, extraToConverge } = await cleanRunThenVerify(doc);
-        const live = await reader.read();
+        const { cleanPasses, clean, live, verify, extraToConverge } = await cleanRunThenVerify(doc, reader);
         tracker.observe(live, declaredServices(doc), 'the clean run');
         const violations = [...tracker.violations, ...checkInvariants(live, declaredServices(doc))];
         const lostWrites = proxy.injected.filter((f) => f.at >= since && (f.kind === 'lost' || f.kind === 'lost503')).map((f) => `${f.service}.${f.operation}`);
@@ -372,35 +376,31 @@ describe('fault injection: the real SDK through a faulty proxy to moto', () => {
       proxy.clearRules();
       proxy.enabled = false;
       const after = await reader.read();
-      {
-        const lost = targets.flatMap((svc) => ownedIds(before, svc).filter((id) => !ownedIds(after, svc).includes(id)).map((id) => `${svc}: ${id}`));
-        const statuses = targets.map((svc) => `${svc}: ${partial.report.services.find((x) => x.name === svc)?.status}`);
-        const deletes = partial.report.actions.filter((a) => targets.includes(a.service) && (a.op === 'delete' || a.op === 'replace')).map((a) => `${a.op} ${a.kind} ${a.service} ${a.id} (${a.result})`);
-        // Then the clean passes: the copy goes, the API that served stays.
-        const { cleanPasses, verify } = await cleanRunThenVerify(doc);
-        const end = await reader.read();
-        const kept = targets.map((svc) => {
-          const c = copies.get(svc)!;
-          const ids = end.apis.filter((a) => a.service === svc).map((a) => a.id);
-          return { svc, servingKept: ids.includes(c.serving), copyGone: !ids.includes(c.copy) };
-        });
-        const violations = checkInvariants(end, declared);
-        console.log(
-          [
-            `[faults] duplicates: ${[...copies].map(([svc, c]) => `${svc}: serving ${c.serving}, older copy ${c.copy}`).join('; ')}`,
-            `  pass with the copies' children unreadable: ${brief(partial)}; statuses ${statuses.join(', ')}`,
-            `  deletes planned there for those services: ${deletes.join(', ') || 'none'}; deleted: ${lost.join(', ') || 'nothing'}`,
-            `  then ${cleanPasses} clean pass(es): ${kept.map((k) => `${k.svc}: serving API ${k.servingKept ? 'kept' : 'DELETED'}, copy ${k.copyGone ? 'removed' : 'still there'}`).join('; ')}; verifying pass ${brief(verify)}`,
-            `  invariant violations: ${violations.length ? `\n    ${violations.join('\n    ')}` : 'none'}`,
-          ].join('\n'),
-        );
-        expect(lost, 'nothing of a service is deleted in a pass that could not read all it depends on').toEqual([]);
-        expect(statuses).toEqual(targets.map((svc) => `${svc}: Error`));
-        expect(kept).toEqual(targets.map((svc) => ({ svc, servingKept: true, copyGone: true })));
-        expect(violations).toEqual([]);
-        expect(verify.report.stats.awsCalls.mutating).toBe(0);
-
-      }
+      const lost = targets.flatMap((svc) => ownedIds(before, svc).filter((id) => !ownedIds(after, svc).includes(id)).map((id) => `${svc}: ${id}`));
+      const statuses = targets.map((svc) => `${svc}: ${partial.report.services.find((x) => x.name === svc)?.status}`);
+      const deletes = partial.report.actions.filter((a) => targets.includes(a.service) && (a.op === 'delete' || a.op === 'replace')).map((a) => `${a.op} ${a.kind} ${a.service} ${a.id} (${a.result})`);
+      // Then the clean passes: the copy goes, the API that served stays.
+      const { cleanPasses, live: end, verify } = await cleanRunThenVerify(doc, reader);
+      const kept = targets.map((svc) => {
+        const c = copies.get(svc)!;
+        const ids = end.apis.filter((a) => a.service === svc).map((a) => a.id);
+        return { svc, servingKept: ids.includes(c.serving), copyGone: !ids.includes(c.copy) };
+      });
+      const violations = checkInvariants(end, declared);
+      console.log(
+        [
+          `[faults] duplicates: ${[...copies].map(([svc, c]) => `${svc}: serving ${c.serving}, older copy ${c.copy}`).join('; ')}`,
+          `  pass with the copies' children unreadable: ${brief(partial)}; statuses ${statuses.join(', ')}`,
+          `  deletes planned there for those services: ${deletes.join(', ') || 'none'}; deleted: ${lost.join(', ') || 'nothing'}`,
+          `  then ${cleanPasses} clean pass(es): ${kept.map((k) => `${k.svc}: serving API ${k.servingKept ? 'kept' : 'DELETED'}, copy ${k.copyGone ? 'removed' : 'still there'}`).join('; ')}; verifying pass ${brief(verify)}`,
+          `  invariant violations: ${violations.length ? `\n    ${violations.join('\n    ')}` : 'none'}`,
+        ].join('\n'),
+      );
+      expect(lost, 'nothing of a service is deleted in a pass that could not read all it depends on').toEqual([]);
+      expect(statuses).toEqual(targets.map((svc) => `${svc}: Error`));
+      expect(kept).toEqual(targets.map((svc) => ({ svc, servingKept: true, copyGone: true })));
+      expect(violations).toEqual([]);
+      expect(verify.report.stats.awsCalls.mutating).toBe(0);
     } finally {
       proxy.clearRules();
       proxy.enabled = true;
@@ -450,8 +450,7 @@ describe('fault injection: the real SDK through a faulty proxy to moto', () => {
         attempts.push(`attempt ${i + 1} (${strategy}): ${killedAt ? `SIGKILL ${killedAt}` : `ran to the end, exit ${end.code}`}`);
         tracker.observe(await reader.read(), declaredServices(doc), `attempt ${i + 1}`);
       }
-      const { cleanPasses, clean, verify, extraToConverge } = await cleanRunThenVerify(doc);
-      const live = await reader.read();
+      const { cleanPasses, clean, live, verify, extraToConverge } = await cleanRunThenVerify(doc, reader);
       tracker.observe(live, declaredServices(doc), 'the clean run');
       const violations = [...tracker.violations, ...checkInvariants(live, declaredServices(doc))];
       console.log(
