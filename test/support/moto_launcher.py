@@ -178,5 +178,79 @@ def _change_rrsets_create_checks_name_and_type(self, zoneid, change_list):
 route53_models.Route53Backend.change_resource_record_sets = _change_rrsets_create_checks_name_and_type
 
 
+class _Conflict(apigatewayv2_exceptions.APIGatewayV2Error):
+    code = 409
+
+    def __init__(self, message):
+        super().__init__("ConflictException", message)
+
+
+_create_route = apigatewayv2_models.ApiGatewayV2Backend.create_route
+
+
+def _create_route_key_unique(self, *args, **kwargs):
+    """AWS refuses a route whose key the API already has (ConflictException, 409; API
+    Gateway V2 API reference, CreateRoute: a route key is unique within an API). moto
+    creates a second route with the same key."""
+    api_id = kwargs.get("api_id", args[0] if args else None)
+    route_key = kwargs.get("route_key")
+    api = self.get_api(api_id)
+    if any(r.route_key == route_key for r in api.routes.values()):
+        raise _Conflict(f"Route with key {route_key} already exists for this API")
+    return _create_route(self, *args, **kwargs)
+
+
+apigatewayv2_models.ApiGatewayV2Backend.create_route = _create_route_key_unique
+
+_create_stage = apigatewayv2_models.ApiGatewayV2Backend.create_stage
+
+
+def _create_stage_name_unique(self, api_id, config):
+    """AWS refuses a stage whose name the API already has (ConflictException, 409; API
+    Gateway V2 API reference, CreateStage). moto replaces the existing stage."""
+    api = self.get_api(api_id)
+    name = (config or {}).get("stageName")
+    if name in api.stages:
+        raise _Conflict(f"Stage {name} already exists")
+    return _create_stage(self, api_id, config)
+
+
+apigatewayv2_models.ApiGatewayV2Backend.create_stage = _create_stage_name_unique
+
+_create_api_mapping = apigatewayv2_models.ApiGatewayV2Backend.create_api_mapping
+
+
+def _create_api_mapping_key_unique(self, api_id, api_mapping_key, domain_name, stage):
+    """AWS refuses a mapping whose key the domain already maps (ConflictException, 409;
+    API Gateway V2 API reference, CreateApiMapping: one API mapping per key and domain).
+    moto derives the mapping id from stage, domain and key and silently replaces the
+    existing mapping, even one to another API."""
+    key = api_mapping_key or ""
+    if any(m.domain_name == domain_name and (m.api_mapping_key or "") == key for m in self.api_mappings.values()):
+        raise _Conflict("ApiMapping key already exists for this domain name")
+    return _create_api_mapping(self, api_id, api_mapping_key, domain_name, stage)
+
+
+apigatewayv2_models.ApiGatewayV2Backend.create_api_mapping = _create_api_mapping_key_unique
+
+
+_delete_api = apigatewayv2_models.ApiGatewayV2Backend.delete_api
+
+
+def _delete_api_refused_while_mapped(self, api_id):
+    """AWS refuses to delete an API that a custom domain still maps (BadRequestException:
+    "Deleting API ... failed. Please remove all API mappings for the API from your custom
+    domain names."; API Gateway V2 API reference, DeleteApi). moto deletes it and leaves the
+    mapping pointing at an API that no longer exists."""
+    if any(m.api_id == api_id for m in self.api_mappings.values()):
+        raise apigatewayv2_exceptions.BadRequestException(
+            f"Deleting API {api_id} failed. Please remove all API mappings for the API from your custom domain names."
+        )
+    return _delete_api(self, api_id)
+
+
+apigatewayv2_models.ApiGatewayV2Backend.delete_api = _delete_api_refused_while_mapped
+
+
 if __name__ == "__main__":
     sys.exit(main())
