@@ -103,7 +103,7 @@ const pending = (r: RunResult) => r.report.services.filter((s) => s.status === '
 function brief(r: RunResult): string {
   const c = r.report.stats.awsCalls;
   const failed = r.report.actions.filter((a) => a.result === 'failed').length;
-  return `exit ${r.exitCode} ${r.report.outcome} calls ${c.total} mutating ${c.mutating} throttled ${c.throttled} retries ${c.retries} failed actions ${failed}${r.report.error ? ` error ${r.report.error.code}` : ''}`;
+  return `exit ${r.exitCode} ${r.report.outcome} calls ${c.total} mutating ${c.mutating} throttled ${c.throttled} retries ${c.retries} lost answers (not sent again) ${c.lostAnswers} failed actions ${failed}${r.report.error ? ` error ${r.report.error.code}` : ''}`;
 }
 
 let platform: SharedPlatform;
