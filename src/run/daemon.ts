@@ -13,6 +13,7 @@ import { ControllerMemory, type BackoffPolicy } from './memory.ts';
 import { RollingVerifier, type Urgent, type VerificationStatus } from '../reconcile/rolling-verification.ts';
 import type { MappedEvent } from '../hints/cloudtrail-event.ts';
 import type { Notifier } from './notifier.ts';
+import { SpacedTrigger } from './spaced-trigger.ts';
 
 export interface DaemonOptions {
   sourceUri: string;
@@ -112,14 +113,15 @@ export class Controller {
   private readonly startedAt = Date.now();
   /** When a pass last made progress (read the live state; see NOT_STUCK_ERRORS). */
   private lastPassEndedAt: number | undefined;
-  private lastHintPassAt = -Infinity;
-  private hintTimer: NodeJS.Timeout | undefined;
+  /** Hint passes start at most every 2 s (hintSpacingMs): a burst of events is one pass. */
+  private readonly hintPasses: SpacedTrigger;
 
   constructor(opts: DaemonOptions, deps: DaemonDependencies) {
     this.opts = opts;
     this.deps = deps;
     this.log = deps.log.child({ component: 'controller' });
     this.memory = new ControllerMemory(this.log, opts.backoff);
+    this.hintPasses = new SpacedTrigger(opts.hintSpacingMs ?? HINT_SPACING_MS, () => this.requestPass('hint'));
     if (opts.verification) {
       // Three reads per API: its integrations, routes and stages.
       this.verifier = new RollingVerifier({ windowMs: opts.verification.windowMs, budgetRps: opts.verification.budgetRps, callsPerResource: 3, intervalMs: opts.intervalMs });
@@ -182,7 +184,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.nextPass) clearTimeout(this.nextPass);
-    if (this.hintTimer) clearTimeout(this.hintTimer);
+    this.hintPasses.cancel();
     if (this.poller) clearTimeout(this.poller);
     await this.running;
     await this.deps.lease?.release();
@@ -361,23 +363,8 @@ export class Controller {
       }
       for (const id of r.apiIds) this.hintedApiIds.add(id);
     }
-    if (matched > 0) this.requestHintPass();
-  }
-
-  /**
-   * A storm of events (or of forged messages) must not turn into a storm of passes: hint
-   * passes start at most every --hint-spacing; hints arriving meanwhile join the next one.
-   */
-  private requestHintPass(): void {
-    if (this.hintTimer) return;
-    const wait = this.lastHintPassAt + (this.opts.hintSpacingMs ?? HINT_SPACING_MS) - Date.now();
-    const go = () => {
-      this.hintTimer = undefined;
-      this.lastHintPassAt = Date.now();
-      this.requestPass('hint');
-    };
-    if (wait <= 0) go();
-    else this.hintTimer = setTimeout(go, wait);
+    // A storm of events (or of forged messages) is not a storm of passes.
+    if (matched > 0) this.hintPasses.request();
   }
 
   /**

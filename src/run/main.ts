@@ -1,16 +1,9 @@
-import { describeError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { secretValues } from '../secrets.ts';
 import { runCli } from './cli.ts';
+import { guardBackgroundRejections } from './crash-guard.ts';
 
-// A background task (a hint poll, a notification, a lease renewal) that rejects unexpectedly
-// must not end the controller: Node's default for an unhandled rejection is to exit. It is
-// logged (a bounded excerpt) and the process carries on; passes are bounded by their deadline
-// and /healthz reports a copy that stops making progress.
-const crashLog = createLogger(process.env.ROUTEYARD_LOG_LEVEL ?? 'info');
-process.on('unhandledRejection', (reason) => {
-  crashLog.error({ err: describeError(reason).slice(0, 500) }, 'unexpected rejection in a background task: logged, the process carries on');
-});
+guardBackgroundRejections(createLogger(process.env.ROUTEYARD_LOG_LEVEL ?? 'info'));
 
 /**
  * Process entry point: the CLI with the real stdout, stderr and environment. Whatever it
