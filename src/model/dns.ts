@@ -30,6 +30,16 @@ export function registryName(recordName: string, type: string): string {
   return `_routeyard-${type.toLowerCase()}.${recordName}`;
 }
 
+/**
+ * The name a change belongs to: a registry entry (`_routeyard-<type>.<name>`) belongs to
+ * the record it claims. A record and its entry always travel in one change batch, so a
+ * batch Route 53 refuses (a name someone else took meanwhile) never leaves routeyard
+ * claiming a record it did not write, nor writes a record without its claim.
+ */
+export function recordGroup(name: string): string {
+  return /^_routeyard-[a-z]+\.(.+)$/.exec(name)?.[1] ?? name;
+}
+
 /** The TXT value: who owns the record. Quoted, as Route 53 stores TXT strings. */
 export function registryValue(owner: string, service: string): string {
   return `"heritage=routeyard,${OWNER_TAG}=${owner},${SERVICE_TAG}=${service}"`;

@@ -1,7 +1,7 @@
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Action, Payload, Ref } from '../plan/types.ts';
-import { splitIntoBatches } from '../plan/record-batches.ts';
+import { recordSetKey, splitIntoBatches } from '../plan/record-batches.ts';
 import type { Mutations } from './ports.ts';
 
 export type ActionOutcome = 'applied' | 'failed' | 'skipped';
@@ -141,8 +141,11 @@ async function applyRecordBatch(batch: Action[], mutations: Mutations, failedSer
   if (runnable.length === 0) return results;
   const payloadOf = (a: Action) => a.payload as Extract<Payload, { type: 'changeRecord' }>;
   const zoneId = payloadOf(runnable[0]!).zoneId;
+  // splitIntoBatches sends each record set once; an action whose change names a record set
+  // already sent (a validation CNAME two certificates share) takes that change's result.
   for (const part of splitIntoBatches(runnable.map((a) => payloadOf(a).change))) {
-    const members = runnable.filter((a) => part.includes(payloadOf(a).change));
+    const keys = new Set(part.map(recordSetKey));
+    const members = runnable.filter((a) => keys.has(recordSetKey(payloadOf(a).change)));
     let byName: Map<string, string | undefined>;
     try {
       byName = await mutations.naming.changeRecords(zoneId, part);

@@ -52,7 +52,7 @@ describe('Route53Applier (aws-sdk-client-mock)', () => {
       return { ChangeInfo: { Id: 'c', Status: 'PENDING', SubmittedAt: new Date() } };
     });
     const results = await new Route53Applier(client).applyBatch('Z1', [txt('a.acmecorp.com'), txt('bad.acmecorp.com'), txt('_routeyard-txt.a.acmecorp.com'), txt('c.acmecorp.com')]);
-    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(5); // the batch, then 4 names
+    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(4); // the batch, then 3 records (a with its registry entry)
     expect(results.get('a.acmecorp.com')).toBeUndefined();
     expect(results.get('c.acmecorp.com')).toBeUndefined();
     expect(results.get('bad.acmecorp.com')).toContain('InvalidChangeBatch');
@@ -77,5 +77,56 @@ describe('Route53Applier after a lost answer (aws-sdk-client-mock)', () => {
     expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
     expect(results.get('a.acmecorp.com')).toBeUndefined();
     expect(results.get('b.acmecorp.com')).toMatch(/not as written yet/);
+  });
+});
+
+describe('AWS Route 53 rules for change batches (API reference, ChangeResourceRecordSets, InvalidChangeBatch)', () => {
+  beforeEach(() => mock.reset());
+  const cname = (name: string, value: string): RecordChange => ({ action: 'CREATE', record: { name, type: 'CNAME', ttl: 300, values: [value] } });
+
+  it('AWS refuses a batch that names one record set twice: an identical change asked twice is sent once', () => {
+    const shared = cname('_v1.qa.api.py.acmecorp.com', '_w1.acm-validations.aws');
+    const batches = splitIntoBatches([shared, txt('a.acmecorp.com'), { ...shared, record: { ...shared.record } }]);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.map((c) => c.record.name)).toEqual(['_v1.qa.api.py.acmecorp.com', 'a.acmecorp.com']);
+  });
+
+  it('a record and its registry entry are never split across batches, even at the limits', () => {
+    const changes: RecordChange[] = [];
+    for (let i = 0; i < 600; i++) changes.push(txt(`r${i}.acmecorp.com`), txt(`_routeyard-txt.r${i}.acmecorp.com`));
+    for (const b of splitIntoBatches(changes)) {
+      const names = new Set(b.map((c) => c.record.name));
+      for (const n of names) if (!n.startsWith('_routeyard-')) expect(names.has(`_routeyard-txt.${n}`), n).toBe(true);
+    }
+  });
+
+  it('a rejected batch is retried a record at a time WITH its registry entry, and every reason AWS gave is reported', async () => {
+    const sent: string[][] = [];
+    mock.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: { ResourceRecordSet: { Name: string } }[] } }) => {
+      const names = input.ChangeBatch.Changes.map((c) => c.ResourceRecordSet.Name);
+      sent.push(names);
+      if (names.includes('taken.acmecorp.com')) {
+        throw new InvalidChangeBatch({
+          message: '[Tried to create resource record set [name=\'taken.acmecorp.com.\', type=\'TXT\'] but it already exists]',
+          messages: ['Tried to create resource record set [name=\'taken.acmecorp.com.\', type=\'TXT\'] but it already exists', 'second reason'],
+          $metadata: {},
+        });
+      }
+      return { ChangeInfo: { Id: 'c', Status: 'PENDING', SubmittedAt: new Date() } };
+    });
+    const results = await new Route53Applier(client).applyBatch('Z1', [
+      txt('taken.acmecorp.com'),
+      txt('_routeyard-txt.taken.acmecorp.com'),
+      txt('free.acmecorp.com'),
+      txt('_routeyard-txt.free.acmecorp.com'),
+    ]);
+    expect(sent.slice(1)).toEqual([
+      ['taken.acmecorp.com', '_routeyard-txt.taken.acmecorp.com'],
+      ['free.acmecorp.com', '_routeyard-txt.free.acmecorp.com'],
+    ]);
+    // The entry of the name someone else took was not written: it shares the record's failure.
+    expect(results.get('_routeyard-txt.taken.acmecorp.com')).toMatch(/already exists.*second reason/);
+    expect(results.get('free.acmecorp.com')).toBeUndefined();
+    expect(results.get('_routeyard-txt.free.acmecorp.com')).toBeUndefined();
   });
 });

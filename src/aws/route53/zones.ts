@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import type { ObservedRecord, ObservedZone } from '../../model/observed.ts';
 import type { RecordChange } from '../../plan/types.ts';
+import { recordGroup } from '../../model/dns.ts';
 import { OutcomeUnknownError } from '../lost-answers.ts';
 
 /** ListResourceRecordSets returns at most 300 record sets a page. */
@@ -80,15 +81,17 @@ export class Route53Applier {
         return results;
       }
     }
-    const byName = new Map<string, RecordChange[]>();
-    for (const c of changes) byName.set(c.record.name, [...(byName.get(c.record.name) ?? []), c]);
-    for (const [name, group] of byName) {
+    // Retried a record at a time, each with its registry entry (one batch: both or neither).
+    const groups = new Map<string, RecordChange[]>();
+    for (const c of changes) groups.set(recordGroup(c.record.name), [...(groups.get(recordGroup(c.record.name)) ?? []), c]);
+    for (const group of groups.values()) {
+      let error: string | undefined;
       try {
         await this.send(zoneId, group);
-        results.set(name, undefined);
       } catch (err) {
-        results.set(name, describe(err));
+        error = describe(err);
       }
+      for (const c of group) results.set(c.record.name, error);
     }
     return results;
   }
@@ -127,8 +130,11 @@ function isBatchRejection(err: unknown): boolean {
   return name === 'InvalidChangeBatch' || name === 'InvalidInput';
 }
 
+/** The error, with every reason a rejected batch carries (InvalidChangeBatch `messages`). */
 function describe(err: unknown): string {
-  return `${(err as Error).name}: ${(err as Error).message}`;
+  const e = err as Error & { messages?: unknown };
+  const reasons = Array.isArray(e.messages) ? e.messages.filter((m): m is string => typeof m === 'string' && m !== e.message) : [];
+  return `${e.name}: ${[e.message, ...reasons].filter(Boolean).join('; ')}`.slice(0, 2000);
 }
 
 function toChange(c: RecordChange): Change {
