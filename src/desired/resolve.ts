@@ -91,6 +91,7 @@ function buildService(owner: string, vpcId: string, s: ServiceSpec): DesiredServ
             hostedZone: s.domain.hostedZone,
             certificate: s.domain.certificate === 'auto' ? ('auto' as const) : { arn: s.domain.certificate },
             basePath: s.domain.basePath ?? '',
+            ipAddressType: s.domain.ipAddressType ?? 'ipv4',
           },
         }
       : {}),

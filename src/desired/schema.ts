@@ -316,6 +316,12 @@ const Domain = z.strictObject({
     .regex(/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, { message: 'must be a path without leading or trailing "/" (letters, digits, . _ ~ -)' })
     .optional()
     .describe('The API mapping key; default none (the domain root).'),
+  ipAddressType: z
+    .enum(['ipv4', 'dualstack'])
+    .optional()
+    .describe(
+      'Who can reach the domain: ipv4 (the default, as AWS) or dualstack (IPv4 and IPv6). The AAAA alias record is written only for dualstack: an AAAA alias to an IPv4-only target answers nothing.',
+    ),
 });
 
 const Service = z.strictObject({

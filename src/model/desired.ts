@@ -61,6 +61,8 @@ export interface DesiredDomain {
   certificate: 'auto' | { arn: string };
   /** The API mapping key; '' is the domain root. */
   basePath: string;
+  /** ipv4 (AWS's default) or dualstack; the AAAA alias is written only for dualstack. */
+  ipAddressType: 'ipv4' | 'dualstack';
 }
 
 export interface DesiredService {

@@ -186,7 +186,12 @@ export interface ObservedCustomDomain {
   endpointType?: string;
   /** The regional target AWS returns for a REGIONAL domain: what alias records point at. */
   target?: { dnsName: string; hostedZoneId: string };
+  /** AVAILABLE, UPDATING, PENDING_CERTIFICATE_REIMPORT, PENDING_OWNERSHIP_VERIFICATION. */
   status?: string;
+  /** API_MAPPING_ONLY (AWS's default), ROUTING_RULE_THEN_API_MAPPING, ROUTING_RULE_ONLY. */
+  routingMode?: string;
+  /** ipv4 (AWS's default) or dualstack. */
+  ipAddressType?: string;
   tags: Tags;
   /** `deferred`: not read this pass (rolling verification); nothing is planned for them. */
   mappings: { readable: true; items: ObservedApiMapping[] } | { readable: false; error: string; deferred?: false } | { readable: false; deferred: true };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OWNER, convergedObserved, desiredFrom, svc } from '../../test/unit/builders.ts';
 import { registryName, registryValue } from '../model/dns.ts';
-import type { ObservedCertificate, ObservedNaming, ObservedState } from '../model/observed.ts';
+import type { ObservedCertificate, ObservedCustomDomain, ObservedNaming, ObservedState } from '../model/observed.ts';
 import { ownershipTags } from '../model/tags.ts';
 import { plan } from './planner.ts';
 
@@ -128,9 +128,9 @@ describe('custom domains: API Gateway paces CreateDomainName (one per 30 s per a
 describe('records: the TXT registry decides what routeyard may touch', () => {
   const target = { dnsName: 'd-1.execute-api.eu-west-1.amazonaws.com', hostedZoneId: 'ZLY8HYME6SFDD' };
   const live = () =>
-    setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1'))], {
+    setup([svc('a', { priority: 1, api: {}, domain: { name: 'qa.api.py.acmecorp.com', hostedZone: 'acmecorp.com', certificate: ARN('c1'), ipAddressType: 'dualstack' } })], {
       certificates: [cert('c1', ['qa.api.py.acmecorp.com'])],
-      domains: [{ name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), securityPolicy: 'TLS_1_2', target, tags: ownershipTags(OWNER, 'a'), mappings: { readable: true, items: [{ id: 'm1', apiId: 'api-a', stage: '$default', key: '' }] } }],
+      domains: [{ name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), securityPolicy: 'TLS_1_2', ipAddressType: 'dualstack', target, tags: ownershipTags(OWNER, 'a'), mappings: { readable: true, items: [{ id: 'm1', apiId: 'api-a', stage: '$default', key: '' }] } }],
     });
   const alias = (name: string, type: string) => ({ name, type, values: [], alias: { ...target, evaluateTargetHealth: false } });
   const entry = (name: string, type: string, owner = OWNER, service = 'a') => ({ name: registryName(name, type), type: 'TXT', ttl: 300, values: [registryValue(owner, service)] });
@@ -234,5 +234,39 @@ describe('the DNS registry cannot be forged into a delete (issue 14)', () => {
     const p = plan(desired, observed);
     expect(p.ignoredRegistryEntries).toBe(4);
     expect(recordDeletes(p)).toEqual([]);
+  });
+});
+
+describe('custom domain states and settings AWS has (API Gateway v2 model: DomainNameStatus, RoutingMode, IpAddressType)', () => {
+  const target = { dnsName: 'd-1.execute-api.eu-west-1.amazonaws.com', hostedZoneId: 'ZLY8HYME6SFDD' };
+  const withDomain = (extra: Partial<ObservedCustomDomain>, ipAddressType?: 'dualstack') =>
+    setup([svc('a', { priority: 1, api: {}, domain: { name: 'qa.api.py.acmecorp.com', hostedZone: 'acmecorp.com', certificate: ARN('c1'), ...(ipAddressType ? { ipAddressType } : {}) } })], {
+      certificates: [cert('c1', ['qa.api.py.acmecorp.com'])],
+      domains: [{ name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), securityPolicy: 'TLS_1_2', target, tags: ownershipTags(OWNER, 'a'), mappings: { readable: true, items: [{ id: 'm1', apiId: 'api-a', stage: '$default', key: '' }] }, ...extra }],
+    });
+  const domainActions = (p: ReturnType<typeof plan>) => p.actions.filter((a) => a.kind === 'customDomain');
+
+  it('a domain that is UPDATING is Pending and gets no update (AWS would refuse it and the pacing slot would be spent)', () => {
+    const { desired, observed } = withDomain({ status: 'UPDATING', securityPolicy: 'TLS_1_0' });
+    const p = plan(desired, observed);
+    expect(domainActions(p)).toEqual([]);
+    expect(p.services[0]!.resources.find((r) => r.kind === 'customDomain')).toMatchObject({ status: 'Pending', message: expect.stringContaining('UPDATING') });
+  });
+
+  it('a routing mode other than API_MAPPING_ONLY is drift on an owned domain', () => {
+    const { desired, observed } = withDomain({ routingMode: 'ROUTING_RULE_ONLY' });
+    const p = plan(desired, observed);
+    expect(domainActions(p)).toHaveLength(1);
+    expect(domainActions(p)[0]!.diffs).toContainEqual({ path: 'customDomain.routingMode', desired: 'API_MAPPING_ONLY', live: 'ROUTING_RULE_ONLY' });
+  });
+
+  it("an ipv4 domain (AWS's default) gets an A alias only; a dualstack one A and AAAA", () => {
+    const records = (p: ReturnType<typeof plan>) => p.actions.flatMap((a) => (a.payload.type === 'changeRecord' && !a.payload.change.record.name.startsWith('_') ? [a.payload.change.record.type] : []));
+    const v4 = withDomain({});
+    expect(records(plan(v4.desired, v4.observed))).toEqual(['A']);
+    const dual = withDomain({ ipAddressType: 'dualstack' }, 'dualstack');
+    expect(records(plan(dual.desired, dual.observed)).sort()).toEqual(['A', 'AAAA']);
+    const changed = withDomain({}, 'dualstack');
+    expect(domainActions(plan(changed.desired, changed.observed))[0]!.diffs).toContainEqual({ path: 'customDomain.ipAddressType', desired: 'dualstack', live: 'ipv4' });
   });
 });

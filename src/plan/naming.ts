@@ -78,7 +78,15 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
     if (cert && live.certificateArn !== cert) diffs.push({ path: 'customDomain.certificateArn', desired: cert, live: live.certificateArn ?? null });
     if (live.securityPolicy !== SECURITY_POLICY) diffs.push({ path: 'customDomain.securityPolicy', desired: SECURITY_POLICY, live: live.securityPolicy ?? null });
     if (live.endpointType && live.endpointType !== 'REGIONAL') diffs.push({ path: 'customDomain.endpointType', desired: 'REGIONAL', live: live.endpointType });
-    if (cert && diffs.length > 0) {
+    // AWS's defaults: API_MAPPING_ONLY and ipv4 when the domain does not say.
+    if ((live.routingMode ?? 'API_MAPPING_ONLY') !== 'API_MAPPING_ONLY') diffs.push({ path: 'customDomain.routingMode', desired: 'API_MAPPING_ONLY', live: live.routingMode! });
+    if ((live.ipAddressType ?? 'ipv4') !== want.ipAddressType) diffs.push({ path: 'customDomain.ipAddressType', desired: want.ipAddressType, live: live.ipAddressType ?? 'ipv4' });
+    const busy = live.status && live.status !== 'AVAILABLE' ? live.status : undefined;
+    if (cert && diffs.length > 0 && busy) {
+      // AWS refuses an update while the domain is UPDATING (or waits on a certificate
+      // reimport or ownership verification): sending one would only spend a pacing slot.
+      out.resources.push({ kind: 'customDomain', id: want.name, status: 'Pending', diffs, message: `the domain is ${busy}: no update is sent until it is AVAILABLE` });
+    } else if (cert && diffs.length > 0) {
       if (!naming.slots.update || (ctx.used.update && !naming.slots.unpaced)) {
         out.resources.push({ kind: 'customDomain', id: want.name, status: 'Pending', diffs, message: queued('UpdateDomainName', naming.slots.nextCreateAt) });
       } else {
@@ -87,14 +95,17 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
           type: 'updateDomainName',
           name: want.name,
           certificateArn: cert,
+          ipAddressType: want.ipAddressType,
         }));
         out.resources.push({ kind: 'customDomain', id: want.name, status: 'Drifted', diffs });
       }
+    } else if (cert && busy) {
+      out.resources.push({ kind: 'customDomain', id: want.name, status: 'Pending', diffs: [], message: `the domain is ${busy}` });
     } else if (cert) {
       out.resources.push({ kind: 'customDomain', id: want.name, status: 'InSync', diffs: [] });
     }
   } else if (cert) {
-    const diffs = [{ path: 'customDomain', desired: { name: want.name, endpointType: 'REGIONAL', securityPolicy: SECURITY_POLICY, certificateArn: cert }, live: null }];
+    const diffs = [{ path: 'customDomain', desired: { name: want.name, endpointType: 'REGIONAL', securityPolicy: SECURITY_POLICY, certificateArn: cert, ipAddressType: want.ipAddressType }, live: null }];
     if (naming.domainCount + ctx.creating >= desired.customDomainQuota) {
       out.resources.push({
         kind: 'customDomain',
@@ -115,6 +126,7 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
       type: 'createDomainName',
       name: want.name,
       certificateArn: cert,
+      ipAddressType: want.ipAddressType,
       tags: ownershipTags(desired.owner, svc.name),
     }));
     out.resources.push({ kind: 'customDomain', id: want.name, status: 'Missing', diffs });
@@ -124,7 +136,8 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
   if (apiRef) planMapping(svc, want, live, apiRef, domainExists || !!cert, out);
   // 4. Alias records, once AWS has given the domain its regional target.
   if (live?.target) {
-    for (const type of ['A', 'AAAA']) {
+    // An AAAA alias to an IPv4-only domain answers nothing: written for dualstack domains only.
+    for (const type of want.ipAddressType === 'dualstack' ? ['A', 'AAAA'] : ['A']) {
       planRecord(ctx, svc, zone.zone, { name: want.name, type, values: [], alias: { dnsName: live.target.dnsName, hostedZoneId: live.target.hostedZoneId, evaluateTargetHealth: false } }, out);
     }
   } else if (live || cert) {

@@ -79,8 +79,8 @@ export type Payload =
   | { type: 'deleteStage'; apiId: string; stageName: string }
   | { type: 'requestCertificate'; name: string; tags: Tags }
   | { type: 'deleteCertificate'; arn: string }
-  | { type: 'createDomainName'; name: string; certificateArn: string; tags: Tags }
-  | { type: 'updateDomainName'; name: string; certificateArn: string }
+  | { type: 'createDomainName'; name: string; certificateArn: string; ipAddressType: 'ipv4' | 'dualstack'; tags: Tags }
+  | { type: 'updateDomainName'; name: string; certificateArn: string; ipAddressType: 'ipv4' | 'dualstack' }
   | { type: 'deleteDomainName'; name: string }
   | { type: 'createApiMapping'; domain: string; apiId: Ref; key: string }
   | { type: 'updateApiMapping'; domain: string; mappingId: string; apiId: Ref; key: string }

@@ -242,9 +242,9 @@ async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | u
     case 'deleteCertificate':
       return void (await m.naming.deleteCertificate(p.arn));
     case 'createDomainName':
-      return m.naming.createDomainName(p.name, p.certificateArn, p.tags);
+      return m.naming.createDomainName(p.name, p.certificateArn, p.tags, p.ipAddressType);
     case 'updateDomainName':
-      return void (await m.naming.updateDomainName(p.name, p.certificateArn));
+      return void (await m.naming.updateDomainName(p.name, p.certificateArn, p.ipAddressType));
     case 'deleteDomainName':
       return void (await m.naming.deleteDomainName(p.name));
     case 'createApiMapping':

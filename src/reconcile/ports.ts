@@ -71,8 +71,8 @@ export interface ApiGatewayMutations {
 export interface NamingMutations {
   requestCertificate(name: string, tags: Tags): Promise<string>;
   deleteCertificate(arn: string): Promise<void>;
-  createDomainName(name: string, certificateArn: string, tags: Tags): Promise<string>;
-  updateDomainName(name: string, certificateArn: string): Promise<void>;
+  createDomainName(name: string, certificateArn: string, tags: Tags, ipAddressType: 'ipv4' | 'dualstack'): Promise<string>;
+  updateDomainName(name: string, certificateArn: string, ipAddressType: 'ipv4' | 'dualstack'): Promise<void>;
   deleteDomainName(name: string): Promise<void>;
   createApiMapping(domain: string, apiId: string, key: string): Promise<string>;
   updateApiMapping(domain: string, mappingId: string, apiId: string, key: string): Promise<void>;

@@ -72,8 +72,8 @@ export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsCli
         naming: {
           requestCertificate: (name, tags) => acm.requestCertificate(name, tags),
           deleteCertificate: (arn) => acm.deleteCertificate(arn),
-          createDomainName: (name, cert, tags) => paced('create', () => domains.createDomainName(name, cert, tags)),
-          updateDomainName: (name, cert) => paced('update', () => domains.updateDomainName(name, cert)),
+          createDomainName: (name, cert, tags, ipAddressType) => paced('create', () => domains.createDomainName(name, cert, tags, ipAddressType)),
+          updateDomainName: (name, cert, ipAddressType) => paced('update', () => domains.updateDomainName(name, cert, ipAddressType)),
           deleteDomainName: (name) => paced('delete', () => domains.deleteDomainName(name)),
           createApiMapping: (d, api, key) => domains.createApiMapping(d, api, key),
           updateApiMapping: (d, id, api, key) => domains.updateApiMapping(d, id, api, key),

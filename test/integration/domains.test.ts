@@ -61,6 +61,10 @@ describe('custom domains, certificates and DNS against moto', () => {
         '"heritage=routeyard,routeyard:owner=acmecorp-qa,routeyard:service=fastapi-app"',
       );
     }
+    // qa.api.auth is ipv4 (AWS's default): an A alias only; an AAAA alias to an IPv4-only domain answers nothing.
+    expect(await record(platform.publicZoneId, 'qa.api.auth.acmecorp.com', 'A')).toBeDefined();
+    expect(await record(platform.publicZoneId, 'qa.api.auth.acmecorp.com', 'AAAA')).toBeUndefined();
+    expect(domains.find((d) => d.DomainName === 'qa.api.py.acmecorp.com')!.DomainNameConfigurations![0]!.IpAddressType).toBe('dualstack');
     const priv = await record(platform.privateZoneId, 'zeropoint.internal.acmecorp.com', 'A');
     expect(priv?.AliasTarget?.DNSName?.replace(/\.$/, '')).toBe(platform.albDnsName);
     const certs = (await new ACMClient({}).send(new ListCertificatesCommand({}))).CertificateSummaryList ?? [];

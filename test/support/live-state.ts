@@ -38,6 +38,8 @@ export interface Declared {
   name: string;
   routes: string[];
   domain: string | undefined;
+  /** The domain's alias records: A, and AAAA for a dualstack domain. */
+  aliasTypes: string[];
   privateDns: string | undefined;
 }
 
@@ -46,6 +48,7 @@ export function declaredServices(doc: Doc): Declared[] {
     name: s.name as string,
     routes: (s.api?.routes as string[] | undefined) ?? ['$default'],
     domain: (s.domain?.name as string | undefined)?.toLowerCase(),
+    aliasTypes: s.domain?.ipAddressType === 'dualstack' ? ['A', 'AAAA'] : ['A'],
     privateDns: (s.privateDns?.name as string | undefined)?.toLowerCase(),
   }));
 }
@@ -199,9 +202,10 @@ export function checkInvariants(live: LiveState, declared: Declared[]): string[]
       }
       const certs = live.certificates.filter((c) => c.domain === s.domain);
       if (certs.length !== 1 || certs[0]!.status !== 'ISSUED') bad.push(`${s.name}: certificates for ${s.domain}: ${JSON.stringify(certs.map((c) => c.status))} (want one ISSUED)`);
-      for (const type of ['A', 'AAAA']) {
+      for (const type of s.aliasTypes) {
         if (!live.records.some((r) => r.zone === 'public' && r.name === s.domain && r.type === type && r.alias)) bad.push(`${s.name}: no alias ${type} record for ${s.domain}`);
       }
+      if (!s.aliasTypes.includes('AAAA') && live.records.some((r) => r.zone === 'public' && r.name === s.domain && r.type === 'AAAA')) bad.push(`${s.name}: an AAAA record for the ipv4 domain ${s.domain}`);
     }
     if (s.privateDns && !live.records.some((r) => r.zone === 'private' && r.name === s.privateDns && r.type === 'A' && r.alias)) bad.push(`${s.name}: no private alias A record for ${s.privateDns}`);
   }

@@ -17,17 +17,19 @@ describe('DomainApplier (aws-sdk-client-mock)', () => {
     await new DomainApplier(client).createDomainName('qa.api.py.acmecorp.com', CERT, { 'routeyard:owner': 'o' });
     expect(mock.commandCalls(CreateDomainNameCommand)[0]!.args[0].input).toEqual({
       DomainName: 'qa.api.py.acmecorp.com',
-      DomainNameConfigurations: [{ CertificateArn: CERT, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+      DomainNameConfigurations: [{ CertificateArn: CERT, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2', IpAddressType: 'ipv4' }],
+      RoutingMode: 'API_MAPPING_ONLY',
       Tags: { 'routeyard:owner': 'o' },
     });
   });
 
   it('updates a domain back to its certificate and TLS_1_2 (moto lacks UpdateDomainName)', async () => {
     mock.on(UpdateDomainNameCommand).resolves({});
-    await new DomainApplier(client).updateDomainName('qa.api.py.acmecorp.com', CERT);
+    await new DomainApplier(client).updateDomainName('qa.api.py.acmecorp.com', CERT, 'dualstack');
     expect(mock.commandCalls(UpdateDomainNameCommand)[0]!.args[0].input).toEqual({
       DomainName: 'qa.api.py.acmecorp.com',
-      DomainNameConfigurations: [{ CertificateArn: CERT, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+      DomainNameConfigurations: [{ CertificateArn: CERT, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2', IpAddressType: 'dualstack' }],
+      RoutingMode: 'API_MAPPING_ONLY',
     });
   });
 

@@ -9,6 +9,7 @@ import {
   UpdateApiMappingCommand,
   UpdateDomainNameCommand,
   type ApiGatewayV2Client,
+  type ApiMapping,
   type DomainName,
 } from '@aws-sdk/client-apigatewayv2';
 import type { DeepReadSelector, ObservedCustomDomain } from '../../model/observed.ts';
@@ -43,7 +44,13 @@ export async function observeCustomDomains(
   const chosen = select?.(owned.map((d) => ({ id: (d.DomainName ?? '').toLowerCase(), service: d.Tags?.[SERVICE_TAG] })));
   const readMappings = async (d: DomainName): Promise<ObservedCustomDomain['mappings']> => {
     try {
-      const items = (await apigw.send(new GetApiMappingsCommand({ DomainName: d.DomainName!, MaxResults: '500' }))).Items ?? [];
+      const items: ApiMapping[] = [];
+      let token: string | undefined;
+      do {
+        const page = await apigw.send(new GetApiMappingsCommand({ DomainName: d.DomainName!, MaxResults: '500', ...(token ? { NextToken: token } : {}) }));
+        items.push(...(page.Items ?? []));
+        token = page.NextToken;
+      } while (token);
       return { readable: true, items: items.map((m) => ({ id: m.ApiMappingId!, apiId: m.ApiId ?? '', stage: m.Stage ?? '', key: m.ApiMappingKey ?? '' })) };
     } catch (err) {
       if (err instanceof CallCancelled) return { readable: false, deferred: true };
@@ -68,6 +75,8 @@ export async function observeCustomDomains(
         ...(c?.EndpointType ? { endpointType: c.EndpointType } : {}),
         ...(c?.ApiGatewayDomainName && c.HostedZoneId ? { target: { dnsName: c.ApiGatewayDomainName.toLowerCase().replace(/\.$/, ''), hostedZoneId: c.HostedZoneId } } : {}),
         ...(c?.DomainNameStatus ? { status: c.DomainNameStatus } : {}),
+        ...(d.RoutingMode ? { routingMode: d.RoutingMode } : {}),
+        ...(c?.IpAddressType ? { ipAddressType: c.IpAddressType } : {}),
         tags: { ...(d.Tags ?? {}) },
         mappings,
       };
@@ -85,14 +94,15 @@ export class DomainApplier {
   }
 
   /** A REGIONAL domain with TLS 1.2. AWS refuses a certificate that is not ISSUED; the planner never asks. */
-  async createDomainName(name: string, certificateArn: string, tags: Tags): Promise<string> {
+  async createDomainName(name: string, certificateArn: string, tags: Tags, ipAddressType: 'ipv4' | 'dualstack' = 'ipv4'): Promise<string> {
     return createOnce(
       'APIGateway.CreateDomainName',
       async () => {
         await this.apigw.send(
           new CreateDomainNameCommand({
             DomainName: name,
-            DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+            DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2', IpAddressType: ipAddressType }],
+            RoutingMode: 'API_MAPPING_ONLY',
             Tags: tags,
           }),
         );
@@ -111,9 +121,13 @@ export class DomainApplier {
     );
   }
 
-  async updateDomainName(name: string, certificateArn: string): Promise<void> {
+  async updateDomainName(name: string, certificateArn: string, ipAddressType: 'ipv4' | 'dualstack' = 'ipv4'): Promise<void> {
     await this.apigw.send(
-      new UpdateDomainNameCommand({ DomainName: name, DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }] }),
+      new UpdateDomainNameCommand({
+        DomainName: name,
+        DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2', IpAddressType: ipAddressType }],
+        RoutingMode: 'API_MAPPING_ONLY',
+      }),
     );
   }
 
