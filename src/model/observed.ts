@@ -166,6 +166,13 @@ export interface ObservedCertificate {
   notAfter?: string;
   /** The DNS validation CNAMEs ACM asks for, one per name (names lowercase, no trailing dot). */
   validation: { name: string; value: string }[];
+  /** ELIGIBLE or INELIGIBLE for managed renewal; and the renewal's status when one runs. */
+  renewalEligibility?: string;
+  renewalStatus?: string;
+  /** ARNs of the resources ACM says use it. */
+  inUseBy?: string[];
+  /** Set when this certificate could not be read this pass: its service is an Error, not the pass. */
+  readError?: string;
   /** Undefined when tags were not read. */
   tags?: Tags;
 }
@@ -231,4 +238,6 @@ export interface ObservedNaming {
   slots: { create: boolean; update: boolean; delete: boolean; nextCreateAt?: string; nextDeleteAt?: string; unpaced?: boolean };
   /** The Region of the APIs (a certificate must be in it). */
   region: string;
+  /** The account of the shared listener: a certificate must be in it too. */
+  account?: string;
 }

@@ -63,7 +63,10 @@ export const ReportAction = z.object({
   id: z.string(),
   reason: z.string(),
   diffs: z.array(Diff),
-  result: z.enum(['applied', 'failed', 'skipped', 'planned']).optional(),
+  result: z
+    .enum(['applied', 'failed', 'skipped', 'pending', 'planned'])
+    .optional()
+    .describe('pending: AWS asked to wait (a certificate API Gateway has not released yet); the next pass tries again. Not a failure.'),
   error: z.string().optional(),
 });
 export type ReportAction = z.infer<typeof ReportAction>;

@@ -32,11 +32,33 @@ function setup(services: ReturnType<typeof svc>[], naming: Partial<ObservedNamin
 }
 
 describe('certificates: a certificate that does not fit is an error naming the field, before any call', () => {
-  it('a certificate in another Region than the API', () => {
+  it('a certificate in another Region than the API: a us-east-1 one is for CloudFront', () => {
     const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1', 'us-east-1'))]);
     const p = plan(desired, observed);
     expect(p.actions).toEqual([]);
-    expect(p.services[0]!.resources.find((r) => r.kind === 'certificate')).toMatchObject({ status: 'Error', message: expect.stringContaining('domain.certificate is in us-east-1') });
+    expect(p.services[0]!.resources.find((r) => r.kind === 'certificate')).toMatchObject({
+      status: 'Error',
+      message: 'domain.certificate: a us-east-1 certificate is for CloudFront (edge-optimized); an HTTP API in eu-west-1 needs one from eu-west-1',
+    });
+    const other = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1', 'eu-central-1'))]);
+    expect(plan(other.desired, other.observed).services[0]!.resources.find((r) => r.kind === 'certificate')!.message).toContain('domain.certificate is in eu-central-1');
+  });
+
+  it('a certificate of another account (the task role cannot read it) is an Error naming domain.certificate, before any call', () => {
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1').replace('123456789012', '210987654321'))]);
+    observed.naming!.account = '123456789012';
+    const r = plan(desired, observed).services[0]!.resources.find((x) => x.kind === 'certificate');
+    expect(r).toMatchObject({ status: 'Error', message: expect.stringContaining('domain.certificate is in account 210987654321') });
+  });
+
+  it('a certificate ACM would not let routeyard read (AccessDenied) is that service\'s Error only', () => {
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1')), domainSvc('b', 'qa.api.lp.acmecorp.com', ARN('c2'), 2)], {
+      certificates: [{ arn: ARN('c1'), names: [], status: 'UNREADABLE', validation: [], readError: 'AccessDeniedException: not authorized' }, cert('c2', ['qa.api.lp.acmecorp.com'])],
+    });
+    const p = plan(desired, observed);
+    expect(p.services.find((s) => s.name === 'a')!.status).toBe('Error');
+    expect(p.services.find((s) => s.name === 'a')!.resources.find((r) => r.kind === 'certificate')!.message).toContain('AccessDenied');
+    expect(p.actions.some((a) => a.service === 'b' && a.kind === 'customDomain')).toBe(true);
   });
 
   it('a certificate that does not cover the name (a wildcard covers one label only)', () => {
@@ -268,5 +290,72 @@ describe('custom domain states and settings AWS has (API Gateway v2 model: Domai
     expect(records(plan(dual.desired, dual.observed)).sort()).toEqual(['A', 'AAAA']);
     const changed = withDomain({}, 'dualstack');
     expect(domainActions(plan(changed.desired, changed.observed))[0]!.diffs).toContainEqual({ path: 'customDomain.ipAddressType', desired: 'dualstack', live: 'ipv4' });
+  });
+});
+
+describe('certificates routeyard requested are deleted from their own tags, once no domain uses them (ACM ResourceInUse; aws-cdk issue 36265)', () => {
+  const ownCert = (id: string, service: string, status = 'ISSUED', names = ['qa.api.py.acmecorp.com']) => cert(id, names, status, { tags: ownershipTags(OWNER, service), type: 'AMAZON_ISSUED' });
+  const certActions = (p: ReturnType<typeof plan>) => p.actions.filter((a) => a.kind === 'certificate').map((a) => `${a.op} ${a.resourceId}`);
+
+  it('the pass that deletes a dropped service\'s domain reports its certificate Pending and does not delete it yet', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {} })], {
+      certificates: [ownCert('c1', 'gone')],
+      domains: [{ name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), tags: ownershipTags(OWNER, 'gone'), mappings: { readable: true, items: [] } }],
+    });
+    const p = plan(desired, observed);
+    expect(p.actions.map((a) => `${a.op} ${a.kind}`)).toContain('delete customDomain');
+    expect(certActions(p)).toEqual([]);
+    expect(p.services.find((s) => s.name === 'gone')!.resources.find((r) => r.kind === 'certificate')).toMatchObject({ status: 'Pending', message: expect.stringContaining('no longer uses it') });
+  });
+
+  it('a later pass, the domain gone, deletes the certificate found by its tags alone', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {} })], { certificates: [ownCert('c1', 'gone')] });
+    expect(certActions(plan(desired, observed))).toEqual([`delete ${ARN('c1')}`]);
+  });
+
+  it('a certificate a queued domain delete still uses is never deleted before it', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {} })], {
+      certificates: [ownCert('c1', 'gone')],
+      domains: [{ name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), tags: ownershipTags(OWNER, 'gone'), mappings: { readable: true, items: [] } }],
+      slots: { create: true, update: true, delete: false, nextDeleteAt: '2026-11-30T12:00:00Z' },
+    });
+    expect(certActions(plan(desired, observed))).toEqual([]);
+  });
+
+  it('imported certificates and other RouteSets\' never go', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {} })], {
+      certificates: [cert('c1', ['x.acmecorp.com'], 'ISSUED', { tags: ownershipTags(OWNER, 'gone'), type: 'IMPORTED' }), cert('c2', ['y.acmecorp.com'], 'ISSUED', { tags: ownershipTags('someone-else', 'gone') })],
+    });
+    expect(certActions(plan(desired, observed))).toEqual([]);
+  });
+});
+
+describe('dead certificates are replaced (auto)', () => {
+  const target = { dnsName: 'd-1.execute-api.eu-west-1.amazonaws.com', hostedZoneId: 'ZLY8HYME6SFDD' };
+  for (const status of ['FAILED', 'VALIDATION_TIMED_OUT', 'EXPIRED', 'REVOKED', 'INACTIVE']) {
+    it(`routeyard's own ${status} certificate: a new one is requested with the reason; the dead one stays while the domain uses it`, () => {
+      const dead = cert('c1', ['qa.api.py.acmecorp.com'], status, { tags: ownershipTags(OWNER, 'a'), type: 'AMAZON_ISSUED', ...(status === 'FAILED' ? { failureReason: 'CAA_ERROR' } : {}) });
+      const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com')], {
+        certificates: [dead],
+        domains: [{ name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), securityPolicy: 'TLS_1_2', target, tags: ownershipTags(OWNER, 'a'), mappings: { readable: true, items: [{ id: 'm1', apiId: 'api-a', stage: '$default', key: '' }] } }],
+      });
+      const p = plan(desired, observed);
+      const request = p.actions.find((a) => a.payload.type === 'requestCertificate');
+      expect(request?.reason).toContain(`is ${status}`);
+      if (status === 'FAILED') expect(request?.reason).toContain('CAA_ERROR');
+      expect(p.actions.some((a) => a.payload.type === 'deleteCertificate')).toBe(false);
+    });
+  }
+
+  it('once the new one is ISSUED the domain moves to it, and the dead one goes when no domain uses it', () => {
+    const dead = cert('c1', ['qa.api.py.acmecorp.com'], 'EXPIRED', { tags: ownershipTags(OWNER, 'a'), type: 'AMAZON_ISSUED' });
+    const fresh = cert('c2', ['qa.api.py.acmecorp.com'], 'ISSUED', { tags: ownershipTags(OWNER, 'a'), type: 'AMAZON_ISSUED' });
+    const domain = { name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), securityPolicy: 'TLS_1_2', target, tags: ownershipTags(OWNER, 'a'), mappings: { readable: true as const, items: [{ id: 'm1', apiId: 'api-a', stage: '$default', key: '' }] } };
+    const moving = setup([domainSvc('a', 'qa.api.py.acmecorp.com')], { certificates: [dead, fresh], domains: [domain] });
+    const p1 = plan(moving.desired, moving.observed);
+    expect(p1.actions.find((a) => a.payload.type === 'updateDomainName')?.payload).toMatchObject({ certificateArn: ARN('c2') });
+    expect(p1.actions.some((a) => a.payload.type === 'deleteCertificate')).toBe(false);
+    const moved = setup([domainSvc('a', 'qa.api.py.acmecorp.com')], { certificates: [dead, fresh], domains: [{ ...domain, certificateArn: ARN('c2') }] });
+    expect(plan(moved.desired, moved.observed).actions.filter((a) => a.payload.type === 'deleteCertificate').map((a) => a.resourceId)).toEqual([ARN('c1')]);
   });
 });

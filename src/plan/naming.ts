@@ -153,12 +153,29 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
   keepOwnValidationRecords(ctx, svc, zone, out);
   if (want.certificate !== 'auto') {
     const arn = want.certificate.arn;
-    const region = arn.split(':')[3];
+    const [, , , region, account] = arn.split(':');
     if (region !== naming.region) {
-      out.resources.push({ kind: 'certificate', id: arn, status: 'Error', diffs: [], message: `domain.certificate is in ${region}, not in the API's Region ${naming.region}: a REGIONAL custom domain needs a certificate in its own Region` });
+      out.resources.push({
+        kind: 'certificate',
+        id: arn,
+        status: 'Error',
+        diffs: [],
+        message:
+          region === 'us-east-1'
+            ? `domain.certificate: a us-east-1 certificate is for CloudFront (edge-optimized); an HTTP API in ${naming.region} needs one from ${naming.region}`
+            : `domain.certificate is in ${region}, not in the API's Region ${naming.region}: a REGIONAL custom domain needs a certificate from ${naming.region}`,
+      });
+      return undefined;
+    }
+    if (naming.account && account !== naming.account) {
+      out.resources.push({ kind: 'certificate', id: arn, status: 'Error', diffs: [], message: `domain.certificate is in account ${account}, not in this account ${naming.account}: API Gateway uses certificates of its own account` });
       return undefined;
     }
     const cert = naming.certificates.find((c) => c.arn === arn);
+    if (cert?.readError) {
+      out.resources.push({ kind: 'certificate', id: arn, status: 'Error', diffs: [], message: `domain.certificate cannot be read: ${cert.readError}` });
+      return undefined;
+    }
     if (!cert) {
       out.resources.push({ kind: 'certificate', id: arn, status: 'Error', diffs: [], message: 'domain.certificate: no such certificate in ACM' });
       return undefined;
@@ -170,31 +187,45 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
     return certificateStatus(cert, out) ? arn : undefined;
   }
   const covering = naming.certificates.filter((c) => certificateCovers(c.names, want.name));
+  // A certificate that could not be read may be the one to use: nothing is requested on a guess.
+  const unreadable = covering.find((c) => c.readError);
+  if (unreadable) {
+    out.resources.push({ kind: 'certificate', id: unreadable.arn, status: 'Error', diffs: [], message: `cannot read certificate ${unreadable.arn}: ${unreadable.readError}; nothing is requested until it can be read` });
+    return undefined;
+  }
   const issued = covering.filter((c) => c.status === 'ISSUED');
-  const pick = issued.find((c) => isOwnedBy(c.tags, desired.owner)) ?? issued[0];
+  const pick = issued.find((c) => isOwnedBy(c.tags, desired.owner) && c.tags?.[SERVICE_TAG] === svc.name) ?? issued.find((c) => isOwnedBy(c.tags, desired.owner)) ?? issued[0];
   const ownRequested = covering.filter((c) => isOwnedBy(c.tags, desired.owner) && c.tags?.[SERVICE_TAG] === svc.name);
   if (pick) {
     out.resources.push({ kind: 'certificate', id: pick.arn, status: 'InSync', diffs: [], message: isOwnedBy(pick.tags, desired.owner) ? 'requested by routeyard' : 'an ISSUED certificate that covers the name' });
     return pick.arn;
   }
-  const mine = ownRequested.find((c) => c.status === 'PENDING_VALIDATION') ?? ownRequested[0];
-  if (mine) {
-    certificateStatus(mine, out);
+  const pending = ownRequested.find((c) => c.status === 'PENDING_VALIDATION');
+  if (pending) {
+    certificateStatus(pending, out);
     return undefined;
   }
-  const diffs = [{ path: 'certificate', desired: { domainName: want.name, validation: 'DNS' }, live: null }];
-  out.actions.push(action(svc, 'create', 'certificate', want.name, 'no ISSUED certificate covers the name: one is requested with DNS validation', diffs, PHASE.requestCertificate, {
+  // None usable: request one. A dead one of routeyard's (failed, timed out, expired, revoked,
+  // inactive) is replaced: the domain moves to the new one once it is ISSUED, then the dead one goes.
+  const dead = ownRequested.find((c) => DEAD.has(c.status));
+  const why = dead ? `the certificate routeyard requested (${dead.arn}) is ${dead.status}${dead.failureReason ? ` (${dead.failureReason})` : ''}: a new one is requested with DNS validation` : 'no ISSUED certificate covers the name: one is requested with DNS validation';
+  const diffs = [{ path: 'certificate', desired: { domainName: want.name, validation: 'DNS' }, live: dead ? { arn: dead.arn, status: dead.status, ...(dead.failureReason ? { failureReason: dead.failureReason } : {}) } : null }];
+  out.actions.push(action(svc, 'create', 'certificate', want.name, why, diffs, PHASE.requestCertificate, {
     type: 'requestCertificate',
     name: want.name,
     tags: ownershipTags(desired.owner, svc.name),
   }));
-  out.resources.push({ kind: 'certificate', id: want.name, status: 'Pending', diffs, message: 'waiting for certificate validation (a certificate is requested; its DNS validation records follow on the next pass)' });
+  out.resources.push({ kind: 'certificate', id: want.name, status: 'Pending', diffs, message: `${dead ? `replacing ${dead.status} ${dead.arn}; ` : ''}waiting for certificate validation (a certificate is requested; its DNS validation records follow on the next pass)` });
   return undefined;
 }
 
+/** Statuses from which a certificate never becomes usable again. */
+const DEAD = new Set(['FAILED', 'VALIDATION_TIMED_OUT', 'EXPIRED', 'REVOKED', 'INACTIVE']);
+
 function keepOwnValidationRecords(ctx: NamingContext, svc: DesiredService, zone: ObservedZone, out: NamingPlan): void {
   for (const c of ctx.naming.certificates) {
-    if (!isOwnedBy(c.tags, ctx.desired.owner) || c.tags?.[SERVICE_TAG] !== svc.name) continue;
+    if (!isOwnedBy(c.tags, ctx.desired.owner) || c.tags?.[SERVICE_TAG] !== svc.name || c.readError || DEAD.has(c.status)) continue;
+    if (svc.domain && !certificateCovers(c.names, svc.domain.name)) continue;
     for (const v of c.validation) if (v.name.endsWith(`.${zone.name}`)) planRecord(ctx, svc, zone, { name: v.name, type: 'CNAME', ttl: RECORD_TTL, values: [v.value] }, out);
   }
 }
@@ -403,7 +434,6 @@ export function planNamingOrphans(
       p.resources.push({ kind: 'dnsRecord', id, status: 'Orphaned', diffs: [] });
     }
   }
-  const inUse = new Set(naming.domains.filter((d) => wanted.domains.has(d.name)).map((d) => d.certificateArn));
   for (const d of naming.domains) {
     if (!isOwnedBy(d.tags, desired.owner) || wanted.domains.has(d.name)) continue;
     const svc = d.tags[SERVICE_TAG] ?? '(untagged)';
@@ -428,14 +458,33 @@ export function planNamingOrphans(
     } else {
       p.resources.push({ kind: 'customDomain', id: d.name, status: 'Pending', diffs: [], message: queued('DeleteDomainName', naming.slots.nextDeleteAt) });
     }
-    const cert = naming.certificates.find((c) => c.arn === d.certificateArn);
-    if (cert && isOwnedBy(cert.tags, desired.owner) && cert.type !== 'IMPORTED' && !inUse.has(cert.arn) && !wanted.certificates.has(cert.arn)) {
-      p.actions.push(action({ name: svc }, 'delete', 'certificate', cert.arn, 'requested by routeyard for a domain that is gone; no domain uses it', [{ path: 'certificate', desired: null, live: cert.names }], PHASE.deleteCertificate, {
-        type: 'deleteCertificate',
-        arn: cert.arn,
-      }));
-      p.resources.push({ kind: 'certificate', id: cert.arn, status: 'Orphaned', diffs: [] });
+  }
+  // Certificates routeyard requested, by their own tags: one that no service uses any more
+  // goes once no live domain uses it (a domain's delete may still be queued behind the pacing,
+  // and API Gateway releases a deleted domain's certificate only minutes later: ACM then
+  // answers ResourceInUse, which the applier reports as pending, not failed).
+  const usedBy = new Map(naming.domains.flatMap((d) => (d.certificateArn ? [[d.certificateArn, d.name] as const] : [])));
+  const declared = new Set(desired.services.map((s) => s.name));
+  for (const c of naming.certificates) {
+    if (!isOwnedBy(c.tags, desired.owner) || c.type === 'IMPORTED' || c.readError || wanted.certificates.has(c.arn)) continue;
+    const svc = c.tags?.[SERVICE_TAG] ?? '(untagged)';
+    if (wanted.protectedServices.has(svc)) continue;
+    const p = plan(svc);
+    const why = DEAD.has(c.status)
+      ? `the certificate is ${c.status}${c.failureReason ? ` (${c.failureReason})` : ''} and was replaced`
+      : declared.has(svc)
+        ? 'the service no longer uses this certificate'
+        : 'the service is no longer in the document';
+    const domain = usedBy.get(c.arn);
+    if (domain) {
+      p.resources.push({ kind: 'certificate', id: c.arn, status: 'Pending', diffs: [], message: `${why}; deleted once the custom domain ${domain} no longer uses it (API Gateway releases a deleted domain's certificate minutes after the delete)` });
+      continue;
     }
+    p.actions.push(action({ name: svc }, 'delete', 'certificate', c.arn, `requested by routeyard; ${why}, and no custom domain uses it`, [{ path: 'certificate', desired: null, live: c.names }], PHASE.deleteCertificate, {
+      type: 'deleteCertificate',
+      arn: c.arn,
+    }));
+    p.resources.push({ kind: 'certificate', id: c.arn, status: 'Orphaned', diffs: [] });
   }
   return byService;
 }

@@ -1,5 +1,6 @@
 import type { FieldError } from '../errors.ts';
 import type { CallStats, Mode, Outcome, Report, ReportAction, ServiceReport, Status } from '../model/report-contract.ts';
+import { serviceStatus } from './planner.ts';
 import type { Action, Plan, ServicePlan } from './types.ts';
 
 /**
@@ -11,7 +12,7 @@ export type { Mode, Outcome, Report, ReportAction };
 
 export interface ActionResultLike {
   actionId: string;
-  outcome: 'applied' | 'failed' | 'skipped';
+  outcome: 'applied' | 'failed' | 'skipped' | 'pending';
   error?: string;
 }
 
@@ -117,12 +118,16 @@ function outcomeOf(input: ReportInputs, s: Report['summary']): Outcome {
 /** A service whose action failed (or was skipped after a failure) is reported as Error. */
 function withApplyErrors(s: ServicePlan, actions: Action[], results: Map<string, ActionResultLike>): ServicePlan {
   const failures = actions.filter((a) => a.service === s.name && results.get(a.id)?.outcome === 'failed');
-  if (failures.length === 0) return s;
+  const waits = actions.filter((a) => a.service === s.name && results.get(a.id)?.outcome === 'pending');
+  if (failures.length === 0 && waits.length === 0) return s;
+  const matching = (list: Action[], r: ServicePlan['resources'][number]) => list.find((a) => a.kind === r.kind && (a.resourceId === r.id || r.id.startsWith(a.resourceId)));
   const resources = s.resources.map((r) => {
-    const f = failures.find((a) => a.kind === r.kind && (a.resourceId === r.id || r.id.startsWith(a.resourceId)));
-    return f ? { ...r, status: 'Error' as const, message: results.get(f.id)?.error ?? 'failed' } : r;
+    const f = matching(failures, r);
+    if (f) return { ...r, status: 'Error' as const, message: results.get(f.id)?.error ?? 'failed' };
+    const w = matching(waits, r);
+    return w ? { ...r, status: 'Pending' as const, message: results.get(w.id)?.error ?? 'waiting' } : r;
   });
-  return { ...s, status: 'Error', resources };
+  return { ...s, status: failures.length > 0 ? 'Error' : serviceStatus(resources), resources };
 }
 
 /** Exit codes a pipeline can act on (see README, "CLI"). */

@@ -132,3 +132,21 @@ describe('applyPlan', () => {
     expect(results[0]!.error).toBe('backing off after 2 failed passes');
   });
 });
+
+describe('a certificate ACM still holds in use (ResourceInUseException)', () => {
+  it('is pending, not failed, and never blocks the service\'s other deletions', async () => {
+    const { AcmApplier } = await import('../aws/acm/certificates.ts');
+    const { ACMClient, DeleteCertificateCommand } = await import('@aws-sdk/client-acm');
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const acm = new ACMClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    mockClient(acm).on(DeleteCertificateCommand).rejects(Object.assign(new Error('Certificate arn:c is in use.'), { name: 'ResourceInUseException' }));
+    const m = mutations();
+    m.naming = { deleteCertificate: (arn: string) => new AcmApplier(acm).deleteCertificate(arn) } as unknown as Mutations['naming'];
+    const certDelete: Action = { id: 'delete:certificate:gone:c', op: 'delete', kind: 'certificate', service: 'gone', resourceId: 'arn:c', reason: 'r', diffs: [], phase: 4, payload: { type: 'deleteCertificate', arn: 'arn:c' } };
+    const ruleDelete: Action = { id: 'delete:listenerRule:gone:r', op: 'delete', kind: 'listenerRule', service: 'gone', resourceId: 'arn:r', reason: 'r', diffs: [], phase: 20, payload: { type: 'deleteRule', arn: 'arn:r' } };
+    const results = await applyPlan([certDelete, ruleDelete], m, silentLogger());
+    expect(results.map((r) => r.outcome)).toEqual(['pending', 'applied']);
+    expect(results[0]!.error).toMatch(/still in use/);
+    expect(m.loadBalancer.deleteRule).toHaveBeenCalledWith('arn:r');
+  });
+});

@@ -4,7 +4,8 @@ import type { Action, Payload, Ref } from '../plan/types.ts';
 import { recordSetKey, splitIntoBatches } from '../plan/record-batches.ts';
 import type { Mutations } from './ports.ts';
 
-export type ActionOutcome = 'applied' | 'failed' | 'skipped';
+/** pending: AWS asked to wait (ResourceInUse on a certificate API Gateway has not released); not a failure. */
+export type ActionOutcome = 'applied' | 'failed' | 'skipped' | 'pending';
 
 export interface ActionResult {
   actionId: string;
@@ -90,6 +91,12 @@ export async function applyPlan(actions: readonly Action[], mutations: Mutations
       results.push({ actionId: action.id, outcome: 'applied', ...(id !== undefined ? { producedId: id } : {}) });
       alog.info({ outcome: 'applied', op: action.op, kind: action.kind, resource: id ?? action.resourceId }, action.reason);
     } catch (err) {
+      if ((err as { waiting?: boolean } | undefined)?.waiting === true) {
+        // Something outside routeyard must happen first: the service's other actions go on.
+        results.push({ actionId: action.id, outcome: 'pending', error: describeError(err) });
+        alog.info({ outcome: 'pending', op: action.op, kind: action.kind, resource: action.resourceId }, describeError(err));
+        continue;
+      }
       if (action.op === 'delete' && isAlreadyGone(err)) {
         // A delete sent again after a lost answer (or a resource removed meanwhile): gone is the goal.
         results.push({ actionId: action.id, outcome: 'applied' });

@@ -2,6 +2,11 @@ import { RouteyardError, describeError } from '../errors.ts';
 import type { DesiredState } from '../model/desired.ts';
 import type { DeepReadSelector, ObservedNaming, ObservedState } from '../model/observed.ts';
 import { isOwnedBy } from '../model/tags.ts';
+
+/** The account in an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...), if it has one. */
+function accountOf(arn: string): string | undefined {
+  return /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1];
+}
 import { targetGroupsNeedingHealth } from '../plan/target-groups.ts';
 import type { Observer } from './ports.ts';
 
@@ -61,12 +66,20 @@ async function observeNaming(desired: DesiredState, observer: Observer, deep: De
   const { domains, count } = await observer.customDomains(desired.owner, wanted, deep.mappings, deep.signal);
   const declared = withDomain.length > 0 || withPrivate.length > 0;
   const ownedDomains = domains.filter((d) => isOwnedBy(d.tags, desired.owner));
-  if (!declared && ownedDomains.length === 0) return undefined;
+  const region = await observer.region();
+  const account = accountOf(desired.listenerArn);
+  // ACM is called only for this account and Region: the task role can read nothing else, and
+  // an ARN from elsewhere is the document's error (planned per service), not an AWS failure.
+  const here = (arn: string) => arn.split(':')[3] === region && (!account || arn.split(':')[4] === account);
   const arns = [
     ...withDomain.flatMap((s) => (s.domain!.certificate === 'auto' ? [] : [s.domain!.certificate.arn])),
     ...ownedDomains.flatMap((d) => (d.certificateArn ? [d.certificateArn] : [])),
-  ];
-  const certificates = declared || arns.length > 0 ? await observer.certificates([...wanted], [...new Set(arns)]) : [];
+  ].filter(here);
+  // Certificates are read whenever the document has an api block: one this RouteSet requested
+  // outlives its domain (API Gateway releases it minutes after the domain is deleted) and is
+  // found by its tags, to be deleted on a later pass.
+  const certificates = await observer.certificates([...wanted], [...new Set(arns)], desired.owner);
+  if (!declared && ownedDomains.length === 0 && !certificates.some((c) => isOwnedBy(c.tags, desired.owner))) return undefined;
   const refs = new Map<string, boolean>();
   for (const s of withDomain) refs.set(`${s.domain!.hostedZone}\u0000public`, false);
   if (desired.privateHostedZone && withPrivate.length > 0) refs.set(`${desired.privateHostedZone}\u0000private`, true);
@@ -80,6 +93,6 @@ async function observeNaming(desired: DesiredState, observer: Observer, deep: De
       zones.push({ ref, private: isPrivate, error: describeError(err) });
     }
   }
-  return { certificates, domains, domainCount: count, zones, slots: observer.domainSlots(), region: await observer.region() };
+  return { certificates, domains, domainCount: count, zones, slots: observer.domainSlots(), region, ...(account ? { account } : {}) };
 }
 

@@ -1,5 +1,6 @@
 import { ApiGatewayV2Client, GetApisCommand, GetDomainNamesCommand, GetIntegrationsCommand, GetRoutesCommand, GetStagesCommand, UpdateStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { DescribeListenersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,9 +44,11 @@ describe('a pass with stage drift (aws-sdk-client-mock: moto lacks UpdateStage)'
       }),
     );
     const clients = createAwsClients({ apiGatewayRps: 1000 });
-    for (const c of [clients.elbv2, clients.apigateway]) Object.assign(c.config, { region: async () => 'eu-west-1', credentials: async () => ({ accessKeyId: 'x', secretAccessKey: 'x' }) });
+    for (const c of [clients.elbv2, clients.apigateway, clients.acm]) Object.assign(c.config, { region: async () => 'eu-west-1', credentials: async () => ({ accessKeyId: 'x', secretAccessKey: 'x' }) });
     const elb = mockClient(clients.elbv2);
     const gw = mockClient(clients.apigateway as ApiGatewayV2Client);
+    // Certificates are listed whenever the document has an api block (one routeyard requested may outlive its domain).
+    mockClient(clients.acm).on(ListCertificatesCommand).resolves({ CertificateSummaryList: [] });
     const tgName = targetGroupName('acmecorp-qa', 'fastapi-app', { port: 8000, protocol: 'HTTP', targetType: 'ip', vpcId: 'vpc-1' });
     const tags = [{ Key: 'routeyard:owner', Value: 'acmecorp-qa' }, { Key: 'routeyard:service', Value: 'fastapi-app' }];
     elb.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: LISTENER, DefaultActions: [{ Type: 'fixed-response' }] }] });

@@ -31,8 +31,8 @@ export interface Observer {
   /** Custom domain names (all counted; owned and wanted ones with their mappings). */
   /** With `select`, only the chosen owned domains' API mappings are read (rolling verification). */
   customDomains(owner: string, wantedNames: ReadonlySet<string>, select?: DeepReadSelector, backgroundSignal?: AbortSignal): Promise<{ domains: ObservedCustomDomain[]; count: number }>;
-  /** ACM certificates that may cover the wanted names, and those referenced by ARN. */
-  certificates(wantedNames: readonly string[], arns: readonly string[]): Promise<ObservedCertificate[]>;
+  /** ACM certificates that may cover the wanted names, those referenced by ARN, and every one `owner` owns. */
+  certificates(wantedNames: readonly string[], arns: readonly string[], owner: string): Promise<ObservedCertificate[]>;
   /** A hosted zone (by name or id) with every record set. */
   zone(ref: string, isPrivate: boolean): Promise<ObservedZone>;
   /** Which paced domain calls this pass may make, and the APIs' Region. */

@@ -75,7 +75,7 @@ export class ControllerMetrics implements CallListener {
     this.passTimeouts.inc(0);
     this.hintQueueErrors = new Counter({ name: 'routeyard_event_queue_errors_total', help: 'Failed calls on the event-hint queue (receive) and messages it failed to delete.', labelNames: ['operation'], registers });
     for (const operation of ['receive', 'delete']) this.hintQueueErrors.inc({ operation }, 0);
-    this.actions = new Counter({ name: 'routeyard_actions_total', help: 'Planned actions by result (applied, failed, skipped, planned).', labelNames: ['result'], registers });
+    this.actions = new Counter({ name: 'routeyard_actions_total', help: 'Planned actions by result (applied, failed, skipped, pending, planned).', labelNames: ['result'], registers });
     this.sourceErrors = new Counter({ name: 'routeyard_source_errors_total', help: 'Passes that found the desired-state source unreadable, empty or invalid, by error code.', labelNames: ['code'], registers });
     this.sourceError = new Gauge({
       name: 'routeyard_source_error',

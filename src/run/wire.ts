@@ -2,7 +2,7 @@ import { ApiGatewayApplier } from '../aws/apigateway/apply.ts';
 import { observeHttpApis } from '../aws/apigateway/observe.ts';
 import { CallCounter } from '../aws/call-counter.ts';
 import { createAwsClients, type AwsClients, type ClientSettings } from '../aws/clients.ts';
-import { AcmApplier, observeCertificates } from '../aws/acm/certificates.ts';
+import { AcmApplier, observeCertificates, type CertificateTagCache } from '../aws/acm/certificates.ts';
 import { DomainPacer, type DomainOperation } from '../aws/apigateway/domain-pacer.ts';
 import { DomainApplier, observeCustomDomains } from '../aws/apigateway/domains.ts';
 import { DynamoDbLeaseStore } from '../aws/dynamodb/lease-store.ts';
@@ -34,9 +34,13 @@ export function sourceBackends(clients: AwsClients): SourceBackends {
 
 /** One per process: the paced domain calls' state outlives a pass (the daemon, `--wait`). */
 const pacers = new WeakMap<AwsClients, DomainPacer>();
+/** Likewise the certificates' ownership tags, read once per certificate. */
+const certificateTags = new WeakMap<AwsClients, CertificateTagCache>();
 
 export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsClients = createAwsClients(settings, new CallCounter())): Wiring {
   const region = async () => (await clients.apigateway.config.region()) ?? 'us-east-1';
+  let tagCache = certificateTags.get(clients);
+  if (!tagCache) certificateTags.set(clients, (tagCache = new Map()));
   let pacer = pacers.get(clients);
   if (!pacer) pacers.set(clients, (pacer = new DomainPacer(settings.domainPaceMs ?? 30_000)));
   const domains = new DomainApplier(clients.apigateway);
@@ -54,7 +58,7 @@ export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsCli
         targetHealth: (arns) => observeTargetHealth(clients.elbv2, arns),
         httpApis: (owner, wanted, adoptable, select, signal) => observeHttpApis(clients.apigateway, owner, wanted, adoptable, select, signal),
         customDomains: (owner, wanted, select, signal) => observeCustomDomains(clients.apigateway, owner, wanted, select, signal),
-        certificates: (names, arns) => observeCertificates(clients.acm, names, arns, certificateCovers),
+        certificates: (names, arns, owner) => observeCertificates(clients.acm, names, arns, owner, certificateCovers, tagCache),
         zone: (ref, isPrivate) => observeZone(clients.route53, ref, isPrivate),
         domainSlots: () => ({
           create: pacer.available('create'),
