@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'ObserveFailed' // live state could not be read; nothing is planned from a partial view
   | 'ApplyFailed' // an AWS mutation failed
   | 'SafetyGuard' // the pass was refused by a safety guard
-  | 'LeaseUnavailable' // --reconcile-once could not get the leader lease in time (exit 5)
+  | 'LeaseUnavailable' // --reconcile-once could not get the leader lease in time: another copy holds it (exit 5)
+  | 'LeaseFailed' // the lease table could not be read or written (unreachable, missing, denied): exit 1
   | 'LeaseLost' // the lease was lost mid-pass: writing stopped
   | 'ShuttingDown' // SIGTERM/SIGINT: no new writes are started
   | 'WaitTimedOut' // --reconcile-once --wait ran out with work still pending (exit 6)
@@ -42,6 +43,15 @@ export class RouteyardError extends Error {
     this.fault = opts.fault ?? 'tool';
     this.fieldErrors = opts.fieldErrors ?? [];
   }
+}
+
+/**
+ * Who can fix an AWS error: a permission the task role lacks is the user's to grant (a
+ * restart would not help); anything else (a timeout, a throttle, a 5xx) is AWS's.
+ */
+export function faultOfAwsError(err: unknown): Fault {
+  const name = (err as { name?: string } | undefined)?.name ?? '';
+  return /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnrecognizedClientException|InvalidClientTokenId)$/.test(name) ? 'user' : 'aws';
 }
 
 /** A short, human-readable description of an AWS SDK or other error, for reports and logs. */

@@ -87,7 +87,12 @@ export type CallStats = z.infer<typeof CallStats>;
 
 export const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });
 
-export const ErrorReport = z.object({ code: z.string(), message: z.string(), fieldErrors: z.array(FieldErrorSchema) });
+export const ErrorReport = z.object({
+  code: z.string(),
+  message: z.string(),
+  fieldErrors: z.array(FieldErrorSchema),
+  fault: z.enum(['user', 'aws', 'tool']).optional().describe('Who can fix it: user (the document, a flag, a permission), aws (AWS failed or did not answer), tool (a bug in routeyard).'),
+});
 export type ErrorReport = z.infer<typeof ErrorReport>;
 
 export const Mode = z.enum(['reconcile', 'dry-run', 'validate']);

@@ -75,3 +75,35 @@ describe('foreign header regexes (RE2: linear time)', () => {
     expect(p.actions.filter((a) => a.kind === 'listenerRule')).toEqual([]);
   });
 });
+
+describe('many costly foreign expressions', () => {
+  const costly = ['(\\pL|\\pN){99}', '(a?){99}a{99}', '(.|..){99}', '(a|aa){99}', '(\\b.|\\B.){99}'];
+  const setupMany = (patterns: string[]) => {
+    const desired = desiredFrom(Array.from({ length: 90 }, (_, i) => svc(`s${i}`, { priority: 100 + i })));
+    const observed = emptyObserved();
+    for (let r = 0; r < 10; r++) {
+      const foreign = rule(`arn:foreign/${r}`, r + 1, `x${r}`, 'arn:tg/x');
+      foreign.headerConditions[0]!.regexValues = patterns.map((c) => `${c}${r}`);
+      observed.rules.push(foreign);
+    }
+    return { desired, observed: withLoadBalancerCounts(observed) };
+  };
+
+  it('90 services against 10 foreign rules of 5 costly expressions each (none matching): each compiled once, printed', () => {
+    const { desired, observed } = setupMany(costly);
+    const first = performance.now();
+    const p = plan(desired, observed);
+    const firstMs = performance.now() - first;
+    const again = performance.now();
+    plan(desired, observed);
+    console.log(`90 services x 10 foreign rules x 5 costly expressions: first plan ${firstMs.toFixed(0)} ms, the next ${(performance.now() - again).toFixed(0)} ms`);
+    expect(p.services.every((s) => s.status === 'Missing')).toBe(true);
+  });
+
+  it('a repetition count of 100 or more is not compiled: such a rule evaluated first is a Conflict that says so', () => {
+    const { desired, observed } = setupMany(['(\\pL|\\pN){1000}']);
+    const r0 = plan(desired, observed).services[0]!.resources.find((r) => r.kind === 'listenerRule')!;
+    expect(r0.status).toBe('Conflict');
+    expect(r0.message).toMatch(/repetition count of 100 or more/);
+  });
+});

@@ -40,17 +40,41 @@ export function albValueMatches(pattern: string, value: string): boolean {
 export type RegexVerdict = { matches: boolean } | { unknown: string };
 
 /**
+ * Compiled expressions, kept across passes: compiling is what costs (tens of milliseconds for
+ * an expression such as `(\pL|\pN){1000}`), matching is linear. Bounded: cleared when full.
+ */
+const compiled = new Map<string, RE2JS | { unknown: string }>();
+const COMPILED_MAX = 2_000;
+
+/** A counted repetition this large is refused before RE2 compiles it (its program grows with the count). */
+const LARGE_REPEAT = /\{\s*(\d{3,})\s*(,\s*\d*\s*)?\}|\{\s*\d*\s*,\s*(\d{3,})\s*\}/;
+
+function compile(pattern: string): RE2JS | { unknown: string } {
+  const known = compiled.get(pattern);
+  if (known) return known;
+  let result: RE2JS | { unknown: string };
+  if (pattern.length > 1024) result = { unknown: 'longer than any expression ALB accepts' };
+  else if (LARGE_REPEAT.test(pattern)) result = { unknown: 'a repetition count of 100 or more, which routeyard does not compile' };
+  else {
+    try {
+      result = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
+    } catch (err) {
+      result = { unknown: ((err as Error).message ?? String(err)).slice(0, 120) };
+    }
+  }
+  if (compiled.size >= COMPILED_MAX) compiled.clear();
+  compiled.set(pattern, result);
+  return result;
+}
+
+/**
  * Whether a rule's `RegexValues` entry can match `value`. How AWS anchors and cases these
  * expressions is not documented, so the test is the widest reading: a case-insensitive
  * search anywhere in the value, with RE2 semantics (linear time, no backreferences or
- * lookaround). An expression RE2 cannot compile is `unknown`, never a silent match or miss.
+ * lookaround). An expression RE2 cannot compile, or one too costly to compile, is `unknown`,
+ * never a silent match or miss.
  */
 export function regexCanMatch(pattern: string, value: string): RegexVerdict {
-  let re: RE2JS;
-  try {
-    re = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
-  } catch (err) {
-    return { unknown: ((err as Error).message ?? String(err)).slice(0, 120) };
-  }
-  return { matches: re.test(value) };
+  const re = compile(pattern);
+  return re instanceof RE2JS ? { matches: re.test(value) } : re;
 }

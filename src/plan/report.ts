@@ -23,7 +23,7 @@ export interface ReportInputs {
   source: { uri: string; version: string | null };
   plan?: Plan;
   results?: ActionResultLike[];
-  error?: { code: string; message: string; fieldErrors: FieldError[] };
+  error?: { code: string; message: string; fieldErrors: FieldError[]; fault?: 'user' | 'aws' | 'tool' };
   /** Services in the document, for --validate (which plans nothing). */
   documentServices?: number;
   durationMs: number;

@@ -184,6 +184,11 @@ export class LeaseManager {
 
   private tableMissing = false;
 
+  /** The last attempt found no lease table (waiting cannot help; the run says so, exit 5). */
+  get missingTable(): boolean {
+    return this.tableMissing;
+  }
+
   private async tryOnce(): Promise<void> {
     const started = this.opts.now();
     if (!this.progressing()) {

@@ -93,7 +93,7 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       source,
       ...(plan ? { plan } : {}),
       ...(results ? { results } : {}),
-      ...(extra.error ? { error: { code: extra.error.code, message: extra.error.message, fieldErrors: extra.error.fieldErrors } } : {}),
+      ...(extra.error ? { error: { code: extra.error.code, message: extra.error.message, fieldErrors: extra.error.fieldErrors, fault: extra.error.fault } } : {}),
       ...(documentServices !== undefined ? { documentServices } : {}),
       durationMs: Math.round(performance.now() - started),
       awsCalls: deps.counter.snapshot(),

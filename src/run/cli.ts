@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import ms from 'ms';
 import type { ClientSettings } from '../aws/clients.ts';
+import { withDeadline } from '../aws/api-scheduler.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, createAwsClients } from '../aws/clients.ts';
 import { parseSourceUri } from '../desired/sources/index.ts';
 import { RouteyardError } from '../errors.ts';
@@ -48,7 +49,8 @@ Options:
                           the SDK retries a timed-out read, never a create whose answer was lost
   --pass-timeout DURATION  a pass is abandoned (exit 1, PassTimedOut) after DURATION
                           (default 5m); the controller's /healthz turns 503 when no pass
-                          finishes within it (plus the interval and a margin)
+                          has read the live state for the interval (+20%) plus this plus
+                          a margin (about 6.7 minutes with the defaults)
 
 Controller (daemon) options:
   --interval DURATION     full pass every DURATION (at least 1s), with +-10% jitter (default 60s)
@@ -159,7 +161,9 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
   if (mode === 'reconcile' && config.lease) {
     const lease = leaseManager(config.lease, wiring, 'once', log);
     const started = performance.now();
-    if (!(await lease.acquireWithin(config.lease.waitMs))) {
+    // The wait is bounded like a pass: a DynamoDB that never answers cannot hold the run.
+    const leaseDeadline = AbortSignal.timeout(config.lease.waitMs + config.requestTimeoutMs);
+    if (!(await withDeadline(leaseDeadline, () => lease.acquireWithin(config.lease!.waitMs)).catch(() => false))) {
       lease.stop();
       const st = lease.state();
       report = buildReport({
@@ -168,9 +172,10 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
         generatedAt: new Date().toISOString(),
         source: { uri: config.sourceUri, version: null },
         error: {
-          code: 'LeaseUnavailable',
-          message: st.lastError
-            ? `cannot take the leader lease "${config.lease.id}": ${st.lastError}. No resource was changed.`
+          // Another holder is exit 5; a lease table that cannot be reached is a runtime error (exit 1).
+          code: (st.lastError && !lease.missingTable) || leaseDeadline.aborted ? 'LeaseFailed' : 'LeaseUnavailable',
+          message: st.lastError || leaseDeadline.aborted
+            ? `cannot take the leader lease "${config.lease.id}": ${st.lastError ?? `no answer from ${config.lease.table} within ${ms(config.lease.waitMs + config.requestTimeoutMs)}`}. No resource was changed.`
             : `the leader lease "${config.lease.id}" in ${config.lease.table} is held by ${st.holder ?? 'another copy'}${st.expiresAt ? ` (until ${st.expiresAt} unless renewed)` : ''}; waited ${ms(config.lease.waitMs)}. No resource was changed (the only writes were the lease's conditional updates). Run again later, or use --dry-run, which needs no lease.`,
           fieldErrors: [],
         },
@@ -182,7 +187,8 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
       try {
         report = await runPass({ ...passOpts, beforeBatch: () => lease.fence() }, wiring.pass);
       } finally {
-        await lease.release();
+        // Releasing is a courtesy (the lease expires anyway): it never holds the exit.
+        await withDeadline(AbortSignal.timeout(5_000), () => lease.release()).catch(() => undefined);
       }
     }
   } else {

@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import type { DriftResponse, ErrorReport, LeaseState, Report } from '../model/report-contract.ts';
 import type { GuardSettings } from '../reconcile/guards.ts';
 import type { LeaseManager } from '../reconcile/lease.ts';
+import { withDeadline } from '../aws/api-scheduler.ts';
 import { DEFAULT_PASS_TIMEOUT_MS, runPass, type PassDependencies } from '../reconcile/pass.ts';
 import type { ControllerMetrics } from '../report/metrics.ts';
 import { createControllerServer, listen } from './http-server.ts';
@@ -256,11 +257,16 @@ export class Controller {
     pass.counter.reset();
     let loaded: LoadedRouteSet | undefined;
     let sourceError: ErrorReport | undefined;
+    /** The source could not be read because AWS failed or did not answer: not a broken document. */
+    let sourceUnreachable: ErrorReport | undefined;
     try {
-      loaded = await loadRouteSet(this.opts.sourceUri, pass.sources, { ...(this.opts.ruleQuota !== undefined ? { ruleQuota: this.opts.ruleQuota } : {}) });
+      const deadline = AbortSignal.timeout(this.opts.passTimeoutMs ?? DEFAULT_PASS_TIMEOUT_MS);
+      loaded = await withDeadline(deadline, () => loadRouteSet(this.opts.sourceUri, pass.sources, { ...(this.opts.ruleQuota !== undefined ? { ruleQuota: this.opts.ruleQuota } : {}) }));
     } catch (err) {
       const e = err instanceof RouteyardError ? err : new RouteyardError('Internal', describeError(err), { cause: err });
-      sourceError = { code: e.code, message: e.message, fieldErrors: e.fieldErrors };
+      const report = { code: e.code, message: e.message, fieldErrors: e.fieldErrors, fault: e.fault };
+      if (e.fault === 'aws') sourceUnreachable = report;
+      else sourceError = report;
     }
     const leading = lease ? lease.isLeader() : true;
     const document = loaded ?? this.lastGood;
@@ -286,18 +292,20 @@ export class Controller {
       // Nothing valid was ever read: report the error, plan nothing.
       report = await runPass({ ...common, mode: 'dry-run', ...(loaded ? { document: loaded } : {}) }, pass);
     } else {
-      report = await runPass({ ...common, mode: leading && !sourceError ? 'reconcile' : 'dry-run', document }, pass);
-      // ssm: references that no longer resolve also mean the document is broken.
-      if (!sourceError && report.error && SOURCE_ERRORS.has(report.error.code)) {
+      report = await runPass({ ...common, mode: leading && !sourceError && !sourceUnreachable ? 'reconcile' : 'dry-run', document }, pass);
+      // ssm: references that no longer resolve also mean the document is broken (AWS not
+      // answering does not: that is no reason to distrust the document).
+      if (!sourceError && report.error && SOURCE_ERRORS.has(report.error.code) && report.error.fault !== 'aws') {
         sourceError = report.error;
         if (this.lastGood && this.lastGood !== loaded) {
           pass.counter.reset();
           report = await runPass({ ...common, mode: 'dry-run', document: this.lastGood }, pass);
         }
-      } else if (loaded) {
+      } else if (loaded && !(report.error && SOURCE_ERRORS.has(report.error.code))) {
         this.lastGood = loaded;
       }
     }
+    if (sourceUnreachable) this.log.warn({ code: sourceUnreachable.code, err: sourceUnreachable.message.slice(0, 300) }, 'the desired-state source could not be read (AWS did not answer): the last valid document is observed, nothing is applied');
     if (sourceError && !this.sourceError) this.log.error({ code: sourceError.code, err: sourceError.message, fieldErrors: sourceError.fieldErrors }, 'the desired-state source is broken: keeping the last valid document, applying nothing');
     if (!sourceError && this.sourceError) this.log.info('the desired-state source is valid again: converging');
     this.sourceError = sourceError;
@@ -317,7 +325,8 @@ export class Controller {
     // Progress is a pass that read the live state (or stopped on the document, which no
     // restart fixes). One abandoned at its deadline, or failed because AWS could not be
     // read (every call timing out), is not: a copy whose passes all end that way is stuck.
-    if (!report.error || NOT_STUCK_ERRORS.has(report.error.code)) this.lastPassEndedAt = Date.now();
+    const progressed = !sourceUnreachable && (!report.error || NOT_STUCK_ERRORS.has(report.error.code) || (SOURCE_ERRORS.has(report.error.code) && report.error.fault === 'user'));
+    if (progressed || (sourceError && sourceError.fault === 'user')) this.lastPassEndedAt = Date.now();
     this.latest = decorated;
     metrics.observePass(decorated);
     this.deps.notifier?.observe(decorated, Date.now(), this.docChanged);
@@ -459,6 +468,8 @@ export class Controller {
 
   private readiness(): { ready: true } | { ready: false; code: string; message: string } {
     if (!this.latest) return { ready: false, code: 'NoPassYet', message: 'no pass has completed yet' };
+    const live = this.liveness();
+    if (!live.live) return { ready: false, code: live.code, message: live.message };
     if (this.sourceError) return { ready: false, code: 'SourceBroken', message: `the desired-state source is broken: ${this.sourceError.code}: ${this.sourceError.message}` };
     return { ready: true };
   }

@@ -45,7 +45,9 @@ export const SERVER_LIMITS: ServerLimits = {
   checkIntervalMs: 1_000,
   keepAliveTimeoutMs: 5_000,
   idleTimeoutMs: 30_000,
-  maxConnections: 64,
+  // Generous: ECS's health check and Prometheus need a few; a client holding many open is
+  // cut off by the header timeout within 10 s.
+  maxConnections: 256,
 };
 
 /** Sent with every response: no MIME sniffing, no caching, nothing framed or run except the dashboard's own style sheet. */

@@ -1,5 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { RouteyardError } from '../../errors.ts';
+import { RouteyardError, faultOfAwsError } from '../../errors.ts';
 import type { ObjectStore } from '../../desired/sources/types.ts';
 
 /** S3 behind the narrow interface desired/ uses. */
@@ -41,7 +41,7 @@ function unreadable(bucket: string, key: string, err: unknown): RouteyardError {
   const name = (err as Error).name === 'NotFound' ? 'NoSuchKey' : (err as Error).name;
   const why = name === 'NoSuchKey' ? 'no such key' : name === 'NoSuchBucket' ? 'no such bucket' : (err as Error).message;
   return new RouteyardError('SourceUnreadable', `cannot read s3://${bucket}/${key}: ${why}`, {
-    fault: name === 'NoSuchKey' || name === 'NoSuchBucket' ? 'user' : 'aws',
+    fault: name === 'NoSuchKey' || name === 'NoSuchBucket' ? 'user' : faultOfAwsError(err),
     cause: err,
   });
 }

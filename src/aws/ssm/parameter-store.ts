@@ -1,5 +1,5 @@
 import { GetParameterCommand, GetParametersCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
-import { RouteyardError } from '../../errors.ts';
+import { RouteyardError, faultOfAwsError } from '../../errors.ts';
 import type { ParameterStore, StoredParameter } from '../../desired/sources/types.ts';
 
 /** GetParameters takes at most 10 names per call. */
@@ -21,7 +21,7 @@ export class SsmParameterStore implements ParameterStore {
       if ((err as Error).name === 'ParameterNotFound') {
         throw new RouteyardError('SourceUnreadable', `SSM parameter ${name} does not exist`, { fault: 'user', cause: err });
       }
-      throw new RouteyardError('SourceUnreadable', `cannot read SSM parameter ${name}: ${(err as Error).message}`, { fault: 'aws', cause: err });
+      throw new RouteyardError('SourceUnreadable', `cannot read SSM parameter ${name}: ${(err as Error).message}`, { fault: faultOfAwsError(err), cause: err });
     }
   }
 
@@ -33,7 +33,7 @@ export class SsmParameterStore implements ParameterStore {
         for (const p of page.Parameters ?? []) out.push(toStored(p));
       }
     } catch (err) {
-      throw new RouteyardError('SourceUnreadable', `cannot list SSM parameters under ${prefix}: ${(err as Error).message}`, { fault: 'aws', cause: err });
+      throw new RouteyardError('SourceUnreadable', `cannot list SSM parameters under ${prefix}: ${(err as Error).message}`, { fault: faultOfAwsError(err), cause: err });
     }
     return out;
   }
@@ -48,7 +48,7 @@ export class SsmParameterStore implements ParameterStore {
         for (const p of out.Parameters ?? []) found.push(toStored(p));
         missing.push(...(out.InvalidParameters ?? []));
       } catch (err) {
-        throw new RouteyardError('SourceUnreadable', `cannot read SSM parameters ${batch.join(', ')}: ${(err as Error).message}`, { fault: 'aws', cause: err });
+        throw new RouteyardError('SourceUnreadable', `cannot read SSM parameters ${batch.join(', ')}: ${(err as Error).message}`, { fault: faultOfAwsError(err), cause: err });
       }
     }
     return { found, missing };
