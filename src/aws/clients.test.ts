@@ -3,7 +3,7 @@ import { HttpResponse } from '@smithy/protocol-http';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallCounter } from './call-counter.ts';
-import { DeadlineExceeded, instrument, isThrottle } from './clients.ts';
+import { DeadlineExceeded, createAwsClients, instrument, isThrottle } from './clients.ts';
 import { withDeadline } from './api-scheduler.ts';
 import { OutcomeUnknownError } from './lost-answers.ts';
 import type { ApiScheduler } from './api-scheduler.ts';
@@ -189,5 +189,24 @@ describe('the pass deadline', () => {
     deadline.abort();
     await expect(withDeadline(deadline.signal, () => c.send(new GetApisCommand({})))).rejects.toBeInstanceOf(DeadlineExceeded);
     expect(requests).toBe(0);
+  });
+});
+
+describe('ACM is paced per operation (ACM user guide, quotas: ListCertificates 1/s, DescribeCertificate and ListTagsForCertificate 10/s)', () => {
+  it('the factory gives ACM a 10/s budget and ListCertificates its own 1/s one', () => {
+    const { schedulers } = createAwsClients();
+    expect(schedulers.ACM!.pace()).toBe(10);
+    expect(schedulers['ACM.ListCertificates']!.pace()).toBe(1);
+  });
+
+  it('each call takes its token from its operation\'s scheduler', async () => {
+    const { ACMClient, DescribeCertificateCommand, ListCertificatesCommand } = await import('@aws-sdk/client-acm');
+    const acm = new ACMClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, requestHandler: answering(200).handler as never });
+    const taken: string[] = [];
+    const pacer = (name: string) => ({ acquire: async () => void taken.push(name), onThrottle: () => {} }) as unknown as ApiScheduler;
+    instrument(acm, 'ACM', new CallCounter(), (op) => (op === 'ListCertificates' ? pacer('list') : pacer('acm')));
+    await acm.send(new ListCertificatesCommand({})).catch(() => {});
+    await acm.send(new DescribeCertificateCommand({ CertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/x' })).catch(() => {});
+    expect(taken).toEqual(['list', 'acm']);
   });
 });

@@ -85,6 +85,10 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   const schedulers: Record<string, ApiScheduler> = {
     APIGateway: new ApiScheduler({ ratePerSecond: settings.apiGatewayRps ?? 10, burst: settings.apiGatewayBurst ?? 10, backgroundShare }),
     Route53: new ApiScheduler({ ratePerSecond: settings.route53Rps ?? 5, burst: settings.route53Rps ?? 5, backgroundShare }),
+    // ACM's per-account request rates are low and per operation (ACM user guide, quotas):
+    // DescribeCertificate and ListTagsForCertificate 10 per second, ListCertificates 1.
+    ACM: new ApiScheduler({ ratePerSecond: 10, burst: 10, backgroundShare }),
+    'ACM.ListCertificates': new ApiScheduler({ ratePerSecond: 1, burst: 1, backgroundShare }),
   };
   instrument(elbv2, 'ELBv2', counter);
   instrument(apigateway, 'APIGateway', counter, schedulers.APIGateway);
@@ -95,7 +99,7 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   const route53 = new Route53Client({ ...common, region: 'us-east-1' });
   instrument(s3, 'S3', counter);
   instrument(dynamodb, 'DynamoDB', counter);
-  instrument(acm, 'ACM', counter);
+  instrument(acm, 'ACM', counter, (operation) => schedulers[`ACM.${operation}`] ?? schedulers.ACM);
   instrument(route53, 'Route53', counter, schedulers.Route53);
   // A long poll holds the request open for up to 20 s by design.
   const sqs = new SQSClient({ ...common, ...timeouts(LONG_POLL_MS) });
@@ -114,7 +118,10 @@ type AnyClient = Client<object, MetadataBearer, unknown>;
  * signing; a request signed and then queued behind hundreds of others (or a low
  * --apigw-rps) would reach AWS with an expired signature.
  */
-export function instrument(client: AnyClient, service: string, counter: CallCounter, scheduler?: Pick<ApiScheduler, 'acquire' | 'onThrottle'>): void {
+type Pacer = Pick<ApiScheduler, 'acquire' | 'onThrottle'>;
+
+/** `scheduler`: one for the service, or one per operation (ACM paces some operations more tightly). */
+export function instrument(client: AnyClient, service: string, counter: CallCounter, schedulerOf?: Pacer | ((operation: string) => Pacer | undefined)): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = operationName(context);
@@ -134,6 +141,7 @@ export function instrument(client: AnyClient, service: string, counter: CallCoun
   const attempted = new WeakSet<object>();
   const pacer: FinalizeRequestMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
     const operation = operationName(context);
+    const scheduler = typeof schedulerOf === 'function' ? schedulerOf(operation) : schedulerOf;
     const deadline = currentDeadline();
     if (deadline?.aborted) throw new DeadlineExceeded(`${service}.${operation}`);
     // The call's priority (apply, check, background) comes from the async context of the pass.
