@@ -7,6 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Client, FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
+import { route53RegionFor } from '../model/arns.ts';
 import { CallCounter } from './call-counter.ts';
 import { ApiScheduler, currentDeadline, currentPriority, currentSignal } from './api-scheduler.ts';
 import { CREATES_WITHOUT_IDEMPOTENCY, OutcomeUnknownError, outcomeUnknown } from './lost-answers.ts';
@@ -95,8 +96,8 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   instrument(ssm, 'SSM', counter);
   const dynamodb = new DynamoDBClient(common);
   const acm = new ACMClient(common);
-  // Route 53 is a global service: its endpoint is us-east-1 whatever the platform's Region.
-  const route53 = new Route53Client({ ...common, region: 'us-east-1' });
+  // Route 53 is a global service: signed for its partition's Region whatever the platform's.
+  const route53 = new Route53Client({ ...common, region: async () => route53RegionFor((await elbv2.config.region()) ?? 'us-east-1') });
   instrument(s3, 'S3', counter);
   instrument(dynamodb, 'DynamoDB', counter);
   instrument(acm, 'ACM', counter, (operation) => schedulers[`ACM.${operation}`] ?? schedulers.ACM);

@@ -18,6 +18,26 @@ export function partitionOf(region: string): string {
   return 'aws';
 }
 
+/**
+ * The Region Route 53's global API is signed for, by partition (Route 53 endpoints, AWS
+ * General Reference): us-east-1 in aws, cn-northwest-1 in aws-cn, us-gov-west-1 in
+ * aws-us-gov. Signing for us-east-1 in China or GovCloud fails.
+ */
+export function route53RegionFor(region: string): string {
+  switch (partitionOf(region)) {
+    case 'aws-cn':
+      return 'cn-northwest-1';
+    case 'aws-us-gov':
+      return 'us-gov-west-1';
+    case 'aws-iso':
+      return 'us-iso-east-1';
+    case 'aws-iso-b':
+      return 'us-isob-east-1';
+    default:
+      return 'us-east-1';
+  }
+}
+
 /** `arn:<partition>:apigateway:<region>::/apis/<id>`: the ARN TagResource takes for an HTTP API. */
 export function httpApiArn(region: string, apiId: string): string {
   return `arn:${partitionOf(region)}:apigateway:${region}::/apis/${apiId}`;

@@ -1,9 +1,9 @@
-import { ChangeResourceRecordSetsCommand, InvalidChangeBatch, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, InvalidChangeBatch, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ROUTE53_BATCH_LIMITS, splitIntoBatches } from '../../plan/record-batches.ts';
 import type { RecordChange } from '../../plan/types.ts';
-import { Route53Applier } from './zones.ts';
+import { Route53Applier, observeZone } from './zones.ts';
 import { OutcomeUnknownError } from '../lost-answers.ts';
 
 const client = new Route53Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -128,5 +128,30 @@ describe('AWS Route 53 rules for change batches (API reference, ChangeResourceRe
     expect(results.get('_routeyard-txt.taken.acmecorp.com')).toMatch(/already exists.*second reason/);
     expect(results.get('free.acmecorp.com')).toBeUndefined();
     expect(results.get('_routeyard-txt.free.acmecorp.com')).toBeUndefined();
+  });
+});
+
+describe('zones and partitions (Route 53 endpoints, AWS General Reference)', () => {
+  beforeEach(() => mock.reset());
+
+  it('a zone named by id must be of the kind it is used as: a private zone given as domain.hostedZone is an error, never a public alias there', async () => {
+    mock.on(GetHostedZoneCommand).resolves({ HostedZone: { Id: '/hostedzone/Z0PRIVATE', Name: 'internal.acmecorp.com.', CallerReference: 'x', Config: { PrivateZone: true } } });
+    await expect(observeZone(client, 'Z0PRIVATE', false)).rejects.toThrow(/is private, but it is used as a public zone \(domain.hostedZone\)/);
+    mock.on(GetHostedZoneCommand).resolves({ HostedZone: { Id: '/hostedzone/Z0PUBLIC', Name: 'acmecorp.com.', CallerReference: 'x', Config: { PrivateZone: false } } });
+    await expect(observeZone(client, 'Z0PUBLIC', true)).rejects.toThrow(/is public, but it is used as a private zone/);
+  });
+
+  it('the Route 53 client signs for its partition\'s Region: us-east-1, cn-northwest-1, us-gov-west-1', async () => {
+    const saved = process.env.AWS_REGION;
+    try {
+      for (const [region, signing] of [['eu-west-1', 'us-east-1'], ['cn-north-1', 'cn-northwest-1'], ['us-gov-east-1', 'us-gov-west-1']] as const) {
+        process.env.AWS_REGION = region;
+        const { createAwsClients } = await import('../clients.ts');
+        expect(await createAwsClients().route53.config.region()).toBe(signing);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = saved;
+    }
   });
 });

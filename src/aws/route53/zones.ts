@@ -29,6 +29,11 @@ export async function observeZone(r53: Route53Client, ref: string, wantPrivate: 
     id = z.Id!.replace(/^\/hostedzone\//, '');
     name = dns(z.Name!);
     isPrivate = z.Config?.PrivateZone ?? false;
+    // A zone named by id must be the kind it is used as: never an internal ALB name in a
+    // public zone, nor a public alias in a private one.
+    if (isPrivate !== wantPrivate) {
+      throw new Error(`hosted zone ${id} (${name}) is ${isPrivate ? 'private' : 'public'}, but it is used as a ${wantPrivate ? 'private zone (spec.shared.privateHostedZone)' : 'public zone (domain.hostedZone)'}`);
+    }
   } else {
     const page = await r53.send(new ListHostedZonesByNameCommand({ DNSName: ref, MaxItems: 100 }));
     const match = (page.HostedZones ?? []).filter((z) => dns(z.Name ?? '') === ref && (z.Config?.PrivateZone ?? false) === wantPrivate);
