@@ -1,8 +1,9 @@
 import { RouteyardError, type FieldError } from '../errors.ts';
 import { normalizeLogGroupArn } from '../model/arns.ts';
+import { qualifyName } from '../model/dns.ts';
 import { targetGroupName } from '../model/names.ts';
 import type { DesiredApi, DesiredService, DesiredState, DesiredTargetGroup } from '../model/desired.ts';
-import type { ApiSpec, RouteSet, ServiceSpec } from './schema.ts';
+import { HOSTED_ZONE_ID, type ApiSpec, type RouteSet, type ServiceSpec } from './schema.ts';
 import { excerpt } from './excerpt.ts';
 import { secretValues, type SecretValues } from '../secrets.ts';
 import type { ParameterStore } from './sources/types.ts';
@@ -72,11 +73,12 @@ export function buildDesiredState(doc: RouteSet, shared: SharedValues, ruleQuota
     ruleQuota,
     targetGroupQuota: TARGET_GROUP_QUOTA,
     customDomainQuota: CUSTOM_DOMAIN_QUOTA,
-    services: doc.spec.services.map((s) => buildService(owner, shared.vpcId, s)),
+    services: doc.spec.services.map((s) => buildService(owner, shared.vpcId, s, shared.privateHostedZone && !HOSTED_ZONE_ID.test(shared.privateHostedZone) ? shared.privateHostedZone : undefined)),
   };
 }
 
-function buildService(owner: string, vpcId: string, s: ServiceSpec): DesiredService {
+/** `privateZoneName`: the private zone's name when the document gives one (an id is resolved at plan time). */
+function buildService(owner: string, vpcId: string, s: ServiceSpec, privateZoneName: string | undefined): DesiredService {
   return {
     name: s.name,
     headerValue: s.headerValue,
@@ -95,7 +97,7 @@ function buildService(owner: string, vpcId: string, s: ServiceSpec): DesiredServ
           },
         }
       : {}),
-    ...(s.privateDns ? { privateDns: { name: s.privateDns.name } } : {}),
+    ...(s.privateDns ? { privateDns: { name: qualifyName(s.privateDns.name, privateZoneName) } } : {}),
   };
 }
 

@@ -284,6 +284,9 @@ const Api = z.strictObject({
  * only, because Route 53 stores names in lowercase and a mixed-case name would look like
  * drift on every pass.
  */
+/** One DNS label: a name relative to a zone. */
+export const DnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message: 'must be a lowercase DNS label (letters, digits and hyphens, at most 63 characters)' });
+
 export const DnsName = z
   .string()
   .max(253)
@@ -333,7 +336,11 @@ const Service = z.strictObject({
   adopt: z.boolean().optional().describe('Take over an untagged HTTP API with the wanted name instead of reporting a Conflict.'),
   domain: Domain.optional().describe('A custom domain for the service\'s HTTP API: certificate, REGIONAL domain, API mapping, alias records.'),
   privateDns: z
-    .strictObject({ name: DnsName.describe('e.g. gotenberg.internal.acmecorp.com') })
+    .strictObject({
+      name: z
+        .union([DnsName, DnsLabel])
+        .describe('A full name inside spec.shared.privateHostedZone (gotenberg.internal.acmecorp.com), or one label relative to it (gotenberg), as CDK\'s record_name.'),
+    })
     .optional()
     .describe('An alias record in spec.shared.privateHostedZone pointing at the shared ALB, for service-to-service calls.'),
 });

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { RouteyardError, type FieldError } from '../errors.ts';
 import { excerpt, quoted } from './excerpt.ts';
 import { HOSTED_ZONE_ID, RouteSet } from './schema.ts';
+import { qualifyName } from '../model/dns.ts';
 
 /** Largest document accepted, in bytes. Far above SSM's 8 KB; it guards memory, not AWS. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -87,10 +88,11 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
       if (!svc.api) errors.push({ path: `spec.services[${i}].domain`, message: "needs an api block: a custom domain maps to the service's HTTP API" });
     }
     if (svc.privateDns) {
-      claimName(svc.privateDns.name, `spec.services[${i}].privateDns.name`);
       const zone = literalZone(shared.privateHostedZone);
+      const relative = !svc.privateDns.name.includes('.');
+      claimName(qualifyName(svc.privateDns.name, zone), `spec.services[${i}].privateDns.name`);
       if (!shared.privateHostedZone) errors.push({ path: `spec.services[${i}].privateDns`, message: 'needs spec.shared.privateHostedZone (and albDnsName, albHostedZoneId)' });
-      else if (zone && !svc.privateDns.name.endsWith(`.${zone}`)) errors.push({ path: `spec.services[${i}].privateDns.name`, message: `is not inside the private hosted zone ${excerpt(zone)}` });
+      else if (zone && !relative && !svc.privateDns.name.endsWith(`.${zone}`)) errors.push({ path: `spec.services[${i}].privateDns.name`, message: `is not inside the private hosted zone ${excerpt(zone)}` });
     }
     // The ALB compares header values case-insensitively, so "App" and "app" collide.
     unique(`header:${svc.headerValue.toLowerCase()}`, i, 'headerValue', `the header value ${quoted(svc.headerValue)} (ALB matching is case-insensitive)`);

@@ -21,6 +21,15 @@ export function certificateCovers(certNames: readonly string[], name: string): b
 }
 
 /**
+ * A private name may be relative, as CDK's `record_name` is: `gotenberg` in the zone
+ * `internal.acmecorp.com` is `gotenberg.internal.acmecorp.com`. A name with a dot is
+ * already full.
+ */
+export function qualifyName(name: string, zoneName: string | undefined): string {
+  return name.includes('.') || !zoneName ? name : `${name}.${zoneName.toLowerCase().replace(/\.$/, '')}`;
+}
+
+/**
  * Route 53 records cannot be tagged, so ownership is a registry of TXT records, as
  * external-dns keeps one. The entry for a record of type T at NAME lives at
  * `_routeyard-t.NAME`: another name, so it coexists with A, AAAA and even CNAME records

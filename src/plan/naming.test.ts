@@ -359,3 +359,27 @@ describe('dead certificates are replaced (auto)', () => {
     expect(plan(moved.desired, moved.observed).actions.filter((a) => a.payload.type === 'deleteCertificate').map((a) => a.resourceId)).toEqual([ARN('c1')]);
   });
 });
+
+describe('a private name may be relative, as CDK\'s record_name is', () => {
+  const shared = { privateHostedZone: 'internal.acmecorp.com', albDnsName: 'internal-shared-1.eu-west-1.elb.amazonaws.com', albHostedZoneId: 'Z32O12XQLNTSW2' };
+  const privateZone = { ref: 'internal.acmecorp.com', private: true, zone: { id: 'ZPRIVATE', name: 'internal.acmecorp.com', private: true, records: [] } };
+  const recordNames = (p: ReturnType<typeof plan>) => p.actions.flatMap((a) => (a.payload.type === 'changeRecord' ? [a.payload.change.record.name] : [])).sort();
+
+  it('"gotenberg" means gotenberg.<private zone>; a full name keeps working; reports show the full name', () => {
+    for (const name of ['gotenberg', 'gotenberg.internal.acmecorp.com']) {
+      const desired = desiredFrom([svc('gotenberg', { priority: 1, privateDns: { name } })], shared);
+      const observed = convergedObserved(desired, {});
+      observed.naming = { certificates: [], domains: [], domainCount: 0, zones: [privateZone], slots: { create: true, update: true, delete: true }, region: 'eu-west-1' };
+      const p = plan(desired, observed);
+      expect(recordNames(p)).toEqual(['_routeyard-a.gotenberg.internal.acmecorp.com', 'gotenberg.internal.acmecorp.com']);
+      expect(p.services[0]!.resources.find((r) => r.kind === 'dnsRecord')!.id).toBe('gotenberg.internal.acmecorp.com A');
+    }
+  });
+
+  it('with the zone given by id, the relative name is completed with the zone\'s name at plan time', () => {
+    const desired = desiredFrom([svc('gotenberg', { priority: 1, privateDns: { name: 'gotenberg' } })], { ...shared, privateHostedZone: 'Z0PRIVATE123' });
+    const observed = convergedObserved(desired, {});
+    observed.naming = { certificates: [], domains: [], domainCount: 0, zones: [{ ...privateZone, ref: 'Z0PRIVATE123' }], slots: { create: true, update: true, delete: true }, region: 'eu-west-1' };
+    expect(recordNames(plan(desired, observed))).toEqual(['_routeyard-a.gotenberg.internal.acmecorp.com', 'gotenberg.internal.acmecorp.com']);
+  });
+});

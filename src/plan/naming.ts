@@ -1,4 +1,4 @@
-import { certificateCovers, parseRegistryValue, registryName, registryValue } from '../model/dns.ts';
+import { certificateCovers, parseRegistryValue, qualifyName, registryName, registryValue } from '../model/dns.ts';
 import type { DesiredDomain, DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedCertificate, ObservedCustomDomain, ObservedNaming, ObservedRecord, ObservedZone } from '../model/observed.ts';
 import { isOwnedBy, ownershipTags, SERVICE_TAG } from '../model/tags.ts';
@@ -314,9 +314,11 @@ function planMapping(svc: DesiredService, want: DesiredDomain, live: ObservedCus
   }
 }
 
-function planPrivateRecord(ctx: NamingContext, svc: DesiredService, name: string, out: NamingPlan): void {
+function planPrivateRecord(ctx: NamingContext, svc: DesiredService, given: string, out: NamingPlan): void {
   const { desired, naming } = ctx;
   const zone = zoneFor(naming, desired.privateHostedZone ?? '', true);
+  // A relative name (the zone given by id) is completed with the zone's name: reports show the full name.
+  const name = qualifyName(given, zone.zone?.name);
   if (!zone.zone || !desired.albDnsName || !desired.albHostedZoneId) {
     out.resources.push({ kind: 'dnsRecord', id: name, status: 'Error', diffs: [], message: `private hosted zone ${desired.privateHostedZone ?? '(none)'}: ${zone.error ?? 'albDnsName and albHostedZoneId are needed'}` });
     return;

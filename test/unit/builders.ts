@@ -18,7 +18,8 @@ export function desiredFrom(services: any[], shared: Record<string, unknown> = {
     metadata: { name: OWNER },
     spec: { shared: { listenerArn: LISTENER, vpcLinkId: VPC_LINK, vpcId: VPC, ...shared }, services },
   });
-  return buildDesiredState(doc, { listenerArn: LISTENER, vpcLinkId: VPC_LINK, vpcId: VPC });
+  const values = Object.fromEntries(Object.entries(shared).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  return buildDesiredState(doc, { listenerArn: LISTENER, vpcLinkId: VPC_LINK, vpcId: VPC, ...values });
 }
 
 export function svc(name: string, extra: Record<string, unknown> = {}) {
