@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { RouteyardError, type FieldError } from '../errors.ts';
 import { excerpt, quoted } from './excerpt.ts';
 import { HOSTED_ZONE_ID, RouteSet } from './schema.ts';
-import { qualifyName } from '../model/dns.ts';
+import { ACM_COMMON_NAME_MAX, certificateRequestNames, qualifyName } from '../model/dns.ts';
 
 /** Largest document accepted, in bytes. Far above SSM's 8 KB; it guards memory, not AWS. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -86,6 +86,12 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
       const zone = literalZone(svc.domain.hostedZone);
       if (zone && !svc.domain.name.endsWith(`.${zone}`)) errors.push({ path: `spec.services[${i}].domain.name`, message: `is not inside the hosted zone ${excerpt(zone)}` });
       if (!svc.api) errors.push({ path: `spec.services[${i}].domain`, message: "needs an api block: a custom domain maps to the service's HTTP API" });
+      if (svc.domain.certificate === 'auto' && !certificateRequestNames(svc.domain.name)) {
+        errors.push({
+          path: `spec.services[${i}].domain.certificate`,
+          message: `"auto" cannot request a certificate for a ${svc.domain.name.length}-character name: ACM limits the common name to ${ACM_COMMON_NAME_MAX} characters, and the parent's wildcard is longer too; give the ARN of a certificate that covers the name`,
+        });
+      }
     }
     if (svc.privateDns) {
       const zone = literalZone(shared.privateHostedZone);

@@ -20,6 +20,23 @@ export function certificateCovers(certNames: readonly string[], name: string): b
   });
 }
 
+/** ACM's limit on a certificate's common name (botocore ACM model, RequestCertificateRequest.DomainName: max 64). */
+export const ACM_COMMON_NAME_MAX = 64;
+
+/**
+ * The names to request a certificate for `name` with. ACM refuses a common name (DomainName)
+ * over 64 octets; a longer name (up to 253) may be a subject alternative name. The only
+ * shorter name that covers it is the wildcard of its parent (`*.parent`, one label), which
+ * becomes the common name. Undefined when even that is too long.
+ */
+export function certificateRequestNames(name: string): { domainName: string; subjectAlternativeNames?: string[] } | undefined {
+  if (name.length <= ACM_COMMON_NAME_MAX) return { domainName: name };
+  const dot = name.indexOf('.');
+  const wildcard = dot > 0 ? `*.${name.slice(dot + 1)}` : '';
+  if (!wildcard || wildcard.length > ACM_COMMON_NAME_MAX || !name.slice(dot + 1).includes('.')) return undefined;
+  return { domainName: wildcard, subjectAlternativeNames: [wildcard, name] };
+}
+
 /**
  * A private name may be relative, as CDK's `record_name` is: `gotenberg` in the zone
  * `internal.acmecorp.com` is `gotenberg.internal.acmecorp.com`. A name with a dot is

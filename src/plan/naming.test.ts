@@ -383,3 +383,23 @@ describe('a private name may be relative, as CDK\'s record_name is', () => {
     expect(recordNames(plan(desired, observed))).toEqual(['_routeyard-a.gotenberg.internal.acmecorp.com', 'gotenberg.internal.acmecorp.com']);
   });
 });
+
+describe('ACM limits a certificate\'s common name to 64 characters (botocore ACM model, RequestCertificateRequest.DomainName)', () => {
+  it('"auto" for a 70-character name requests the parent\'s wildcard as the common name and the name as a subject alternative name', () => {
+    const long = `${'x'.repeat(47)}.qa.api.py.acmecorp.com`;
+    expect(long.length).toBe(70);
+    const { desired, observed } = setup([domainSvc('a', long)]);
+    const request = plan(desired, observed).actions.find((a) => a.payload.type === 'requestCertificate')!;
+    expect(request.payload).toMatchObject({ name: '*.qa.api.py.acmecorp.com', subjectAlternativeNames: ['*.qa.api.py.acmecorp.com', long] });
+    expect((request.payload as { name: string }).name.length).toBeLessThanOrEqual(64);
+  });
+
+  it('a name of 64 characters or fewer is requested as it is', () => {
+    const { desired, observed } = setup([domainSvc('a', 'qa.api.py.acmecorp.com')]);
+    expect(plan(desired, observed).actions.find((a) => a.payload.type === 'requestCertificate')!.payload).toEqual({
+      type: 'requestCertificate',
+      name: 'qa.api.py.acmecorp.com',
+      tags: ownershipTags(OWNER, 'a'),
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { certificateCovers, parseRegistryValue, qualifyName, registryName, registryValue } from '../model/dns.ts';
+import { certificateCovers, certificateRequestNames, parseRegistryValue, qualifyName, registryName, registryValue } from '../model/dns.ts';
 import type { DesiredDomain, DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedCertificate, ObservedCustomDomain, ObservedNaming, ObservedRecord, ObservedZone } from '../model/observed.ts';
 import { isOwnedBy, ownershipTags, SERVICE_TAG } from '../model/tags.ts';
@@ -210,9 +210,12 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
   const dead = ownRequested.find((c) => DEAD.has(c.status));
   const why = dead ? `the certificate routeyard requested (${dead.arn}) is ${dead.status}${dead.failureReason ? ` (${dead.failureReason})` : ''}: a new one is requested with DNS validation` : 'no ISSUED certificate covers the name: one is requested with DNS validation';
   const diffs = [{ path: 'certificate', desired: { domainName: want.name, validation: 'DNS' }, live: dead ? { arn: dead.arn, status: dead.status, ...(dead.failureReason ? { failureReason: dead.failureReason } : {}) } : null }];
+  // Validation refuses a name no certificate request can cover; a long one gets its parent's wildcard as the common name.
+  const names = certificateRequestNames(want.name) ?? { domainName: want.name };
   out.actions.push(action(svc, 'create', 'certificate', want.name, why, diffs, PHASE.requestCertificate, {
     type: 'requestCertificate',
-    name: want.name,
+    name: names.domainName,
+    ...(names.subjectAlternativeNames ? { subjectAlternativeNames: names.subjectAlternativeNames } : {}),
     tags: ownershipTags(desired.owner, svc.name),
   }));
   out.resources.push({ kind: 'certificate', id: want.name, status: 'Pending', diffs, message: `${dead ? `replacing ${dead.status} ${dead.arn}; ` : ''}waiting for certificate validation (a certificate is requested; its DNS validation records follow on the next pass)` });

@@ -77,7 +77,7 @@ export type Payload =
   | { type: 'createStage'; apiId: Ref; stage: DesiredStage }
   | { type: 'updateStage'; apiId: string; stage: DesiredStage }
   | { type: 'deleteStage'; apiId: string; stageName: string }
-  | { type: 'requestCertificate'; name: string; tags: Tags }
+  | { type: 'requestCertificate'; name: string; subjectAlternativeNames?: string[]; tags: Tags }
   | { type: 'deleteCertificate'; arn: string }
   | { type: 'createDomainName'; name: string; certificateArn: string; ipAddressType: 'ipv4' | 'dualstack'; tags: Tags }
   | { type: 'updateDomainName'; name: string; certificateArn: string; ipAddressType: 'ipv4' | 'dualstack' }

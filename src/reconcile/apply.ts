@@ -245,7 +245,7 @@ async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | u
     case 'deleteStage':
       return void (await gw.deleteStage(p.apiId, p.stageName));
     case 'requestCertificate':
-      return m.naming.requestCertificate(p.name, p.tags);
+      return m.naming.requestCertificate(p.name, p.tags, p.subjectAlternativeNames);
     case 'deleteCertificate':
       return void (await m.naming.deleteCertificate(p.arn));
     case 'createDomainName':

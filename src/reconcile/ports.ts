@@ -69,7 +69,7 @@ export interface ApiGatewayMutations {
 }
 
 export interface NamingMutations {
-  requestCertificate(name: string, tags: Tags): Promise<string>;
+  requestCertificate(name: string, tags: Tags, subjectAlternativeNames?: string[]): Promise<string>;
   deleteCertificate(arn: string): Promise<void>;
   createDomainName(name: string, certificateArn: string, tags: Tags, ipAddressType: 'ipv4' | 'dualstack'): Promise<string>;
   updateDomainName(name: string, certificateArn: string, ipAddressType: 'ipv4' | 'dualstack'): Promise<void>;

@@ -74,7 +74,7 @@ export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsCli
         loadBalancer: new Elbv2Applier(clients.elbv2),
         apiGateway: new ApiGatewayApplier(clients.apigateway, region),
         naming: {
-          requestCertificate: (name, tags) => acm.requestCertificate(name, tags),
+          requestCertificate: (name, tags, sans) => acm.requestCertificate(name, tags, sans),
           deleteCertificate: (arn) => acm.deleteCertificate(arn),
           createDomainName: (name, cert, tags, ipAddressType) => paced('create', () => domains.createDomainName(name, cert, tags, ipAddressType)),
           updateDomainName: (name, cert, ipAddressType) => paced('update', () => domains.updateDomainName(name, cert, ipAddressType)),

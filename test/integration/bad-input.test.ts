@@ -53,6 +53,7 @@ const EXPECTED: Record<string, [path: string, words: string]> = {
   '43-private-dns-without-zone': ['spec.services[2].privateDns', 'needs spec.shared.privateHostedZone'],
   '44-domain-name-invalid': ['spec.services[0].domain.name', 'lowercase DNS name'],
   '45-certificate-not-acm': ['spec.services[0].domain.certificate', 'ACM certificate ARN'],
+  '55-auto-certificate-name-too-long': ['spec.services[0].domain.certificate', 'ACM limits the common name to 64 characters'],
   // Documents AWS would refuse, and hostile ones (issue 14).
   '46-cors-wildcard-origin-with-credentials': ['spec.services[0].api.cors.allowOrigins[0]', 'not allowed while allowCredentials is true'],
   '47-cors-scheme-wildcard-with-credentials': ['spec.services[1].api.cors.allowOrigins[1]', 'not allowed while allowCredentials is true'],

@@ -108,10 +108,11 @@ export class AcmApplier {
   }
 
   /** A DNS-validated certificate for one name, tagged like everything routeyard creates. */
-  async requestCertificate(name: string, tags: Tags): Promise<string> {
+  async requestCertificate(name: string, tags: Tags, subjectAlternativeNames?: string[]): Promise<string> {
     const out = await this.acm.send(
       new RequestCertificateCommand({
         DomainName: name,
+        ...(subjectAlternativeNames ? { SubjectAlternativeNames: subjectAlternativeNames } : {}),
         ValidationMethod: 'DNS',
         // One token per request: the SDK's retries of this call reuse it, so a retry cannot
         // request a second certificate; a later request (the service re-added after its
