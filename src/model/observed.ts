@@ -240,4 +240,6 @@ export interface ObservedNaming {
   region: string;
   /** The account of the shared listener: a certificate must be in it too. */
   account?: string;
+  /** When the pass read this (ISO 8601): certificates' expiry is judged against it, so the plan stays pure. */
+  observedAt?: string;
 }

@@ -34,6 +34,7 @@ export const ResourceReport = z.object({
   status: Status,
   diffs: z.array(Diff),
   message: z.string().optional(),
+  warning: z.string().optional().describe('Something that will break unless someone acts (a certificate in use that expires within 14 days and is not being renewed).'),
   since: Timestamp.nullable().optional().describe('When the current status began (the daemon remembers it; null when unknown).'),
   lastVerifiedAt: Timestamp.nullable().optional().describe('When routeyard last read this resource from AWS.'),
   readThisPass: z

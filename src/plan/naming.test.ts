@@ -403,3 +403,26 @@ describe('ACM limits a certificate\'s common name to 64 characters (botocore ACM
     });
   });
 });
+
+describe('a certificate in use that expires within 14 days and is not being renewed is a warning', () => {
+  const target = { dnsName: 'd-1.execute-api.eu-west-1.amazonaws.com', hostedZoneId: 'ZLY8HYME6SFDD' };
+  const withCert = (extra: Partial<ObservedCertificate>) => {
+    const s = setup([domainSvc('a', 'qa.api.py.acmecorp.com', ARN('c1'))], {
+      certificates: [cert('c1', ['qa.api.py.acmecorp.com'], 'ISSUED', { notAfter: '2026-12-10T00:00:00.000Z', ...extra })],
+      domains: [{ name: 'qa.api.py.acmecorp.com', certificateArn: ARN('c1'), securityPolicy: 'TLS_1_2', target, tags: ownershipTags(OWNER, 'a'), mappings: { readable: true, items: [{ id: 'm1', apiId: 'api-a', stage: '$default', key: '' }] } }],
+      observedAt: '2026-11-30T00:00:00.000Z',
+    });
+    return plan(s.desired, s.observed).services[0]!.resources.find((r) => r.kind === 'certificate')!;
+  };
+
+  it('imported, or ineligible, or with a failed renewal: warned with the days left and why', () => {
+    expect(withCert({ type: 'IMPORTED' }).warning).toMatch(/in 10 day\(s\).*imported/);
+    expect(withCert({ type: 'AMAZON_ISSUED', renewalEligibility: 'INELIGIBLE' }).warning).toMatch(/not eligible for managed renewal/);
+    expect(withCert({ type: 'AMAZON_ISSUED', renewalStatus: 'FAILED' }).warning).toMatch(/renewal failed/);
+  });
+
+  it('one ACM is renewing, or one with more than 14 days left: no warning', () => {
+    expect(withCert({ type: 'AMAZON_ISSUED', renewalEligibility: 'ELIGIBLE', renewalStatus: 'PENDING_AUTO_RENEWAL' }).warning).toBeUndefined();
+    expect(withCert({ type: 'IMPORTED', notAfter: '2027-06-01T00:00:00.000Z' }).warning).toBeUndefined();
+  });
+});

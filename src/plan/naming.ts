@@ -184,7 +184,10 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
       out.resources.push({ kind: 'certificate', id: arn, status: 'Error', diffs: [], message: `domain.certificate does not cover ${want.name} (it covers ${cert.names.join(', ')})` });
       return undefined;
     }
-    return certificateStatus(cert, out) ? arn : undefined;
+    const usable = certificateStatus(cert, out);
+    const warning = usable ? expiryWarning(cert, naming.observedAt) : undefined;
+    if (warning) out.resources.at(-1)!.warning = warning;
+    return usable ? arn : undefined;
   }
   const covering = naming.certificates.filter((c) => certificateCovers(c.names, want.name));
   // A certificate that could not be read may be the one to use: nothing is requested on a guess.
@@ -197,7 +200,8 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
   const pick = issued.find((c) => isOwnedBy(c.tags, desired.owner) && c.tags?.[SERVICE_TAG] === svc.name) ?? issued.find((c) => isOwnedBy(c.tags, desired.owner)) ?? issued[0];
   const ownRequested = covering.filter((c) => isOwnedBy(c.tags, desired.owner) && c.tags?.[SERVICE_TAG] === svc.name);
   if (pick) {
-    out.resources.push({ kind: 'certificate', id: pick.arn, status: 'InSync', diffs: [], message: isOwnedBy(pick.tags, desired.owner) ? 'requested by routeyard' : 'an ISSUED certificate that covers the name' });
+    const warning = expiryWarning(pick, naming.observedAt);
+    out.resources.push({ kind: 'certificate', id: pick.arn, status: 'InSync', diffs: [], message: isOwnedBy(pick.tags, desired.owner) ? 'requested by routeyard' : 'an ISSUED certificate that covers the name', ...(warning ? { warning } : {}) });
     return pick.arn;
   }
   const pending = ownRequested.find((c) => c.status === 'PENDING_VALIDATION');
@@ -250,6 +254,23 @@ function foreignRecordAt(
     const entry = reg?.values.map(parseRegistryValue).find(Boolean);
     return !(entry && entry.owner === ctx.desired.owner && entry.service === svc.name);
   });
+}
+
+/** A certificate in use this close to its expiry, not being renewed, is a warning. */
+const EXPIRY_WARNING_DAYS = 14;
+
+/**
+ * Why a certificate in use will stop working, if it will: it expires within 14 days and ACM
+ * is not renewing it (imported, ineligible for managed renewal, or its renewal failed).
+ */
+export function expiryWarning(cert: ObservedCertificate, observedAt: string | undefined): string | undefined {
+  if (!cert.notAfter || !observedAt) return undefined;
+  const days = (Date.parse(cert.notAfter) - Date.parse(observedAt)) / 86_400_000;
+  if (!(days <= EXPIRY_WARNING_DAYS)) return undefined;
+  const renewing = cert.type !== 'IMPORTED' && cert.renewalEligibility !== 'INELIGIBLE' && cert.renewalStatus !== 'FAILED';
+  if (renewing) return undefined;
+  const why = cert.type === 'IMPORTED' ? 'it is imported, and ACM never renews imported certificates' : cert.renewalStatus === 'FAILED' ? 'its managed renewal failed' : 'ACM says it is not eligible for managed renewal';
+  return `expires ${days < 0 ? 'has passed' : `in ${Math.max(0, Math.floor(days))} day(s)`} (${cert.notAfter}) and will not be renewed: ${why}; replace it before it does`;
 }
 
 /** ISSUED: true. PENDING_VALIDATION: Pending. Anything else: Error with ACM's reason. */

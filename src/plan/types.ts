@@ -111,6 +111,8 @@ export interface ResourceState {
   message?: string;
   /** false: not read this pass (rolling verification): reported as last verified. */
   readThisPass?: false;
+  /** Something that will break unless someone acts; the status is unchanged. */
+  warning?: string;
 }
 
 export interface ServicePlan {

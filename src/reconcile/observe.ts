@@ -93,6 +93,6 @@ async function observeNaming(desired: DesiredState, observer: Observer, deep: De
       zones.push({ ref, private: isPrivate, error: describeError(err) });
     }
   }
-  return { certificates, domains, domainCount: count, zones, slots: observer.domainSlots(), region, ...(account ? { account } : {}) };
+  return { certificates, domains, domainCount: count, zones, slots: observer.domainSlots(), region, ...(account ? { account } : {}), observedAt: new Date().toISOString() };
 }
 

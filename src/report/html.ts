@@ -54,6 +54,7 @@ table.diffs{margin:.3em 0 0;font-size:.85em}
 ul.actions{margin:.3em 0 0;padding-left:1.2em;font-size:.85em}
 code{font-size:.9em;word-break:break-all}
 .banner{background:#f7b5b5;border:2px solid #b00;padding:.5em 1em;margin-bottom:1em}
+.warning{background:#ffe9a8;border:1px solid #b80;padding:.2em .4em;margin-top:.2em;font-size:.85em}
 ${Object.entries(COLOURS).map(([s, c]) => `.st-${s}{background:${c}}`).join('\n')}
 `;
 
@@ -143,7 +144,7 @@ function cell(service: string, kind: ResourceKind, resources: ResourceReport[], 
             .map((d) => `<tr><td><code>${esc(d.path)}</code></td><td><code>${esc(show(d.desired))}</code></td><td><code>${esc(show(d.live))}</code></td></tr>`)
             .join('')}</tbody></table>`
         : '';
-      return `<div class="resource"><code>${esc(r.id)}</code> <span class="badge st-${r.status}">${r.status}</span>${since(r.since ?? null, now)}${r.message ? `<div class="message">${esc(r.message)}</div>` : ''}${diffs}</div>`;
+      return `<div class="resource"><code>${esc(r.id)}</code> <span class="badge st-${r.status}">${r.status}</span>${since(r.since ?? null, now)}${r.message ? `<div class="message">${esc(r.message)}</div>` : ''}${r.warning ? `<div class="warning" role="alert">Warning: ${esc(r.warning)}</div>` : ''}${diffs}</div>`;
     })
     .join('');
   const planned = actions.length

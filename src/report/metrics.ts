@@ -26,6 +26,7 @@ export class ControllerMetrics implements CallListener {
   private readonly lostAnswers: Counter;
   private readonly passTimeouts: Counter;
   private readonly hintQueueErrors: Counter;
+  private readonly warnings: Gauge;
   private readonly sourceErrors: Counter;
   private readonly sourceError: Gauge;
   private readonly leader: Gauge;
@@ -71,6 +72,8 @@ export class ControllerMetrics implements CallListener {
       labelNames: ['service', 'operation'],
       registers,
     });
+    this.warnings = new Gauge({ name: 'routeyard_resource_warnings', help: 'Resources with a warning in the latest pass (a certificate in use that expires within 14 days and is not being renewed), by kind.', labelNames: ['kind'], registers });
+    this.warnings.set({ kind: 'certificate' }, 0);
     this.passTimeouts = new Counter({ name: 'routeyard_pass_timeouts_total', help: 'Passes abandoned at their deadline (--pass-timeout).', registers });
     this.passTimeouts.inc(0);
     this.hintQueueErrors = new Counter({ name: 'routeyard_event_queue_errors_total', help: 'Failed calls on the event-hint queue (receive) and messages it failed to delete.', labelNames: ['operation'], registers });
@@ -169,6 +172,9 @@ export class ControllerMetrics implements CallListener {
     if (report.services.length === 0 && report.error) return; // nothing was observed: keep the last picture
     for (const status of STATUSES) this.services.set({ status }, report.services.filter((s) => s.status === status).length);
     this.resources.reset();
+    this.warnings.reset();
+    this.warnings.set({ kind: 'certificate' }, 0);
+    for (const s of report.services) for (const r of s.resources) if (r.warning) this.warnings.inc({ kind: r.kind });
     let conflicts = 0;
     for (const kind of KINDS) {
       for (const status of STATUSES) {
