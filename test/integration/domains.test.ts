@@ -136,10 +136,17 @@ describe('custom domains, certificates and DNS against moto', () => {
     expect((await converge(doc)).exitCode).toBe(0);
     const before = await records(platform.publicZoneId);
     doc.spec.services = doc.spec.services.filter((s: { name: string }) => s.name !== 'loopback-app');
+    // The first pass removes everything but the certificate: API Gateway holds a deleted
+    // domain's certificate for minutes (ACM ResourceInUse), so it is Pending, deleted later.
+    const first = await once(doc);
+    expect(first.exitCode).toBe(0);
+    const kinds = first.report.actions.filter((a) => a.service === 'loopback-app' && a.op === 'delete').map((a) => a.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['dnsRecord', 'apiMapping', 'customDomain', 'listenerRule', 'targetGroup', 'httpApi']));
+    expect(kinds).not.toContain('certificate');
+    expect(service(first.report, 'loopback-app').resources.find((r) => r.kind === 'certificate')?.status).toBe('Pending');
     const res = await converge(doc);
     expect(res.exitCode).toBe(0);
-    const kinds = res.report.actions.filter((a) => a.service === 'loopback-app' && a.op === 'delete').map((a) => a.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['dnsRecord', 'apiMapping', 'customDomain', 'certificate', 'listenerRule', 'targetGroup', 'httpApi']));
+    expect(res.report.actions.filter((a) => a.service === 'loopback-app').map((a) => `${a.op} ${a.kind} ${a.result}`)).toEqual(['delete certificate applied']);
     const domains = ((await apigw().send(new GetDomainNamesCommand({}))).Items ?? []).map((d) => d.DomainName);
     expect(domains).not.toContain('qa.api.lp.acmecorp.com');
     expect(domains).toHaveLength(3);
