@@ -229,9 +229,15 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
 /** Statuses from which a certificate never becomes usable again. */
 const DEAD = new Set(['FAILED', 'VALIDATION_TIMED_OUT', 'EXPIRED', 'REVOKED', 'INACTIVE']);
 
+/**
+ * The validation records of the certificates routeyard requested for this service stay while
+ * those certificates do (renewals use them): those that cover the service's name. A dead
+ * one's record is the very record its replacement needs (ACM's validation CNAME depends on the
+ * name and the account), so it stays too. One for a name the service no longer has goes.
+ */
 function keepOwnValidationRecords(ctx: NamingContext, svc: DesiredService, zone: ObservedZone, out: NamingPlan): void {
   for (const c of ctx.naming.certificates) {
-    if (!isOwnedBy(c.tags, ctx.desired.owner) || c.tags?.[SERVICE_TAG] !== svc.name || c.readError || DEAD.has(c.status)) continue;
+    if (!isOwnedBy(c.tags, ctx.desired.owner) || c.tags?.[SERVICE_TAG] !== svc.name || c.readError) continue;
     if (svc.domain && !certificateCovers(c.names, svc.domain.name)) continue;
     for (const v of c.validation) if (v.name.endsWith(`.${zone.name}`)) planRecord(ctx, svc, zone, { name: v.name, type: 'CNAME', ttl: RECORD_TTL, values: [v.value] }, out);
   }
