@@ -151,31 +151,81 @@ apigatewayv2_models.ApiGatewayV2Backend.create_domain_name = _create_domain_name
 _change_rrsets = route53_models.Route53Backend.change_resource_record_sets
 
 
+def _record_set_key(rrset):
+    """A record set's identity in a zone: name (any case, with or without the final dot, \\052
+    for a leading *), type and set identifier."""
+    name = rrset["Name"].replace("\\052", "*").rstrip(".").lower() + "."
+    return name, rrset["Type"], rrset.get("SetIdentifier")
+
+
+def _invalid_change_batch(reasons):
+    """Route 53's InvalidChangeBatch: every reason, in one message, in brackets (aws-sdk-kotlin
+    pull request 1435, quoting Route 53's answer: <Code>InvalidChangeBatch</Code><Message>[Tried
+    to delete ..., Tried to create ... but it already exists]</Message>). The JavaScript SDK puts
+    it in the error's `message`; its `messages` stays empty."""
+    return route53_exceptions.Route53ClientError("InvalidChangeBatch", "[" + ", ".join(reasons) + "]")
+
+
+def _rrset_described(key):
+    name, rtype, set_id = key
+    return f"[name='{name}', type='{rtype}'" + (f", set-identifier='{set_id}'" if set_id is not None else "") + "]"
+
+
 def _change_rrsets_create_checks_name_and_type(self, zoneid, change_list):
     """AWS refuses a CREATE only when a record set with the same name, type and set
     identifier exists (Route 53 API reference, ChangeResourceRecordSets: "CREATE: Creates a
     resource record set that has the specified values", InvalidChangeBatch "already exists").
     moto refuses a CREATE it has seen before whenever any record sorts after the name (an
     AAAA beside the A being re-created, say). Here a CREATE of a name and type that do not
-    exist is passed to moto as the equivalent UPSERT; one that does exist is refused as AWS
-    refuses it."""
+    exist (or that a DELETE earlier in the batch removes) is passed to moto as the equivalent
+    UPSERT; one that does exist is refused as AWS refuses it, every such change named."""
     zone = self.get_hosted_zone(zoneid)
+    existing = {_record_set_key({"Name": r.name, "Type": r.type, "SetIdentifier": getattr(r, "set_identifier", None)}) for r in zone.rrsets}
+    reasons = []
     for change in change_list:
-        if change.get("Action") != "CREATE":
-            continue
-        rrset = change["ResourceRecordSet"]
-        name = rrset["Name"].rstrip(".").lower() + "."
-        exists = any(
-            r.name.lower() == name and r.type == rrset["Type"] and getattr(r, "set_identifier", None) == rrset.get("SetIdentifier")
-            for r in zone.rrsets
-        )
-        if exists:
-            raise route53_exceptions.ResourceRecordAlreadyExists(name=name, _type=rrset["Type"])
-        change["Action"] = "UPSERT"
+        key = _record_set_key(change["ResourceRecordSet"])
+        if change.get("Action") == "DELETE":
+            existing.discard(key)
+        elif change.get("Action") == "CREATE":
+            if key in existing:
+                reasons.append(f"Tried to create resource record set {_rrset_described(key)} but it already exists")
+            existing.add(key)
+    if reasons:
+        raise _invalid_change_batch(reasons)
+    for change in change_list:
+        if change.get("Action") == "CREATE":
+            change["Action"] = "UPSERT"
     return _change_rrsets(self, zoneid, change_list)
 
 
 route53_models.Route53Backend.change_resource_record_sets = _change_rrsets_create_checks_name_and_type
+
+_change_rrsets_checked = route53_models.Route53Backend.change_resource_record_sets
+
+
+def _change_rrsets_one_change_per_record_set(self, zoneid, change_list):
+    """AWS refuses a change batch that changes one record set (name, type, set identifier)
+    twice, with InvalidChangeBatch "The request contains an invalid set of changes for a
+    resource record set '<type> <name>'" (Route 53 API reference, ChangeResourceRecordSets,
+    InvalidChangeBatch; the answer as Route 53 gives it, quoted in barnybug/cli53 issue 81 for
+    two changes of one CNAME in a batch). The one pair allowed is a DELETE followed by a CREATE:
+    a batch is one transaction ("Change batches are considered transactional changes"), and
+    deleting a record set and creating it anew in one batch is how it is replaced. moto applies
+    the changes one after the other, the last one winning."""
+    changes_by_set = {}
+    for change in change_list:
+        changes_by_set.setdefault(_record_set_key(change["ResourceRecordSet"]), []).append(change.get("Action"))
+    reasons = [
+        f"The request contains an invalid set of changes for a resource record set '{rtype} {name}'"
+        for (name, rtype, _), actions in changes_by_set.items()
+        if len(actions) > 1 and actions != ["DELETE", "CREATE"]
+    ]
+    if reasons:
+        raise _invalid_change_batch(reasons)
+    return _change_rrsets_checked(self, zoneid, change_list)
+
+
+route53_models.Route53Backend.change_resource_record_sets = _change_rrsets_one_change_per_record_set
 
 
 class _Conflict(apigatewayv2_exceptions.APIGatewayV2Error):
