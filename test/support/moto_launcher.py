@@ -7,8 +7,11 @@ test/support/moto.ts starts it for the integration tests, the demo and the bench
 """
 
 import hashlib
+import os
 import sys
+import time
 
+from moto.acm import exceptions as acm_exceptions
 from moto.acm import models as acm_models
 from moto.apigatewayv2 import exceptions as apigatewayv2_exceptions
 from moto.apigatewayv2 import models as apigatewayv2_models
@@ -300,6 +303,59 @@ def _delete_api_refused_while_mapped(self, api_id):
 
 
 apigatewayv2_models.ApiGatewayV2Backend.delete_api = _delete_api_refused_while_mapped
+
+
+def _certificate_release_seconds():
+    """How long API Gateway keeps a certificate after the custom domain using it is deleted:
+    ROUTEYARD_MOTO_CERT_RELEASE_SECONDS (default 3; minutes on AWS)."""
+    return float(os.environ.get("ROUTEYARD_MOTO_CERT_RELEASE_SECONDS", "3"))
+
+
+def _domains_using_certificate(account_id, region, arn):
+    backend = apigatewayv2_models.apigatewayv2_backends[account_id][region]
+    return sorted(d.domain_name for d in backend.domain_names.values() if any(c.get("certificateArn") == arn for c in d.domain_name_configurations or []))
+
+
+_delete_domain_name = apigatewayv2_models.ApiGatewayV2Backend.delete_domain_name
+
+
+def _delete_domain_name_releases_certificate_later(self, domain_name):
+    """Deleting a custom domain does not release its certificate at once: API Gateway lets go
+    of the association some minutes later, and ACM refuses to delete the certificate until
+    then (aws-cdk issue 36265; Terraform's aws_acm_certificate retries DeleteCertificate on
+    ResourceInUseException for that reason). moto forgets the domain and the association at
+    once. Here the certificate stays in use for ROUTEYARD_MOTO_CERT_RELEASE_SECONDS."""
+    domain = self.domain_names.get(domain_name)
+    _delete_domain_name(self, domain_name)
+    acm = acm_models.acm_backends[self.account_id][self.region_name]
+    release_at = getattr(acm, "_routeyard_release_at", {})
+    acm._routeyard_release_at = release_at
+    for config in domain.domain_name_configurations or []:
+        arn = config.get("certificateArn")
+        if arn:
+            release_at[arn] = max(release_at.get(arn, 0.0), time.monotonic() + _certificate_release_seconds())
+
+
+apigatewayv2_models.ApiGatewayV2Backend.delete_domain_name = _delete_domain_name_releases_certificate_later
+
+_delete_certificate = acm_models.AWSCertificateManagerBackend.delete_certificate
+
+
+def _delete_certificate_refused_in_use(self, arn):
+    """ACM refuses to delete a certificate another AWS service uses (ResourceInUseException;
+    ACM API reference, DeleteCertificate: "You cannot delete an ACM certificate that is being
+    used by another Amazon Web Services service. To delete a certificate that is in use, the
+    certificate association must first be removed."): here while an API Gateway custom domain
+    uses it, and for a while after that domain is deleted (above). moto deletes it."""
+    if arn in self._certificates:
+        users = _domains_using_certificate(self.account_id, self.region_name, arn)
+        released = getattr(self, "_routeyard_release_at", {}).get(arn, 0.0) <= time.monotonic()
+        if users or not released or self._certificates[arn].in_use_by:
+            raise acm_exceptions.AWSError(f"Certificate {arn} in account {self.account_id} is in use.", "ResourceInUseException")
+    return _delete_certificate(self, arn)
+
+
+acm_models.AWSCertificateManagerBackend.delete_certificate = _delete_certificate_refused_in_use
 
 
 if __name__ == "__main__":
