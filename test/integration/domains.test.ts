@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { bootstrapSharedPlatform } from '../support/bootstrap.ts';
 import { motoEnv, startMoto } from '../support/moto.ts';
 import type { SharedPlatform } from '../support/bootstrap.ts';
-import { allDiffs, freshEmulator, fullExampleDoc as exampleDoc, routeyard, service, type Doc } from '../support/harness.ts';
+import { allDiffs, freshEmulator, fullExampleDoc as exampleDoc, motoEndpoint, routeyard, service, type Doc } from '../support/harness.ts';
+import { liveReader } from '../support/live-state.ts';
 
 /**
  * Custom domains, certificates and DNS against moto, started through the launcher that
@@ -147,6 +148,12 @@ describe('custom domains, certificates and DNS against moto', () => {
     const res = await converge(doc);
     expect(res.exitCode).toBe(0);
     expect(res.report.actions.filter((a) => a.service === 'loopback-app').map((a) => `${a.op} ${a.kind} ${a.result}`)).toEqual(['delete certificate applied']);
+    // Nothing of the removed service is left tagged with the owner (read straight from moto).
+    const reader = liveReader(motoEndpoint(), platform, 'acmecorp-qa');
+    const live = await reader.read();
+    reader.destroy();
+    const leftovers = [...live.rules, ...live.targetGroups, ...live.apis, ...live.domains, ...live.certificates].filter((x) => x.service === 'loopback-app');
+    expect(leftovers).toEqual([]);
     const domains = ((await apigw().send(new GetDomainNamesCommand({}))).Items ?? []).map((d) => d.DomainName);
     expect(domains).not.toContain('qa.api.lp.acmecorp.com');
     expect(domains).toHaveLength(3);
