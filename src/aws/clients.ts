@@ -81,7 +81,8 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
   const s3 = new S3Client({ ...common, forcePathStyle: customS3Endpoint });
 
   // API Gateway (10 rps per account for management calls) and Route 53 (5 rps per account)
-  // are paced; the other services publish no account-wide pace: their calls go at once.
+  // are paced, and ACM per operation (below); the other services publish no account-wide pace:
+  // their calls go at once.
   const backgroundShare = settings.verifyBudget ?? 0.2;
   const schedulers: Record<string, ApiScheduler> = {
     APIGateway: new ApiScheduler({ ratePerSecond: settings.apiGatewayRps ?? 10, burst: settings.apiGatewayBurst ?? 10, backgroundShare }),

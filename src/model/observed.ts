@@ -166,6 +166,8 @@ export interface ObservedCertificate {
   notAfter?: string;
   /** The DNS validation CNAMEs ACM asks for, one per name (names lowercase, no trailing dot). */
   validation: { name: string; value: string }[];
+  /** When it was requested (or imported), ISO 8601. */
+  createdAt?: string;
   /** ELIGIBLE or INELIGIBLE for managed renewal; and the renewal's status when one runs. */
   renewalEligibility?: string;
   renewalStatus?: string;

@@ -426,3 +426,54 @@ describe('a certificate in use that expires within 14 days and is not being rene
     expect(withCert({ type: 'IMPORTED', notAfter: '2027-06-01T00:00:00.000Z' }).warning).toBeUndefined();
   });
 });
+
+describe('review fixes (issue 15)', () => {
+  const target = { dnsName: 'd-1.execute-api.eu-west-1.amazonaws.com', hostedZoneId: 'ZLY8HYME6SFDD' };
+  const mapped = (name: string, svcName: string, certArn: string, extra: Partial<ObservedCustomDomain> = {}): ObservedCustomDomain => ({
+    name, certificateArn: certArn, securityPolicy: 'TLS_1_2', target, tags: ownershipTags(OWNER, svcName), mappings: { readable: true, items: [{ id: `m-${svcName}`, apiId: `api-${svcName}`, stage: '$default', key: '' }] }, ...extra,
+  });
+
+  it('a dualstack domain AWS still reports as ipv4 (its update queued) gets no AAAA alias yet: Pending', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {}, domain: { name: 'qa.api.py.acmecorp.com', hostedZone: 'acmecorp.com', certificate: ARN('c1'), ipAddressType: 'dualstack' } })], {
+      certificates: [cert('c1', ['qa.api.py.acmecorp.com'])],
+      domains: [mapped('qa.api.py.acmecorp.com', 'a', ARN('c1'))],
+      slots: { create: true, update: false, delete: true },
+    });
+    const p = plan(desired, observed);
+    expect(p.actions.some((a) => a.payload.type === 'changeRecord' && a.payload.change.record.type === 'AAAA')).toBe(false);
+    expect(p.services[0]!.resources.find((r) => r.id === 'qa.api.py.acmecorp.com AAAA')).toMatchObject({ status: 'Pending' });
+  });
+
+  it('a wildcard certificate another service of the RouteSet requested: its shared validation record is no Conflict, and the borrower keeps it', () => {
+    const wildcard = cert('cw', ['*.svc.acmecorp.com'], 'ISSUED', { tags: ownershipTags(OWNER, 'lone'), type: 'AMAZON_ISSUED', validation: [{ name: '_v.svc.acmecorp.com', value: '_w.acm-validations.aws' }] });
+    const records = [
+      { name: '_v.svc.acmecorp.com', type: 'CNAME', ttl: 300, values: ['_w.acm-validations.aws'] },
+      { name: registryName('_v.svc.acmecorp.com', 'CNAME'), type: 'TXT', ttl: 300, values: [registryValue(OWNER, 'lone')] },
+    ];
+    // "lone" is gone from the document; "bee" uses its wildcard.
+    const { desired, observed } = setup([domainSvc('bee', 'bee.svc.acmecorp.com')], { certificates: [wildcard], domains: [mapped('bee.svc.acmecorp.com', 'bee', ARN('cw'))] });
+    observed.naming!.zones[0]!.zone!.records.push(...records);
+    const p = plan(desired, observed);
+    const deletes = p.actions.filter((a) => a.payload.type === 'changeRecord' && a.payload.change.action === 'DELETE');
+    expect(deletes).toEqual([]);
+    expect(p.services.find((s) => s.name === 'bee')!.resources.find((r) => r.id === '_v.svc.acmecorp.com CNAME')).toMatchObject({ status: 'InSync', message: expect.stringContaining('shared with service lone') });
+  });
+
+  it('a certificate request that FAILED is repeated at most once a day; the failed one is kept meanwhile', () => {
+    const failed = (createdAt: string) => cert('c1', ['qa.api.py.acmecorp.com'], 'FAILED', { tags: ownershipTags(OWNER, 'a'), type: 'AMAZON_ISSUED', failureReason: 'CAA_ERROR', createdAt });
+    const recent = setup([domainSvc('a', 'qa.api.py.acmecorp.com')], { certificates: [failed('2026-11-29T12:00:00.000Z')], observedAt: '2026-11-30T00:00:00.000Z' });
+    const p1 = plan(recent.desired, recent.observed);
+    expect(p1.actions.filter((a) => a.kind === 'certificate')).toEqual([]);
+    expect(p1.services[0]!.resources.find((r) => r.kind === 'certificate')).toMatchObject({ status: 'Error', message: expect.stringContaining('CAA_ERROR') });
+    const old = setup([domainSvc('a', 'qa.api.py.acmecorp.com')], { certificates: [failed('2026-11-28T12:00:00.000Z')], observedAt: '2026-11-30T00:00:00.000Z' });
+    expect(plan(old.desired, old.observed).actions.filter((a) => a.kind === 'certificate').map((a) => a.op).sort()).toEqual(['create', 'delete']);
+  });
+
+  it('a removed service whose certificate waits for API Gateway is Pending, so --wait and the controller come back for it', () => {
+    const { desired, observed } = setup([svc('a', { priority: 1, api: {} })], {
+      certificates: [cert('c1', ['qa.api.py.acmecorp.com'], 'ISSUED', { tags: ownershipTags(OWNER, 'gone'), type: 'AMAZON_ISSUED' })],
+      domains: [mapped('qa.api.py.acmecorp.com', 'gone', ARN('c1'))],
+    });
+    expect(plan(desired, observed).services.find((s) => s.name === 'gone')!.status).toBe('Pending');
+  });
+});

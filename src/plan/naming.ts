@@ -137,7 +137,11 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
   // 4. Alias records, once AWS has given the domain its regional target.
   if (live?.target) {
     // An AAAA alias to an IPv4-only domain answers nothing: written for dualstack domains only.
-    for (const type of want.ipAddressType === 'dualstack' ? ['A', 'AAAA'] : ['A']) {
+    const dualstack = want.ipAddressType === 'dualstack' && live.ipAddressType === 'dualstack';
+    if (want.ipAddressType === 'dualstack' && !dualstack) {
+      out.resources.push({ kind: 'dnsRecord', id: `${want.name} AAAA`, status: 'Pending', diffs: [], message: 'the AAAA alias follows once the domain is dualstack (an AAAA alias to an IPv4-only domain answers nothing)' });
+    }
+    for (const type of dualstack ? ['A', 'AAAA'] : ['A']) {
       planRecord(ctx, svc, zone.zone, { name: want.name, type, values: [], alias: { dnsName: live.target.dnsName, hostedZoneId: live.target.hostedZoneId, evaluateTargetHealth: false } }, out);
     }
   } else if (live || cert) {
@@ -200,6 +204,11 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
   const pick = issued.find((c) => isOwnedBy(c.tags, desired.owner) && c.tags?.[SERVICE_TAG] === svc.name) ?? issued.find((c) => isOwnedBy(c.tags, desired.owner)) ?? issued[0];
   const ownRequested = covering.filter((c) => isOwnedBy(c.tags, desired.owner) && c.tags?.[SERVICE_TAG] === svc.name);
   if (pick) {
+    // A certificate another service of this RouteSet requested (a wildcard) keeps its
+    // validation records for as long as this service uses it, whatever becomes of that service.
+    if (isOwnedBy(pick.tags, desired.owner) && pick.tags?.[SERVICE_TAG] !== svc.name) {
+      for (const v of pick.validation) if (v.name.endsWith(`.${zone.name}`)) planRecord(ctx, svc, zone, { name: v.name, type: 'CNAME', ttl: RECORD_TTL, values: [v.value] }, out);
+    }
     const warning = expiryWarning(pick, naming.observedAt);
     out.resources.push({ kind: 'certificate', id: pick.arn, status: 'InSync', diffs: [], message: isOwnedBy(pick.tags, desired.owner) ? 'requested by routeyard' : 'an ISSUED certificate that covers the name', ...(warning ? { warning } : {}) });
     return pick.arn;
@@ -211,7 +220,22 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
   }
   // None usable: request one. A dead one of routeyard's (failed, timed out, expired, revoked,
   // inactive) is replaced: the domain moves to the new one once it is ISSUED, then the dead one goes.
-  const dead = ownRequested.find((c) => DEAD.has(c.status));
+  const deadOnes = ownRequested.filter((c) => DEAD.has(c.status)).sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+  const dead = deadOnes[0];
+  // A request that failed (CAA records, a validation that timed out) fails again until someone
+  // fixes the cause: a new one is requested at most once a day, and the failed one is kept
+  // meanwhile (it is what says when the last request was).
+  if (dead && RETRY_LATER.has(dead.status) && dead.createdAt && naming.observedAt && Date.parse(naming.observedAt) - Date.parse(dead.createdAt) < DAY_MS) {
+    const next = new Date(Date.parse(dead.createdAt) + DAY_MS).toISOString();
+    out.resources.push({
+      kind: 'certificate',
+      id: dead.arn,
+      status: 'Error',
+      diffs: [],
+      message: `the certificate routeyard requested is ${dead.status}${dead.failureReason ? ` (${dead.failureReason})` : ''}: fix the cause (CAA records, the validation record); a new one is requested at ${next} at the earliest`,
+    });
+    return undefined;
+  }
   const why = dead ? `the certificate routeyard requested (${dead.arn}) is ${dead.status}${dead.failureReason ? ` (${dead.failureReason})` : ''}: a new one is requested with DNS validation` : 'no ISSUED certificate covers the name: one is requested with DNS validation';
   const diffs = [{ path: 'certificate', desired: { domainName: want.name, validation: 'DNS' }, live: dead ? { arn: dead.arn, status: dead.status, ...(dead.failureReason ? { failureReason: dead.failureReason } : {}) } : null }];
   // Validation refuses a name no certificate request can cover; a long one gets its parent's wildcard as the common name.
@@ -225,6 +249,10 @@ function chooseCertificate(ctx: NamingContext, svc: DesiredService, want: Desire
   out.resources.push({ kind: 'certificate', id: want.name, status: 'Pending', diffs, message: `${dead ? `replacing ${dead.status} ${dead.arn}; ` : ''}waiting for certificate validation (a certificate is requested; its DNS validation records follow on the next pass)` });
   return undefined;
 }
+
+/** Failures a new request would repeat until someone fixes their cause. */
+const RETRY_LATER = new Set(['FAILED', 'VALIDATION_TIMED_OUT']);
+const DAY_MS = 86_400_000;
 
 /** Statuses from which a certificate never becomes usable again. */
 const DEAD = new Set(['FAILED', 'VALIDATION_TIMED_OUT', 'EXPIRED', 'REVOKED', 'INACTIVE']);
@@ -376,6 +404,12 @@ function planRecord(ctx: NamingContext, svc: DesiredService, zone: ObservedZone,
   const cname = want.type !== 'CNAME' ? zone.records.find((r) => r.name === want.name && r.type === 'CNAME') : undefined;
   if (cname) {
     out.resources.push({ kind: 'dnsRecord', id, status: 'Conflict', diffs: [], message: `${want.name} has a CNAME record, which allows no other record at its name` });
+    return;
+  }
+  // A certificate's validation CNAME is one record for every certificate of a name (ACM derives
+  // it from the name and the account): two services of this RouteSet may share it.
+  if (entry && entry.owner === owner && entry.service !== svc.name && want.type === 'CNAME' && live && sameRecord(live, want)) {
+    out.resources.push({ kind: 'dnsRecord', id, status: 'InSync', diffs: [], message: `a validation record shared with service ${entry.service}` });
     return;
   }
   if ((entry && (entry.owner !== owner || entry.service !== svc.name)) || (reg && !entry)) {

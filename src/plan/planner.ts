@@ -108,7 +108,9 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   enforceTargetGroupQuota(desired.targetGroupQuota, observed.loadBalancer, idx, services, actions);
 
   for (const [name, o] of [...orphans].sort(([a], [b]) => a.localeCompare(b))) {
-    services.push({ name, status: 'Orphaned', resources: o.resources });
+    // Pending while something of it waits (a certificate API Gateway has not released yet), so
+    // --wait and the controller come back for it.
+    services.push({ name, status: o.resources.some((r) => r.status === 'Pending') ? 'Pending' : o.resources.some((r) => r.status === 'Error' || r.status === 'Conflict') ? serviceStatus(o.resources) : 'Orphaned', resources: o.resources });
     actions.push(...o.actions);
   }
   // A service whose plan rests on a read that failed deletes and replaces nothing this pass.

@@ -38,4 +38,17 @@ describe('renderText', () => {
     expect(text).toContain('listenerRule.condition.httpHeader.values: desired ["loopback-app"], live ["hijacked"]');
     expect(text).toContain('Outcome: DriftFound');
   });
+
+  it("prints a resource's warning under its service (the dashboard and /metrics show it too)", () => {
+    const plan: Plan = {
+      services: [{ name: 'py', status: 'InSync', resources: [{ kind: 'certificate', id: 'arn:c', status: 'InSync', diffs: [], warning: 'expires in 4 day(s) and will not be renewed' }] }],
+      actions: [],
+      ownedByKind: {},
+      deletesByKind: {},
+      ownedResourceCount: 1,
+      deleteCount: 0,
+    };
+    const text = renderText(buildReport({ passId: 'p1', mode: 'reconcile', generatedAt: 't', source: { uri: 'file:x', version: 'v' }, plan, durationMs: 5, awsCalls: calls }));
+    expect(text).toMatch(/WARNING\s+certificate arn:c: expires in 4 day\(s\)/);
+  });
 });

@@ -23,6 +23,7 @@ export function renderText(report: Report): string {
       const notable = s.resources.filter((x) => x.status !== 'InSync');
       const detail = notable.map((x) => `${x.kind} ${x.status}${x.message ? `: ${x.message}` : ''}`).join('; ');
       lines.push(`${s.name.padEnd(width)}  ${s.status.padEnd(9)}  ${detail}`);
+      for (const x of s.resources) if (x.warning) lines.push(`${''.padEnd(width)}  ${'WARNING'.padEnd(9)}  ${x.kind} ${x.id}: ${x.warning}`);
     }
   }
   if (r.actions.length > 0) {

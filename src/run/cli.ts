@@ -175,7 +175,7 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
           // Another holder is exit 5; a lease table that cannot be reached is a runtime error (exit 1).
           code: (st.lastError && !lease.missingTable) || leaseDeadline.aborted ? 'LeaseFailed' : 'LeaseUnavailable',
           message: st.lastError || leaseDeadline.aborted
-            ? `cannot take the leader lease "${config.lease.id}": ${st.lastError ?? `no answer from ${config.lease.table} within ${ms(config.lease.waitMs + config.requestTimeoutMs)}`}. No resource was changed.`
+            ? `cannot take the leader lease "${config.lease.id}": ${leaseDeadline.aborted ? `no answer from ${config.lease.table} within ${ms(config.lease.waitMs + config.requestTimeoutMs)} (--lease-wait plus one --request-timeout)` : st.lastError}. No resource was changed.`
             : `the leader lease "${config.lease.id}" in ${config.lease.table} is held by ${st.holder ?? 'another copy'}${st.expiresAt ? ` (until ${st.expiresAt} unless renewed)` : ''}; waited ${ms(config.lease.waitMs)}. No resource was changed (the only writes were the lease's conditional updates). Run again later, or use --dry-run, which needs no lease.`,
           fieldErrors: [],
         },

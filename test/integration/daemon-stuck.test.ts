@@ -91,6 +91,8 @@ describe('--reconcile-once --lease-table against a lease table that never answer
     );
     console.log(`--reconcile-once with a silent lease table ended after ${((Date.now() - started) / 1000).toFixed(1)} s, exit ${run.status}`);
     expect(run.status).toBe(1);
-    expect(JSON.parse(run.stdout).error.code).toBe('LeaseFailed');
+    const error = JSON.parse(run.stdout).error;
+    expect(error.code).toBe('LeaseFailed');
+    expect(error.message).toMatch(/no answer from t within 3s \(--lease-wait plus one --request-timeout\)/);
   });
 });

@@ -92,6 +92,7 @@ async function describe(acm: ACMClient, arn: string, listedNames: string[], tagC
     ...(d.Type ? { type: d.Type } : {}),
     ...(d.FailureReason ? { failureReason: d.FailureReason } : {}),
     ...(d.NotAfter ? { notAfter: d.NotAfter.toISOString() } : {}),
+    ...((d.CreatedAt ?? d.ImportedAt) ? { createdAt: (d.CreatedAt ?? d.ImportedAt)!.toISOString() } : {}),
     ...(d.RenewalEligibility ? { renewalEligibility: d.RenewalEligibility } : {}),
     ...(d.RenewalSummary?.RenewalStatus ? { renewalStatus: d.RenewalSummary.RenewalStatus } : {}),
     ...(d.InUseBy ? { inUseBy: d.InUseBy } : {}),

@@ -55,3 +55,19 @@ describe('DomainPacer (API Gateway: one CreateDomainName, UpdateDomainName, Dele
     expect(new DomainPacer(0).unpaced).toBe(true);
   });
 });
+
+describe('GetApiMappings pages (API Gateway v2 reference: MaxResults and NextToken)', () => {
+  it('every page of a domain\'s mappings is read', async () => {
+    const { GetDomainNamesCommand, GetApiMappingsCommand } = await import('@aws-sdk/client-apigatewayv2');
+    const { observeCustomDomains } = await import('./domains.ts');
+    mock.reset();
+    mock.on(GetDomainNamesCommand).resolves({ Items: [{ DomainName: 'qa.api.py.acmecorp.com', Tags: { 'routeyard:owner': 'o', 'routeyard:service': 's' } }] });
+    mock
+      .on(GetApiMappingsCommand)
+      .resolvesOnce({ Items: [{ ApiMappingId: 'm1', ApiId: 'a1', Stage: '$default', ApiMappingKey: '' }], NextToken: 't2' })
+      .resolvesOnce({ Items: [{ ApiMappingId: 'm2', ApiId: 'a2', Stage: '$default', ApiMappingKey: 'v2' }] });
+    const { domains } = await observeCustomDomains(client, 'o', new Set(['qa.api.py.acmecorp.com']));
+    expect(domains[0]!.mappings).toEqual({ readable: true, items: [expect.objectContaining({ id: 'm1' }), expect.objectContaining({ id: 'm2', key: 'v2' })] });
+    expect(mock.commandCalls(GetApiMappingsCommand)[1]!.args[0].input).toMatchObject({ NextToken: 't2' });
+  });
+});

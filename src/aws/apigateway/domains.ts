@@ -141,9 +141,16 @@ export class DomainApplier {
       'APIGateway.CreateApiMapping',
       async () =>
         (await this.apigw.send(new CreateApiMappingCommand({ DomainName: domain, ApiId: apiId, Stage: '$default', ...(key ? { ApiMappingKey: key } : {}) }))).ApiMappingId ?? '',
-      async () =>
-        ((await this.apigw.send(new GetApiMappingsCommand({ DomainName: domain, MaxResults: '500' }))).Items ?? []).find((m) => (m.ApiMappingKey ?? '') === key && m.ApiId === apiId)
-          ?.ApiMappingId,
+      async () => {
+        let token: string | undefined;
+        do {
+          const page = await this.apigw.send(new GetApiMappingsCommand({ DomainName: domain, MaxResults: '500', ...(token ? { NextToken: token } : {}) }));
+          const found = (page.Items ?? []).find((m) => (m.ApiMappingKey ?? '') === key && m.ApiId === apiId);
+          if (found) return found.ApiMappingId;
+          token = page.NextToken;
+        } while (token);
+        return undefined;
+      },
     );
   }
 
