@@ -111,9 +111,16 @@ describe('client factory middleware', () => {
   });
 });
 
-/** A transport whose every request fails the way a lost answer does: the connection resets (or a 502 comes back). */
+/**
+ * A transport whose every request fails: the connection resets after the request was sent (a
+ * lost answer) or is refused before it (surely not sent); or, through `answering`, a 502 or a
+ * throttle.
+ */
 function losing(kind: 'reset' | '502' | 'refused' | 'throttle') {
+  if (kind === '502') return answering(502, 'BadGateway');
+  if (kind === 'throttle') return answering(429, 'TooManyRequestsException');
   let requests = 0;
+  const error = kind === 'reset' ? { message: 'socket hang up', code: 'ECONNRESET' } : { message: 'connect ECONNREFUSED 127.0.0.1:1', code: 'ECONNREFUSED' };
   return {
     get requests() {
       return requests;
@@ -121,12 +128,7 @@ function losing(kind: 'reset' | '502' | 'refused' | 'throttle') {
     handler: {
       handle: async () => {
         requests++;
-        if (kind === 'reset') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-        if (kind === 'refused') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-        const [status, type] = kind === '502' ? [502, 'BadGateway'] : [429, 'TooManyRequestsException'];
-        return {
-          response: new HttpResponse({ statusCode: status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': type }, body: Readable.from([Buffer.from('{"message":"x"}')]) }),
-        };
+        throw Object.assign(new Error(error.message), { code: error.code });
       },
     },
   };
