@@ -148,3 +148,22 @@ describe('the mass-delete guard counts names too', () => {
     expect(checkGuards(p, { maxDeleteShare: 0.5, allowMassDelete: false })?.code).toBe('SafetyGuard');
   });
 });
+
+describe('a service renamed with its custom domain', () => {
+  it('the old API keeps serving (no route, integration or stage deleted) while the domain still maps to it; Pending', () => {
+    const desired = desiredFrom([svc('new-name', { priority: 2, api, domain: { name: 'qa.api.py.acmecorp.com', hostedZone: 'acmecorp.com', certificate: 'auto' } })]);
+    const old = desiredFrom([svc('old-name', { priority: 1, api })]);
+    const observed = convergedObserved(old, {});
+    observed.naming = {
+      certificates: [],
+      domains: [{ name: 'qa.api.py.acmecorp.com', tags: { 'routeyard:owner': desired.owner, 'routeyard:service': 'old-name' }, mappings: { readable: true, items: [{ id: 'm1', apiId: 'api-old-name', stage: '$default', key: '' }] } }],
+      domainCount: 1,
+      zones: [{ ref: 'acmecorp.com', private: false, zone: { id: 'ZPUBLIC', name: 'acmecorp.com', private: false, records: [] } }],
+      slots: { create: true, update: true, delete: true, unpaced: true },
+      region: 'eu-west-1',
+    };
+    const p = plan(desired, observed);
+    expect(p.actions.filter((a) => a.service === 'old-name' && ['route', 'integration', 'stage', 'httpApi'].includes(a.kind))).toEqual([]);
+    expect(p.services.find((s) => s.name === 'old-name')!.resources.find((r) => r.id === 'api-old-name')).toMatchObject({ status: 'Pending' });
+  });
+});

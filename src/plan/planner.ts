@@ -92,9 +92,21 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
       orphan(svc).resources.push({ kind: 'targetGroup', id: g.arn, status: 'Orphaned', diffs: [] });
     }
   }
+  // An API a custom domain the document still wants maps to (a service renamed, its domain
+  // taken over by the new name) keeps serving until the mapping has moved: deleting its
+  // routes would take the domain's traffic down, and AWS refuses DeleteApi while it is mapped.
+  const mappedByWantedDomain = new Map<string, string>();
+  for (const d of observed.naming?.domains ?? []) {
+    if (wantedNames.domains.has(d.name) && d.mappings.readable) for (const m of d.mappings.items) mappedByWantedDomain.set(m.apiId, d.name);
+  }
   for (const [svc, apis] of idx.ownedApisByService) {
     if (wanted.has(svc)) continue;
     for (const a of apis) {
+      const domain = mappedByWantedDomain.get(a.id);
+      if (domain) {
+        orphan(svc).resources.push({ kind: 'httpApi', id: a.id, status: 'Pending', diffs: [], message: `the custom domain ${domain} still maps to this API: it is deleted once the mapping has moved` });
+        continue;
+      }
       const tree = deleteApiTree(svc, a, 'the service is no longer in the document');
       orphan(svc).actions.push(...tree.actions);
       orphan(svc).resources.push(...tree.resources);
