@@ -68,6 +68,7 @@ export function buildDesiredState(doc: RouteSet, shared: SharedValues, ruleQuota
     ...(shared.albDnsName ? { albDnsName: shared.albDnsName.toLowerCase().replace(/\.$/, '') } : {}),
     ...(shared.albHostedZoneId ? { albHostedZoneId: shared.albHostedZoneId } : {}),
     ...(shared.privateHostedZone ? { privateHostedZone: shared.privateHostedZone } : {}),
+    ...(doc.spec.shared.outputsPrefix ? { outputsPrefix: doc.spec.shared.outputsPrefix } : {}),
     headerName: doc.spec.shared.headerName ?? DEFAULT_HEADER_NAME,
     priorityBand: doc.spec.shared.priorityBand ?? DEFAULT_PRIORITY_BAND,
     ruleQuota,
@@ -98,6 +99,9 @@ function buildService(owner: string, vpcId: string, s: ServiceSpec, privateZoneN
         }
       : {}),
     ...(s.privateDns ? { privateDns: { name: qualifyName(s.privateDns.name, privateZoneName) } } : {}),
+    ...(s.deployment
+      ? { deployment: { strategy: s.deployment.strategy, ...(s.deployment.testTraffic ? { testTraffic: { ...s.deployment.testTraffic } } : {}) } }
+      : {}),
   };
 }
 
@@ -111,6 +115,7 @@ function buildTargetGroup(owner: string, vpcId: string, s: ServiceSpec): Desired
   return {
     kind: 'managed',
     name: targetGroupName(owner, s.name, { port, protocol, targetType, vpcId }),
+    ...(s.deployment?.strategy === 'ecs' ? { alternateName: targetGroupName(owner, s.name, { port, protocol, targetType, vpcId }, 'alternate') } : {}),
     port,
     protocol,
     targetType,

@@ -327,6 +327,57 @@ const Domain = z.strictObject({
     ),
 });
 
+/**
+ * Where routeyard publishes each service's outputs (SSM String parameters under
+ * `<prefix>/services/<name>/`). SSM's rules for names (PutParameter API reference and "Working
+ * with parameter hierarchies"): letters, digits and _ . - in each level, a hierarchy of at most
+ * 15 levels (routeyard adds three: services/<name>/<key>), no name starting with "aws" or
+ * "ssm" (reserved, case-insensitive), and at most 1011 characters with the parameter ARN's
+ * prefix; 512 here leaves room for the service name and key below it.
+ */
+export const OUTPUTS_PREFIX_MAX_LEVELS = 12;
+const OutputsPrefix = z
+  .string()
+  .max(512)
+  .regex(/^(\/[A-Za-z0-9_.-]+)+$/, { message: 'must be an SSM parameter path such as /acmecorp/routeyard: "/" then levels of letters, digits, "_", "." and "-", no trailing "/"' })
+  .superRefine((prefix, ctx) => {
+    const levels = prefix.split('/').slice(1);
+    if (/^(aws|ssm)/i.test(levels[0] ?? '')) {
+      ctx.addIssue({ code: 'custom', message: `must not start with "aws" or "ssm" (any case): SSM reserves those names` });
+    }
+    if (levels.length > OUTPUTS_PREFIX_MAX_LEVELS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `has ${levels.length} levels; at most ${OUTPUTS_PREFIX_MAX_LEVELS}: SSM allows 15 levels in a parameter name and routeyard adds services/<name>/<key>`,
+      });
+    }
+  })
+  .describe('SSM path under which routeyard publishes each service\'s outputs as String parameters: <prefix>/services/<name>/target-group-arn, api-id, ... (see the README, "Handing routes to ECS").');
+
+/** The test header's value, matched by the ALB like headerValue: no wildcards, no "$". */
+const TestHeaderValue = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'must start with a letter or digit and contain only letters, digits, ".", "_" and "-" (no wildcards)' });
+
+/**
+ * How the service's code is rolled out. `ecs`: ECS blue/green, linear or canary deployments
+ * move the traffic themselves (ECS API reference, DeploymentConfiguration.strategy and
+ * AdvancedConfiguration): routeyard keeps two target groups and the production rule (and an
+ * optional test rule) forwarding to both, and leaves the forward weights to ECS.
+ */
+const Deployment = z.strictObject({
+  strategy: z.literal('ecs', { message: 'must be "ecs" (ECS blue/green, linear and canary deployments move the traffic)' }).describe('"ecs": ECS moves the traffic between two target groups; routeyard never touches the weights.'),
+  testTraffic: z
+    .strictObject({
+      header: HeaderName.describe('The header test requests carry, e.g. X-Canary.'),
+      value: TestHeaderValue.describe('Its value, e.g. 1.'),
+    })
+    .optional()
+    .describe('A test rule, evaluated just before the production rule, for requests that carry this header too (ECS sends them to the new tasks during a deployment).'),
+});
+
 const Service = z.strictObject({
   name: ResourceName.describe('Service name; written into the routeyard:service tag.'),
   headerValue: HeaderValue.describe('Value of the routing header the ALB rule matches and API Gateway injects.'),
@@ -343,6 +394,7 @@ const Service = z.strictObject({
     })
     .optional()
     .describe('An alias record in spec.shared.privateHostedZone pointing at the shared ALB, for service-to-service calls.'),
+  deployment: Deployment.optional().describe('Omit for routeyard-driven target group changes; {"strategy": "ecs"} when ECS deployments move the traffic.'),
 });
 
 const PriorityBand = z
@@ -358,6 +410,7 @@ const Shared = z.strictObject({
   albDnsName: SharedReference.optional().describe('DNS name of the shared ALB, the target of private alias records (literal or ssm:/name).'),
   albHostedZoneId: SharedReference.optional().describe('Canonical hosted zone id of the shared ALB (literal or ssm:/name).'),
   privateHostedZone: SharedReference.optional().describe('The private hosted zone (name or id) of services\' private names (literal or ssm:/name).'),
+  outputsPrefix: OutputsPrefix.optional(),
 });
 
 export const RouteSet = z.strictObject({

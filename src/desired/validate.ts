@@ -103,6 +103,25 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
     // The ALB compares header values case-insensitively, so "App" and "app" collide.
     unique(`header:${svc.headerValue.toLowerCase()}`, i, 'headerValue', `the header value ${quoted(svc.headerValue)} (ALB matching is case-insensitive)`);
     if (svc.priority !== undefined) unique(`priority:${svc.priority}`, i, 'priority', `the priority ${svc.priority}`);
+    if (svc.deployment) {
+      if (svc.targetGroup.arn !== undefined) {
+        errors.push({
+          path: `spec.services[${i}].deployment`,
+          message:
+            'needs a target group routeyard manages (port, protocol, targetType instead of arn): ECS deployments need two target groups with identical settings, and routeyard cannot make a twin of a group it does not own',
+        });
+      }
+      const test = svc.deployment.testTraffic;
+      const routing = shared.headerName ?? 'X-Target-Service';
+      if (test && test.header.toLowerCase() === routing.toLowerCase()) {
+        errors.push({ path: `spec.services[${i}].deployment.testTraffic.header`, message: `must differ from the routing header ${quoted(routing)}: the test rule matches both headers` });
+      }
+      if (test && svc.priority !== undefined) {
+        // The test rule is evaluated just before the production rule: it takes priority - 1.
+        if (svc.priority === 1) errors.push({ path: `spec.services[${i}].priority`, message: 'must be at least 2 with deployment.testTraffic: the test rule takes the priority just before it (priority - 1)' });
+        else unique(`priority:${svc.priority - 1}`, i, 'priority', `the priority ${svc.priority - 1} (taken by this service's test rule, priority - 1)`);
+      }
+    }
     const seenRoutes = new Set<string>();
     (svc.api?.routes ?? []).forEach((key, r) => {
       if (seenRoutes.has(key)) errors.push({ path: `spec.services[${i}].api.routes[${r}]`, message: `duplicates the route key ${quoted(key)}` });
@@ -118,18 +137,20 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
   if (domains > CUSTOM_DOMAIN_QUOTA) {
     errors.push({ path: 'spec.services', message: `declares ${domains} custom domains; API Gateway allows ${CUSTOM_DOMAIN_QUOTA} per account and Region by default` });
   }
-  if (services.length > ruleQuota) {
+  const ruleCount = services.length + services.filter((s) => s.deployment?.testTraffic).length;
+  if (ruleCount > ruleQuota) {
     errors.push({
       path: 'spec.services',
-      message: `needs ${services.length} listener rules but the listener quota is ${ruleQuota} (raise it with --rule-quota after AWS raises yours)`,
+      message: `needs ${ruleCount} listener rules${ruleCount > services.length ? ' (test rules included)' : ''} but the listener quota is ${ruleQuota} (raise it with --rule-quota after AWS raises yours)`,
     });
   }
   const band = doc.spec.shared.priorityBand;
   if (band) {
     const explicitInBand = services.filter((s) => s.priority !== undefined && s.priority >= band.from && s.priority <= band.to).length;
-    const automatic = services.filter((s) => s.priority === undefined).length;
+    // A service with a test rule takes two automatic priorities.
+    const automatic = services.filter((s) => s.priority === undefined).reduce((n, s) => n + (s.deployment?.testTraffic ? 2 : 1), 0);
     if (automatic > band.to - band.from + 1 - explicitInBand) {
-      errors.push({ path: 'spec.shared.priorityBand', message: `has room for ${band.to - band.from + 1 - explicitInBand} automatic priorities but ${automatic} services need one` });
+      errors.push({ path: 'spec.shared.priorityBand', message: `has room for ${band.to - band.from + 1 - explicitInBand} automatic priorities but ${automatic} ${automatic === services.filter((x) => x.priority === undefined).length ? 'services need one' : 'are needed (a test rule takes one more)'}` });
     }
   }
   return errors;

@@ -25,7 +25,19 @@ export type DesiredTargetGroup =
       vpcId: string;
       /** Only the fields the document declares; the rest are AWS's to default. */
       healthCheck: HealthCheckSettings;
+      /** ECS deployments: the second group, same settings, that ECS shifts traffic to and from. */
+      alternateName?: string;
     };
+
+/**
+ * `ecs`: ECS blue/green, linear or canary deployments move the traffic between the primary
+ * and alternate target groups by rewriting the rules' forward weights (see plan/field-ownership.ts).
+ */
+export interface DesiredDeployment {
+  strategy: 'ecs';
+  /** A test rule just before the production rule, matching the routing header and this one too. */
+  testTraffic?: { header: string; value: string };
+}
 
 export interface CorsSettings {
   allowOrigins: string[];
@@ -76,6 +88,7 @@ export interface DesiredService {
   domain?: DesiredDomain;
   /** A name in the private hosted zone, aliased to the shared ALB. */
   privateDns?: { name: string };
+  deployment?: DesiredDeployment;
 }
 
 export interface DesiredState {
@@ -95,5 +108,7 @@ export interface DesiredState {
   albDnsName?: string;
   albHostedZoneId?: string;
   privateHostedZone?: string;
+  /** Where each service's outputs are published as SSM parameters (<prefix>/services/<name>/...). */
+  outputsPrefix?: string;
   services: DesiredService[];
 }

@@ -9,9 +9,16 @@ export const TARGET_GROUP_PREFIX = 'ry-';
  * hash of the owner, the service and those settings: changing one of them yields a new
  * name, so a replacement can be created beside the old group before the rule moves over.
  */
-export function targetGroupName(owner: string, service: string, immutable: { port: number; protocol: string; targetType: string; vpcId: string }): string {
+export function targetGroupName(
+  owner: string,
+  service: string,
+  immutable: { port: number; protocol: string; targetType: string; vpcId: string },
+  role: 'primary' | 'alternate' = 'primary',
+): string {
+  // The primary group's name is what it always was; the alternate (ECS deployments) differs by its hash.
+  const parts = [owner, service, immutable.port, immutable.protocol, immutable.targetType, immutable.vpcId, ...(role === 'alternate' ? ['alternate'] : [])];
   const hash = createHash('sha256')
-    .update([owner, service, immutable.port, immutable.protocol, immutable.targetType, immutable.vpcId].join('\n'))
+    .update(parts.join('\n'))
     .digest('hex')
     .slice(0, 8);
   const slug = service.slice(0, 32 - TARGET_GROUP_PREFIX.length - 1 - hash.length).replace(/-+$/, '');

@@ -103,6 +103,8 @@ export interface ObservedApi {
   tags: Tags;
   /** When AWS created it (ISO 8601), to keep the oldest of two copies. */
   createdAt?: string;
+  /** https://ID.execute-api.REGION.amazonaws.com, as AWS returns it (ApiEndpoint). */
+  endpoint?: string;
   /**
    * Children are fetched only for APIs routeyard owns or may adopt. `deferred`: not read
    * this pass (the controller's rolling verification reads them later); neither missing nor
@@ -151,6 +153,27 @@ export interface ObservedState {
   apis: ObservedApi[];
   /** Custom domains, certificates and DNS; absent when the document declares none and routeyard owns none. */
   naming?: ObservedNaming;
+  /** Published outputs under spec.shared.outputsPrefix; absent when the document sets none. */
+  outputs?: ObservedOutputs;
+}
+
+/** An SSM parameter under `<outputsPrefix>/services/`. */
+export interface ObservedParameter {
+  name: string;
+  value: string;
+  /** String, StringList or SecureString (routeyard writes String). */
+  type?: string;
+  /** Carries this RouteSet's owner tag (DescribeParameters, tag filter). */
+  owned: boolean;
+}
+
+/** What the pass read under the outputs prefix; `error` when it could not (nothing is then written or deleted). */
+export interface ObservedOutputs {
+  prefix: string;
+  parameters: ObservedParameter[];
+  error?: string;
+  /** The Region and DNS suffix of the APIs, for the endpoint of an API created in this pass. */
+  region: string;
 }
 
 /** An ACM certificate: its names (domain name and SANs), status and validation records. */

@@ -15,8 +15,10 @@ export const Status = z
 export type Status = z.infer<typeof Status>;
 
 export const ResourceKind = z
-  .enum(['targetGroup', 'listenerRule', 'httpApi', 'integration', 'route', 'stage', 'httpApiChildren', 'certificate', 'customDomain', 'apiMapping', 'dnsRecord'])
-  .describe('httpApiChildren: an API whose integrations, routes and stages the controller did not re-read this pass (rolling verification).');
+  .enum(['targetGroup', 'listenerRule', 'httpApi', 'integration', 'route', 'stage', 'httpApiChildren', 'certificate', 'customDomain', 'apiMapping', 'dnsRecord', 'parameter'])
+  .describe(
+    'httpApiChildren: an API whose integrations, routes and stages the controller did not re-read this pass (rolling verification). parameter: a published output (SSM parameter under spec.shared.outputsPrefix).',
+  );
 export type ResourceKind = z.infer<typeof ResourceKind>;
 
 export const Diff = z.object({
@@ -44,10 +46,19 @@ export const ResourceReport = z.object({
 });
 export type ResourceReport = z.infer<typeof ResourceReport>;
 
+export const OutputKey = z.enum(['target-group-arn', 'alternate-target-group-arn', 'production-rule-arn', 'test-rule-arn', 'api-id', 'api-endpoint', 'domain-target']);
+export type OutputKey = z.infer<typeof OutputKey>;
+
 export const ServiceReport = z.object({
   name: z.string(),
   status: Status,
   resources: z.array(ResourceReport),
+  outputs: z
+    .partialRecord(OutputKey, z.string())
+    .optional()
+    .describe(
+      'What the service publishes (under spec.shared.outputsPrefix when set): ARNs, ids and the domain target, as they are after this pass ("(created by this plan)" in a dry run). A key is absent while what it describes does not exist.',
+    ),
   since: Timestamp.nullable().optional(),
   lastVerifiedAt: Timestamp.nullable().optional(),
   backoff: z

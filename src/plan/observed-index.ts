@@ -1,6 +1,6 @@
 import type { DesiredState } from '../model/desired.ts';
 import type { ObservedApi, ObservedRule, ObservedState, ObservedTargetGroup } from '../model/observed.ts';
-import { SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
+import { SERVICE_TAG, isOwnedBy, ruleRole } from '../model/tags.ts';
 
 /**
  * The observed snapshot split the way the planner asks about it: what routeyard owns,
@@ -10,7 +10,11 @@ import { SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
 export interface ObservedIndex {
   /** The shared load balancer the listener belongs to. */
   loadBalancerArn: string;
+  /** Every owned rule, whatever its role (orphans, quotas, the guard's counts). */
   ownedRulesByService: Map<string, ObservedRule[]>;
+  /** Owned rules by role (model/tags.ts ROLE_TAG): production (untagged too) and ECS test rules. */
+  productionRulesByService: Map<string, ObservedRule[]>;
+  testRulesByService: Map<string, ObservedRule[]>;
   foreignRules: ObservedRule[];
   ownedTargetGroupsByService: Map<string, ObservedTargetGroup[]>;
   targetGroupsByArn: Map<string, ObservedTargetGroup>;
@@ -38,6 +42,8 @@ export function indexObserved(desired: DesiredState, observed: ObservedState): O
   const idx: ObservedIndex = {
     loadBalancerArn: observed.loadBalancer.arn,
     ownedRulesByService: new Map(),
+    productionRulesByService: new Map(),
+    testRulesByService: new Map(),
     foreignRules: [],
     ownedTargetGroupsByService: new Map(),
     targetGroupsByArn: new Map(),
@@ -52,8 +58,11 @@ export function indexObserved(desired: DesiredState, observed: ObservedState): O
     else idx.mappingsUnknown = true;
   }
   for (const r of [...observed.rules].sort((a, b) => a.priority - b.priority)) {
-    if (isOwnedBy(r.tags, owner)) push(idx.ownedRulesByService, r.tags[SERVICE_TAG] ?? UNKNOWN_SERVICE, r);
-    else idx.foreignRules.push(r);
+    if (isOwnedBy(r.tags, owner)) {
+      const svc = r.tags[SERVICE_TAG] ?? UNKNOWN_SERVICE;
+      push(idx.ownedRulesByService, svc, r);
+      push(ruleRole(r.tags) === 'test' ? idx.testRulesByService : idx.productionRulesByService, svc, r);
+    } else idx.foreignRules.push(r);
   }
   for (const g of observed.targetGroups) {
     idx.targetGroupsByArn.set(g.arn, g);

@@ -5,6 +5,8 @@
  * Priority moves run before rule creates so a create never lands on a priority still held.
  */
 export const PHASE = {
+  // A published output goes before what it describes, so no pipeline reads an ARN about to vanish.
+  deleteParameter: 0,
   // Names go first when a service goes: records, then the mapping, the domain, the certificate
   // (a mapping would keep its API from being deleted).
   deleteRecord: 1,
@@ -39,4 +41,6 @@ export const PHASE = {
   createApiMapping: 73,
   updateApiMapping: 74,
   upsertRecord: 75,
+  // Outputs last: each describes a resource that exists by then (created earlier in the pass).
+  putParameter: 80,
 } as const;

@@ -1,6 +1,6 @@
-import type { DesiredState } from '../model/desired.ts';
+import type { DesiredService, DesiredState } from '../model/desired.ts';
 import { parseRegistryValue } from '../model/dns.ts';
-import { isOwnedBy } from '../model/tags.ts';
+import { SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
 import type { ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import { deleteApiTree, planHttpApi } from './http-apis.ts';
 import { planNaming, planNamingOrphans, wantedRecordKeys, type NamingContext, type NamingPlan } from './naming.ts';
@@ -10,7 +10,9 @@ import { failedReadsByService, holdDeletesOnPartialView } from './partial-view.t
 import { decidePriorities } from './priorities.ts';
 import { assignStagingPriorities } from './staging.ts';
 import { deleteTargetGroupAction, planTargetGroup } from './target-groups.ts';
-import type { Action, Plan, ResourceState, ServicePlan, Status } from './types.ts';
+import { withoutManagedFields } from './field-ownership.ts';
+import { apiEndpointTemplate, planOrphanOutputs, planServiceOutputs, type ServiceOutputs } from './outputs.ts';
+import type { Action, Plan, Ref, ResourceState, ServicePlan, Status } from './types.ts';
 
 /**
  * plan(desired, observed) -> Plan. Pure: no SDK, no clock, no I/O, so the same inputs
@@ -26,11 +28,14 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   const wanted = new Set(desired.services.map((s) => s.name));
 
   const livePriorityByService = new Map<string, number>();
-  for (const [svc, rules] of idx.ownedRulesByService) if (wanted.has(svc) && rules[0]) livePriorityByService.set(svc, rules[0].priority);
+  for (const [svc, rules] of idx.productionRulesByService) if (wanted.has(svc) && rules[0]) livePriorityByService.set(svc, rules[0].priority);
+  const liveTestPriorityByService = new Map<string, number>();
+  for (const [svc, rules] of idx.testRulesByService) if (wanted.has(svc) && rules[0]) liveTestPriorityByService.set(svc, rules[0].priority);
   const priorities = decidePriorities({
     services: desired.services,
     band: desired.priorityBand,
     livePriorityByService,
+    liveTestPriorityByService,
     foreignPriorities: new Set(idx.foreignRules.map((r) => r.priority)),
   });
 
@@ -63,12 +68,14 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     const api = apiPlans.get(svc.name)!;
     const names = [naming.get(svc.name), namingOrphans.get(svc.name)].filter((x): x is NamingPlan => !!x);
     namingOrphans.delete(svc.name);
-    const resources = [...rule.resources, ...tg.resources, ...api.resources, ...names.flatMap((n) => n.resources)];
-    services.push({ name: svc.name, status: serviceStatus(resources), resources });
+    const outputs = serviceOutputs(svc, observed, tg.outputs, rule.refs, api.apiRef);
+    const published = observed.outputs ? planServiceOutputs(desired, observed.outputs, svc, outputs) : { resources: [], actions: [] };
+    const resources = [...rule.resources, ...tg.resources, ...api.resources, ...names.flatMap((n) => n.resources), ...published.resources];
+    services.push({ name: svc.name, status: serviceStatus(resources), resources, outputs });
     // While the rule cannot be converged (Conflict, Error) it may still forward to a
     // superseded target group, so that group is kept until the rule has moved.
     const ruleBlocked = rule.resources.some((r) => r.kind === 'listenerRule' && (r.status === 'Conflict' || r.status === 'Error'));
-    actions.push(...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup')), ...rule.actions, ...api.actions, ...names.flatMap((n) => n.actions));
+    actions.push(...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup')), ...rule.actions, ...api.actions, ...names.flatMap((n) => n.actions), ...published.actions);
   }
 
   // Live-only: everything this RouteSet owns for services the document no longer lists.
@@ -116,6 +123,12 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     orphan(svc).actions.push(...n.actions);
     orphan(svc).resources.push(...n.resources);
   }
+  if (observed.outputs) {
+    for (const [svc, o] of planOrphanOutputs(observed.outputs, wanted)) {
+      orphan(svc).actions.push(...o.actions);
+      orphan(svc).resources.push(...o.resources);
+    }
+  }
   enforceRuleQuota(desired.ruleQuota, observed.loadBalancer, services, actions);
   enforceTargetGroupQuota(desired.targetGroupQuota, observed.loadBalancer, idx, services, actions);
 
@@ -125,6 +138,10 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     services.push({ name, status: o.resources.some((r) => r.status === 'Pending') ? 'Pending' : o.resources.some((r) => r.status === 'Error' || r.status === 'Conflict') ? serviceStatus(o.resources) : 'Orphaned', resources: o.resources });
     actions.push(...o.actions);
   }
+  // Fields another actor owns (ECS's forward weights) are neither reported nor repaired.
+  const owned = withoutManagedFields(services, actions, new Map(desired.services.map((s) => [s.name, s])));
+  services.splice(0, services.length, ...owned.services.map((s) => (s.resources.some((r, i) => r !== services.find((x) => x.name === s.name)?.resources[i]) ? { ...s, status: recomputeStatus(s) } : s)));
+  actions.splice(0, actions.length, ...owned.actions);
   // A service whose plan rests on a read that failed deletes and replaces nothing this pass.
   const held = holdDeletesOnPartialView(failedReadsByService(desired, observed, idx), services, actions);
   actions.splice(0, actions.length, ...held);
@@ -169,7 +186,10 @@ function enforceTargetGroupQuota(quota: number, lb: ObservedLoadBalancer, idx: O
   // New attachments: groups created in this pass, or existing groups not yet attached, that a rule will forward to.
   const attaching = (a: Action): number => {
     if (a.payload.type !== 'createRule' && a.payload.type !== 'modifyRule') return 0;
-    const refs = [a.payload.targetGroupArn, ...(a.payload.type === 'modifyRule' && a.payload.standbyTargetGroupArn ? [a.payload.standbyTargetGroupArn] : [])];
+    const refs = a.payload.weighted
+      ? a.payload.weighted.targets
+      : [a.payload.targetGroupArn, ...(a.payload.type === 'modifyRule' && a.payload.standbyTargetGroupArn ? [a.payload.standbyTargetGroupArn] : [])];
+    if (a.payload.type === 'modifyRule' && a.payload.conditionsOnly) return 0;
     return refs.filter((r) => !('value' in r) || !attached.has(r.value)).length;
   };
   const growing = actions.filter((a) => attaching(a) > 0).sort((a, b) => a.service.localeCompare(b.service));
@@ -212,6 +232,7 @@ function countForGuard(desired: DesiredState, observed: ObservedState, idx: Obse
     customDomain: ownedDomains.length,
     apiMapping: ownedDomains.reduce((n, d) => n + (d.mappings.readable ? d.mappings.items.length : 0), 0),
     certificate: (naming?.certificates ?? []).filter((c) => isOwnedBy(c.tags, owner)).length,
+    parameter: (observed.outputs?.parameters ?? []).filter((p) => p.owned).length,
     dnsRecord: (naming?.zones ?? []).reduce(
       (n, z) => n + (z.zone?.records ?? []).filter((r) => r.type === 'TXT' && r.name.startsWith('_routeyard-') && r.values.some((v) => parseRegistryValue(v)?.owner === owner)).length,
       0,
@@ -226,6 +247,38 @@ function countForGuard(desired: DesiredState, observed: ObservedState, idx: Obse
     deletesByKind[a.kind] = (deletesByKind[a.kind] ?? 0) + 1;
   }
   return { ownedByKind, deletesByKind };
+}
+
+/** A desired service's status after some of its diffs were dropped (orphans keep theirs). */
+function recomputeStatus(s: ServicePlan): Status {
+  return s.status === 'Orphaned' ? s.status : serviceStatus(s.resources);
+}
+
+/**
+ * What the service publishes (and reports): the target groups and rules as they will be
+ * after this pass, the API and its endpoint, the custom domain's regional target once AWS
+ * has given it one.
+ */
+function serviceOutputs(svc: DesiredService, observed: ObservedState, groups: { primary?: Ref; alternate?: Ref }, rules: { production?: Ref; test?: Ref }, apiRef: Ref | undefined): ServiceOutputs {
+  const out: ServiceOutputs = {};
+  if (groups.primary) out['target-group-arn'] = groups.primary;
+  if (groups.alternate) out['alternate-target-group-arn'] = groups.alternate;
+  if (rules.production) out['production-rule-arn'] = rules.production;
+  if (rules.test) out['test-rule-arn'] = rules.test;
+  if (apiRef) {
+    out['api-id'] = apiRef;
+    const region = observed.outputs?.region ?? observed.naming?.region;
+    const live = 'value' in apiRef ? observed.apis.find((a) => a.id === apiRef.value)?.endpoint : undefined;
+    if (live) out['api-endpoint'] = { value: live };
+    else if (region) out['api-endpoint'] = 'value' in apiRef ? { value: apiEndpointTemplate(region).replace('{id}', apiRef.value) } : { ...apiRef, template: apiEndpointTemplate(region) };
+  }
+  const domain = svc.domain ? observed.naming?.domains.find((d) => d.name === svc.domain!.name) : undefined;
+  if (domain?.target && observed.naming && domain.tags && Object.keys(domain.tags).length > 0 && isOwnedByService(domain.tags, svc.name)) out['domain-target'] = { value: domain.target.dnsName };
+  return out;
+}
+
+function isOwnedByService(tags: Record<string, string>, service: string): boolean {
+  return tags[SERVICE_TAG] === service;
 }
 
 /** Dependency order: by phase; within a phase by service then id, so plans are stable. */

@@ -13,7 +13,29 @@ export type { Mode, Outcome, Report, ReportAction };
 export interface ActionResultLike {
   actionId: string;
   outcome: 'applied' | 'failed' | 'skipped' | 'pending';
+  /** The id a create produced (an ARN, an API id). */
+  producedId?: string;
   error?: string;
+}
+
+/**
+ * A service's outputs as they are after the pass: values known at plan time, ids the
+ * pass's creates produced; "(created by this plan)" for a create not run (a dry run); a
+ * key whose create did not succeed is left out.
+ */
+function reportedOutputs(outputs: NonNullable<ServicePlan['outputs']>, results: Map<string, ActionResultLike>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, ref] of Object.entries(outputs)) {
+    if (!ref) continue;
+    if ('value' in ref) {
+      out[key] = ref.value;
+      continue;
+    }
+    const r = results.get(ref.fromAction);
+    if (!r) out[key] = '(created by this plan)';
+    else if (r.outcome === 'applied' && r.producedId) out[key] = ref.template ? ref.template.replace('{id}', r.producedId) : r.producedId;
+  }
+  return out;
 }
 
 export interface ReportInputs {
@@ -34,8 +56,9 @@ export function buildReport(input: ReportInputs): Report {
   const plan = input.plan;
   const results = new Map((input.results ?? []).map((r) => [r.actionId, r]));
   // Every resource in a plan was read from AWS in this pass (a Missing one was read as absent).
-  const verified = (s: ServicePlan): ServiceReport => ({
+  const verified = ({ outputs, ...s }: ServicePlan): ServiceReport => ({
     ...s,
+    ...(outputs ? { outputs: reportedOutputs(outputs, results) } : {}),
     // ...except what rolling verification deferred: the daemon's memory knows when it was read.
     resources: s.resources.map((r) => ({ ...r, since: null, lastVerifiedAt: r.readThisPass === false ? null : input.generatedAt })),
     since: null,

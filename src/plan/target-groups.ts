@@ -1,6 +1,6 @@
 import type { DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedTargetGroup } from '../model/observed.ts';
-import { SERVICE_TAG, isOwnedBy, ownerOf, ownershipTags } from '../model/tags.ts';
+import { SERVICE_TAG, isOwnedBy, ownerOf, ownershipTags, type TargetGroupRole } from '../model/tags.ts';
 import { declaredFieldDiffs } from './diff.ts';
 import type { ObservedIndex } from './observed-index.ts';
 import { PHASE } from './phases.ts';
@@ -20,6 +20,16 @@ export interface TargetGroupPlan {
   standbyRef?: Ref;
   /** Why the rule moves to the new group in this pass (a replacement hand-over), for the rule's action. */
   switchReason?: string;
+  /** ECS deployments: the alternate group; the rules forward to both. */
+  alternateRef?: Ref;
+  /** The rules must stay as they are (a change refused under ECS deployments). */
+  holdReason?: string;
+  /**
+   * The group the document wants, now or once this pass creates it (and the alternate):
+   * published as outputs, so a pipeline points the ECS service at a replacement as soon as
+   * it exists, even while the old group still takes the traffic.
+   */
+  outputs: { primary?: Ref; alternate?: Ref };
 }
 
 /** Settings AWS cannot change on a target group: a change means a new group. */
@@ -28,11 +38,12 @@ const IMMUTABLE = ['port', 'protocol', 'targetType', 'vpcId'] as const;
 export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx: ObservedIndex): TargetGroupPlan {
   const tg = svc.targetGroup;
   if (tg.kind === 'existing') return planReferencedTargetGroup(tg.arn, idx);
+  if (tg.alternateName) return planEcsTargetGroups(desired, svc, tg, tg.alternateName, idx);
 
   const owned = idx.ownedTargetGroupsByService.get(svc.name) ?? [];
   const current = owned.find((g) => g.name === tg.name);
   const stale = owned.filter((g) => g !== current);
-  const liveRule = idx.ownedRulesByService.get(svc.name)?.[0];
+  const liveRule = idx.productionRulesByService.get(svc.name)?.[0];
   // The superseded group that still takes the service's traffic, if any.
   const serving = stale.find((g) => liveRule?.forward.some((t) => t.arn === g.arn && t.weight > 0));
   const resources: ResourceState[] = [];
@@ -141,14 +152,22 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
     actions.push(deleteTargetGroupAction(svc.name, g, current || targetRef ? `superseded by ${tg.name}` : 'superseded'));
     if (g !== stale[0] || current) resources.push({ kind: 'targetGroup', id: g.arn, status: 'Orphaned', diffs: [] });
   }
-  return { resources, actions, ...(targetRef ? { targetRef } : {}), ...(standbyRef ? { standbyRef } : {}), ...(switchReason ? { switchReason } : {}) };
+  const wantedRef: Ref | undefined = current ? { value: current.arn } : actions.find((a) => a.payload.type === 'createTargetGroup') ? { fromAction: actions.find((a) => a.payload.type === 'createTargetGroup')!.id } : undefined;
+  return {
+    resources,
+    actions,
+    ...(targetRef ? { targetRef } : {}),
+    ...(standbyRef ? { standbyRef } : {}),
+    ...(switchReason ? { switchReason } : {}),
+    outputs: wantedRef ? { primary: wantedRef } : {},
+  };
 }
 
 /** An existing group referenced by ARN: never changed, but it must exist and serve no other load balancer. */
 function planReferencedTargetGroup(arn: string, idx: ObservedIndex): TargetGroupPlan {
   const live = idx.targetGroupsByArn.get(arn);
   if (!live) {
-    return { resources: [{ kind: 'targetGroup', id: arn, status: 'Error', diffs: [], message: 'the referenced target group does not exist' }], actions: [] };
+    return { resources: [{ kind: 'targetGroup', id: arn, status: 'Error', diffs: [], message: 'the referenced target group does not exist' }], actions: [], outputs: {} };
   }
   const elsewhere = (live.loadBalancerArns ?? []).filter((lb) => lb !== idx.loadBalancerArn);
   if (elsewhere.length > 0) {
@@ -163,9 +182,10 @@ function planReferencedTargetGroup(arn: string, idx: ObservedIndex): TargetGroup
         },
       ],
       actions: [],
+      outputs: {},
     };
   }
-  return { resources: [{ kind: 'targetGroup', id: arn, status: 'InSync', diffs: [], message: 'referenced, not managed by routeyard' }], actions: [], targetRef: { value: arn } };
+  return { resources: [{ kind: 'targetGroup', id: arn, status: 'InSync', diffs: [], message: 'referenced, not managed by routeyard' }], actions: [], targetRef: { value: arn }, outputs: { primary: { value: arn } } };
 }
 
 /**
@@ -200,16 +220,16 @@ function replacementDiffs(tg: Extract<DesiredService['targetGroup'], { kind: 'ma
  * state this is none, so health costs nothing.
  */
 export function targetGroupsNeedingHealth(desired: DesiredState, groups: readonly ObservedTargetGroup[]): string[] {
-  const wantedName = new Map(desired.services.flatMap((s) => (s.targetGroup.kind === 'managed' ? [[s.name, s.targetGroup.name] as const] : [])));
+  const wantedNames = new Map(desired.services.flatMap((s) => (s.targetGroup.kind === 'managed' ? [[s.name, new Set([s.targetGroup.name, ...(s.targetGroup.alternateName ? [s.targetGroup.alternateName] : [])])] as const] : [])));
   const bySvc = new Map<string, ObservedTargetGroup[]>();
   for (const g of groups) {
     if (!isOwnedBy(g.tags, desired.owner)) continue;
     const svc = g.tags?.[SERVICE_TAG];
-    if (!svc || !wantedName.has(svc)) continue;
+    if (!svc || !wantedNames.has(svc)) continue;
     bySvc.set(svc, [...(bySvc.get(svc) ?? []), g]);
   }
   const out: string[] = [];
-  for (const [svc, owned] of bySvc) if (owned.some((g) => g.name !== wantedName.get(svc))) out.push(...owned.map((g) => g.arn));
+  for (const [svc, owned] of bySvc) if (owned.some((g) => !wantedNames.get(svc)!.has(g.name))) out.push(...owned.map((g) => g.arn));
   return out.sort();
 }
 
@@ -225,4 +245,113 @@ export function deleteTargetGroupAction(service: string, g: ObservedTargetGroup,
     phase: PHASE.deleteTargetGroup,
     payload: { type: 'deleteTargetGroup', arn: g.arn },
   };
+}
+
+type ManagedGroup = Extract<DesiredService['targetGroup'], { kind: 'managed' }>;
+
+/**
+ * The two groups of a service whose deployments ECS drives: primary and alternate, same
+ * settings, both owned and tagged with their role. Which of them carries the traffic is
+ * ECS's business, so there is no hand-over here. A settings change AWS cannot make in
+ * place (port, protocol, target type, VPC) would need two new groups under a running
+ * deployment: it is refused, with the way out, and nothing of the service's groups or
+ * rules changes.
+ */
+function planEcsTargetGroups(desired: DesiredState, svc: DesiredService, tg: ManagedGroup, alternateName: string, idx: ObservedIndex): TargetGroupPlan {
+  const owned = idx.ownedTargetGroupsByService.get(svc.name) ?? [];
+  const rules = [...(idx.productionRulesByService.get(svc.name) ?? []), ...(idx.testRulesByService.get(svc.name) ?? [])];
+  const forwardedTo = new Set(rules.flatMap((r) => r.forward.map((t) => t.arn)));
+  const groups: { role: TargetGroupRole; name: string }[] = [
+    { role: 'primary', name: tg.name },
+    { role: 'alternate', name: alternateName },
+  ];
+  const live = new Map(groups.map((g) => [g.role, owned.find((o) => o.name === g.name)]));
+  const stale = owned.filter((o) => !groups.some((g) => g.name === o.name));
+  const resources: ResourceState[] = [];
+  const actions: Action[] = [];
+
+  const inUse = stale.filter((g) => forwardedTo.has(g.arn));
+  if (inUse.length > 0) {
+    const changed = inUse.flatMap((g) => replacementDiffs(tg, g));
+    const fields = [...new Set(changed.map((d) => d.path.split('.').pop()))].join(', ') || 'settings';
+    const holdReason =
+      `the target group ${fields} changed (${changed.map((d) => `${d.path.split('.').pop()} ${String(d.live)} -> ${String(d.desired)}`).join(', ')}), which needs new target groups, ` +
+      `and the service uses ECS deployments: replacing both groups under a running deployment is not safe, so nothing is changed. ` +
+      `Either put the old value back, or remove "deployment" from the service (routeyard then replaces the group with its usual hand-over), point the ECS service at the new group, and declare "deployment" again`;
+    for (const g of inUse) resources.push({ kind: 'targetGroup', id: g.arn, status: 'Error', diffs: replacementDiffs(tg, g), message: holdReason });
+    for (const g of groups) {
+      const l = live.get(g.role);
+      if (l && !inUse.includes(l)) resources.push({ kind: 'targetGroup', id: l.arn, status: 'InSync', diffs: [], message: `${g.role} (ECS deployments)` });
+    }
+    return { resources, actions, holdReason, outputs: {} };
+  }
+
+  const refs: Partial<Record<TargetGroupRole, Ref>> = {};
+  for (const g of groups) {
+    const current = live.get(g.role);
+    const suffix = g.role === 'alternate' ? ':alternate' : '';
+    if (!current) {
+      const squatter = idx.targetGroupsByName.get(g.name);
+      if (squatter) {
+        const by = ownerOf(squatter.tags);
+        resources.push({
+          kind: 'targetGroup',
+          id: squatter.arn,
+          status: 'Conflict',
+          diffs: [],
+          message: `target group name ${g.name} is taken by a group ${by ? `owned by RouteSet "${by}"` : 'routeyard does not own'}`,
+        });
+        continue;
+      }
+      const id = `create:targetGroup:${svc.name}${suffix}`;
+      const diffs: Diff[] = [{ path: 'targetGroup', desired: g.name, live: null }];
+      actions.push({
+        id,
+        op: 'create',
+        kind: 'targetGroup',
+        service: svc.name,
+        resourceId: g.name,
+        reason: `the ${g.role} target group for ECS deployments does not exist`,
+        diffs,
+        phase: PHASE.createTargetGroup,
+        payload: {
+          type: 'createTargetGroup',
+          name: g.name,
+          port: tg.port,
+          protocol: tg.protocol,
+          targetType: tg.targetType,
+          vpcId: tg.vpcId,
+          healthCheck: tg.healthCheck,
+          tags: ownershipTags(desired.owner, svc.name, g.role),
+        },
+      });
+      resources.push({ kind: 'targetGroup', id: g.name, status: 'Missing', diffs, message: `${g.role} (ECS deployments)` });
+      refs[g.role] = { fromAction: id };
+      continue;
+    }
+    refs[g.role] = { value: current.arn };
+    // Settings changes apply to both groups alike.
+    const diffs = declaredFieldDiffs('targetGroup.healthCheck', { ...tg.healthCheck }, { ...current.healthCheck });
+    if (diffs.length > 0) {
+      actions.push({
+        id: `update:targetGroup:${svc.name}${suffix}`,
+        op: 'update',
+        kind: 'targetGroup',
+        service: svc.name,
+        resourceId: current.arn,
+        reason: `health check of the ${g.role} group differs from the document (${diffs.map((d) => d.path.split('.').pop()).join(', ')})`,
+        diffs,
+        phase: PHASE.updateTargetGroup,
+        payload: { type: 'modifyTargetGroup', arn: current.arn, healthCheck: tg.healthCheck },
+      });
+    }
+    resources.push({ kind: 'targetGroup', id: current.arn, status: diffs.length > 0 ? 'Drifted' : 'InSync', diffs, message: `${g.role} (ECS deployments)` });
+  }
+  // Groups of earlier settings that no rule forwards to any more: gone.
+  for (const g of stale) {
+    actions.push(deleteTargetGroupAction(svc.name, g, `superseded: no rule forwards to it and the service's groups are ${tg.name} and ${alternateName}`));
+    resources.push({ kind: 'targetGroup', id: g.arn, status: 'Orphaned', diffs: [] });
+  }
+  if (!refs.primary || !refs.alternate) return { resources, actions, outputs: { ...(refs.primary ? { primary: refs.primary } : {}), ...(refs.alternate ? { alternate: refs.alternate } : {}) } };
+  return { resources, actions, targetRef: refs.primary, alternateRef: refs.alternate, outputs: { primary: refs.primary, alternate: refs.alternate } };
 }

@@ -1,6 +1,6 @@
 import type { CorsSettings, DesiredStage, HealthCheckSettings } from '../model/desired.ts';
 import type { ObservedRecord } from '../model/observed.ts';
-import type { Diff, ResourceKind, Status } from '../model/report-contract.ts';
+import type { Diff, OutputKey, ResourceKind, Status } from '../model/report-contract.ts';
 import type { Tags } from '../model/tags.ts';
 
 /**
@@ -23,7 +23,11 @@ export interface RecordChange {
 }
 
 /** A value known now, or the id an earlier action of the same pass will produce. */
-export type Ref = { value: string } | { fromAction: string };
+/**
+ * A value known now, or the id an earlier action of the same pass will produce; `template`
+ * wraps that id ("https://{id}.execute-api.REGION.amazonaws.com" for an API's endpoint).
+ */
+export type Ref = { value: string } | { fromAction: string; template?: string };
 
 export interface IntegrationSpec {
   integrationType: 'HTTP_PROXY';
@@ -42,7 +46,19 @@ export type Payload =
   | { type: 'createTargetGroup'; name: string; port: number; protocol: string; targetType: string; vpcId: string; healthCheck: HealthCheckSettings; tags: Tags }
   | { type: 'modifyTargetGroup'; arn: string; healthCheck: HealthCheckSettings }
   | { type: 'deleteTargetGroup'; arn: string }
-  | { type: 'createRule'; listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: Ref; tags: Tags }
+  | {
+      type: 'createRule';
+      listenerArn: string;
+      priority: number;
+      headerName: string;
+      headerValue: string;
+      targetGroupArn: Ref;
+      tags: Tags;
+      /** ECS test rule: a second http-header condition. */
+      testHeader?: { name: string; value: string };
+      /** ECS deployments: forward to every group with these weights (targetGroupArn is the first). */
+      weighted?: { targets: Ref[]; weights: number[] };
+    }
   | {
       type: 'modifyRule';
       arn: string;
@@ -53,6 +69,16 @@ export type Payload =
       standbyTargetGroupArn?: Ref;
       /** Remove the rule's transforms (ModifyRule ResetTransforms). */
       resetTransforms?: boolean;
+      /** ECS test rule: a second http-header condition. */
+      testHeader?: { name: string; value: string };
+      /** Send the conditions only; the forward action stays exactly as it is live. */
+      conditionsOnly?: boolean;
+      /**
+       * Forward to these groups. `live`: each keeps the weight the rule has when the call is
+       * made (read again just before it), a group new to the rule gets 0: the weights are
+       * another actor's (plan/field-ownership.ts).
+       */
+      weighted?: { targets: Ref[]; weights: number[] | 'live' };
     }
   | {
       type: 'setRulePriority';
@@ -85,7 +111,9 @@ export type Payload =
   | { type: 'createApiMapping'; domain: string; apiId: Ref; key: string }
   | { type: 'updateApiMapping'; domain: string; mappingId: string; apiId: Ref; key: string }
   | { type: 'deleteApiMapping'; domain: string; mappingId: string }
-  | { type: 'changeRecord'; zoneId: string; zoneName: string; change: RecordChange };
+  | { type: 'changeRecord'; zoneId: string; zoneName: string; change: RecordChange }
+  | { type: 'putParameter'; name: string; value: Ref; overwrite: boolean; tags: Tags }
+  | { type: 'deleteParameter'; name: string };
 
 export interface Action {
   /** Unique within a plan; later actions refer to it to get the id it produced. */
@@ -119,6 +147,8 @@ export interface ServicePlan {
   name: string;
   status: Status;
   resources: ResourceState[];
+  /** What the service publishes (plan/outputs.ts): values now, or from an action of this plan. */
+  outputs?: Partial<Record<OutputKey, Ref>>;
 }
 
 export interface Plan {

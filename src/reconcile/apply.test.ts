@@ -15,7 +15,7 @@ function mutations(overrides: Partial<Mutations['loadBalancer']> = {}): Mutation
     deleteRule: vi.fn(async () => {}),
     ...overrides,
   };
-  return { loadBalancer: lb, apiGateway: {} as Mutations['apiGateway'], naming: {} as Mutations['naming'] };
+  return { loadBalancer: lb, apiGateway: {} as Mutations['apiGateway'], naming: {} as Mutations['naming'], outputs: {} as Mutations['outputs'] };
 }
 
 const tgCreate = (service: string): Action => ({

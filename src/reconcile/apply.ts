@@ -38,7 +38,7 @@ export async function applyPlan(actions: readonly Action[], mutations: Mutations
   let phase: number | undefined;
   let stopped: string | undefined;
 
-  const resolve = (ref: Ref): string | undefined => ('value' in ref ? ref.value : produced.get(ref.fromAction));
+  const resolve = (ref: Ref): string | undefined => resolveRef(ref, produced);
 
   for (let i = 0; i < actions.length; i++) {
     const action = actions[i]!;
@@ -175,7 +175,7 @@ async function applyRecordBatch(batch: Action[], mutations: Mutations, failedSer
 }
 
 /** The "no such resource" answers of the services routeyard deletes from. */
-const NOT_FOUND = new Set(['NotFoundException', 'RuleNotFoundException', 'RuleNotFound', 'TargetGroupNotFoundException', 'TargetGroupNotFound', 'ResourceNotFoundException']);
+const NOT_FOUND = new Set(['ParameterNotFound', 'NotFoundException', 'RuleNotFoundException', 'RuleNotFound', 'TargetGroupNotFoundException', 'TargetGroupNotFound', 'ResourceNotFoundException']);
 
 function isAlreadyGone(err: unknown): boolean {
   return NOT_FOUND.has((err as { name?: string } | undefined)?.name ?? '');
@@ -202,7 +202,16 @@ async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | u
     case 'deleteTargetGroup':
       return void (await lb.deleteTargetGroup(p.arn));
     case 'createRule':
-      return lb.createRule({ ...p, targetGroupArn: need(p.targetGroupArn, 'the target group ARN') });
+      return lb.createRule({
+        listenerArn: p.listenerArn,
+        priority: p.priority,
+        headerName: p.headerName,
+        headerValue: p.headerValue,
+        tags: p.tags,
+        targetGroupArn: need(p.targetGroupArn, 'the target group ARN'),
+        ...(p.testHeader ? { testHeader: p.testHeader } : {}),
+        ...(p.weighted ? { weighted: { targets: p.weighted.targets.map((t) => need(t, 'a target group ARN')), weights: p.weighted.weights } } : {}),
+      });
     case 'modifyRule':
       return void (await lb.modifyRule({
         arn: p.arn,
@@ -211,6 +220,9 @@ async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | u
         ...(p.resetTransforms ? { resetTransforms: true } : {}),
         targetGroupArn: need(p.targetGroupArn, 'the target group ARN'),
         ...(p.standbyTargetGroupArn ? { standbyTargetGroupArn: need(p.standbyTargetGroupArn, 'the new target group ARN') } : {}),
+        ...(p.testHeader ? { testHeader: p.testHeader } : {}),
+        ...(p.conditionsOnly ? { conditionsOnly: true } : {}),
+        ...(p.weighted ? { weighted: { targets: p.weighted.targets.map((t) => need(t, 'a target group ARN')), weights: p.weighted.weights } } : {}),
       }));
     case 'setRulePriority':
       throw new Error('rule priority moves are applied in batches (applyPriorityBatch)');
@@ -262,5 +274,17 @@ async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | u
       return void (await m.naming.deleteApiMapping(p.domain, p.mappingId));
     case 'changeRecord':
       throw new Error('record changes are applied in batches (applyRecordBatch)');
+    case 'putParameter':
+      return void (await m.outputs.putParameter({ name: p.name, value: need(p.value, 'the value it publishes'), overwrite: p.overwrite, tags: p.tags }));
+    case 'deleteParameter':
+      return void (await m.outputs.deleteParameter(p.name));
   }
+}
+
+/** A Ref's value: given, or produced by an earlier action (wrapped in its template). */
+export function resolveRef(ref: Ref, produced: ReadonlyMap<string, string>): string | undefined {
+  if ('value' in ref) return ref.value;
+  const id = produced.get(ref.fromAction);
+  if (id === undefined || id === '') return undefined;
+  return ref.template ? ref.template.replace('{id}', id) : id;
 }

@@ -1,6 +1,6 @@
 import { RouteyardError, describeError } from '../errors.ts';
 import type { DesiredState } from '../model/desired.ts';
-import type { DeepReadSelector, ObservedNaming, ObservedState } from '../model/observed.ts';
+import type { DeepReadSelector, ObservedNaming, ObservedOutputs, ObservedState } from '../model/observed.ts';
 import { isOwnedBy } from '../model/tags.ts';
 
 /** The account in an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...), if it has one. */
@@ -49,7 +49,22 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
     }
   }
   const naming = await step('custom domains, certificates and DNS', () => observeNaming(desired, observer, deep));
-  return { listenerArn: desired.listenerArn, loadBalancer, rules, targetGroups, apis, ...(naming ? { naming } : {}) };
+  const outputs = desired.outputsPrefix ? await observeOutputs(desired.outputsPrefix, desired.owner, observer) : undefined;
+  return { listenerArn: desired.listenerArn, loadBalancer, rules, targetGroups, apis, ...(naming ? { naming } : {}), ...(outputs ? { outputs } : {}) };
+}
+
+/**
+ * The published outputs. A failure to read them marks the outputs alone (every service's
+ * parameters are then an Error and nothing is written or deleted there), not the pass:
+ * routing goes on while Parameter Store is unavailable.
+ */
+async function observeOutputs(prefix: string, owner: string, observer: Observer): Promise<ObservedOutputs> {
+  const region = await observer.region();
+  try {
+    return { prefix, region, ...(await observer.outputs(prefix, owner)) };
+  } catch (err) {
+    return { prefix, region, parameters: [], error: describeError(err) };
+  }
 }
 
 /**

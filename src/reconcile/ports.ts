@@ -6,6 +6,7 @@ import type {
   ObservedCustomDomain,
   ObservedLoadBalancer,
   ObservedNaming,
+  ObservedParameter,
   ObservedRule,
   ObservedTargetGroup,
   ObservedZone,
@@ -37,6 +38,8 @@ export interface Observer {
   zone(ref: string, isPrivate: boolean): Promise<ObservedZone>;
   /** Which paced domain calls this pass may make, and the APIs' Region. */
   domainSlots(): ObservedNaming['slots'];
+  /** Every parameter under `<prefix>/services/` with its value, and which of them `owner` owns (by tag). */
+  outputs(prefix: string, owner: string): Promise<{ parameters: ObservedParameter[] }>;
   region(): Promise<string>;
 }
 
@@ -44,11 +47,45 @@ export interface LoadBalancerMutations {
   createTargetGroup(p: { name: string; port: number; protocol: string; targetType: string; vpcId: string; healthCheck: HealthCheckSettings; tags: Tags }): Promise<string>;
   modifyTargetGroup(arn: string, healthCheck: HealthCheckSettings): Promise<void>;
   deleteTargetGroup(arn: string): Promise<void>;
-  createRule(p: { listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: string; tags: Tags }): Promise<string>;
+  createRule(p: RuleCreate): Promise<string>;
   /** standbyTargetGroupArn: attached with weight 0 beside targetGroupArn (weight 1). */
-  modifyRule(p: { arn: string; headerName: string; headerValue: string; targetGroupArn: string; standbyTargetGroupArn?: string; resetTransforms?: boolean }): Promise<void>;
+  modifyRule(p: RuleChange): Promise<void>;
   setRulePriorities(moves: { arn: string; priority: number }[]): Promise<void>;
   deleteRule(arn: string): Promise<void>;
+}
+
+export interface RuleCreate {
+  listenerArn: string;
+  priority: number;
+  headerName: string;
+  headerValue: string;
+  targetGroupArn: string;
+  tags: Tags;
+  /** A second http-header condition (an ECS test rule). */
+  testHeader?: { name: string; value: string };
+  /** Forward to every group with these weights instead of targetGroupArn alone. */
+  weighted?: { targets: string[]; weights: number[] };
+}
+
+export interface RuleChange {
+  arn: string;
+  headerName: string;
+  headerValue: string;
+  targetGroupArn: string;
+  standbyTargetGroupArn?: string;
+  resetTransforms?: boolean;
+  testHeader?: { name: string; value: string };
+  /** Send the conditions only: the forward action is left exactly as it is. */
+  conditionsOnly?: boolean;
+  /** `live`: the weights the rule has just before the call, 0 for a group new to it. */
+  weighted?: { targets: string[]; weights: number[] | 'live' };
+}
+
+/** Published outputs: SSM String parameters under <outputsPrefix>/services/. */
+export interface OutputMutations {
+  /** overwrite false: create, tagged (never over an existing parameter); true: a new value for one routeyard owns. */
+  putParameter(p: { name: string; value: string; overwrite: boolean; tags: Tags }): Promise<void>;
+  deleteParameter(name: string): Promise<void>;
 }
 
 export interface ApiGatewayMutations {
@@ -85,4 +122,5 @@ export interface Mutations {
   loadBalancer: LoadBalancerMutations;
   apiGateway: ApiGatewayMutations;
   naming: NamingMutations;
+  outputs: OutputMutations;
 }

@@ -12,6 +12,7 @@ import { Elbv2Applier } from '../aws/elbv2/apply.ts';
 import { observeLoadBalancing, observeTargetHealth } from '../aws/elbv2/observe.ts';
 import { S3ObjectStore } from '../aws/s3/object-store.ts';
 import { SsmParameterStore } from '../aws/ssm/parameter-store.ts';
+import { SsmOutputsApplier, observeOutputs } from '../aws/ssm/outputs.ts';
 import type { SourceBackends } from '../desired/sources/index.ts';
 import type { Logger } from '../log.ts';
 import type { LeaseStore } from '../reconcile/lease.ts';
@@ -69,6 +70,7 @@ export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsCli
           ...(pacer.unpaced ? { unpaced: true } : {}),
         }),
         region,
+        outputs: async (prefix, owner) => observeOutputs(clients.ssm, prefix, owner),
       },
       mutations: {
         loadBalancer: new Elbv2Applier(clients.elbv2),
@@ -84,6 +86,7 @@ export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsCli
           deleteApiMapping: (d, id) => domains.deleteApiMapping(d, id),
           changeRecords: (zoneId, changes) => r53.applyBatch(zoneId, changes),
         },
+        outputs: new SsmOutputsApplier(clients.ssm),
       },
       counter: clients.counter,
       log,

@@ -104,6 +104,7 @@ function toObservedApi(a: Api): ObservedApi {
       : {}),
     tags: { ...(a.Tags ?? {}) },
     ...(a.CreatedDate ? { createdAt: a.CreatedDate.toISOString() } : {}),
+    ...(a.ApiEndpoint ? { endpoint: a.ApiEndpoint } : {}),
   };
 }
 

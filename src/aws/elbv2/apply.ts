@@ -8,12 +8,15 @@ import {
   ModifyRuleCommand,
   ModifyTargetGroupCommand,
   SetRulePrioritiesCommand,
+  type Action,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import pRetry, { AbortError } from 'p-retry';
 import type { HealthCheckSettings } from '../../model/desired.ts';
 import type { Tags } from '../../model/tags.ts';
 import { createOnce } from '../lost-answers.ts';
+import type { RuleChange, RuleCreate } from '../../reconcile/ports.ts';
+import { forwardTargets } from './observe.ts';
 
 /** The ELBv2 mutations routeyard makes; each returns the id it produced, if any. */
 export class Elbv2Applier {
@@ -65,7 +68,7 @@ export class Elbv2Applier {
    * CreateRule has no client token. After a lost answer the rule is looked for at its
    * priority (unique on a listener) with this header value and these ownership tags.
    */
-  async createRule(p: { listenerArn: string; priority: number; headerName: string; headerValue: string; targetGroupArn: string; tags: Tags }): Promise<string> {
+  async createRule(p: RuleCreate): Promise<string> {
     return createOnce(
       'ELBv2.CreateRule',
       async () => {
@@ -73,8 +76,8 @@ export class Elbv2Applier {
           new CreateRuleCommand({
             ListenerArn: p.listenerArn,
             Priority: p.priority,
-            Conditions: headerCondition(p.headerName, p.headerValue),
-            Actions: [{ Type: 'forward', TargetGroupArn: p.targetGroupArn }],
+            Conditions: headerConditions(p.headerName, p.headerValue, p.testHeader),
+            Actions: [p.weighted ? weightedForward(p.weighted.targets, p.weighted.weights) : { Type: 'forward', TargetGroupArn: p.targetGroupArn }],
             Tags: toTagList(p.tags),
           }),
         );
@@ -105,27 +108,41 @@ export class Elbv2Applier {
    * With a standby group, the forward is weighted: the serving group weight 1, the standby
    * weight 0. AWS then health-checks the standby's targets (it is attached to the load
    * balancer) and ECS may register into it, while every request still goes to the first.
+   *
+   * `conditionsOnly` sends no Actions (ModifyRule leaves them as they are): the weights are
+   * another actor's. `weighted` with `live` weights reads the rule again just before the
+   * call and keeps each group's weight as it is then (a group new to the rule gets 0), so an
+   * ECS traffic shift made since the pass observed is not undone.
    */
-  async modifyRule(p: { arn: string; headerName: string; headerValue: string; targetGroupArn: string; standbyTargetGroupArn?: string; resetTransforms?: boolean }): Promise<void> {
-    const forward = p.standbyTargetGroupArn
-      ? {
-          Type: 'forward' as const,
-          ForwardConfig: {
-            TargetGroups: [
-              { TargetGroupArn: p.targetGroupArn, Weight: 1 },
-              { TargetGroupArn: p.standbyTargetGroupArn, Weight: 0 },
-            ],
-          },
-        }
-      : { Type: 'forward' as const, TargetGroupArn: p.targetGroupArn };
+  async modifyRule(p: RuleChange): Promise<void> {
+    let actions: Action[] | undefined;
+    if (p.conditionsOnly) actions = undefined;
+    else if (p.weighted) {
+      const weights = p.weighted.weights === 'live' ? await this.liveWeights(p.arn, p.weighted.targets) : p.weighted.weights;
+      actions = [weightedForward(p.weighted.targets, weights)];
+    } else if (p.standbyTargetGroupArn) {
+      actions = [weightedForward([p.targetGroupArn, p.standbyTargetGroupArn], [1, 0])];
+    } else {
+      actions = [{ Type: 'forward', TargetGroupArn: p.targetGroupArn }];
+    }
     await this.elbv2.send(
       new ModifyRuleCommand({
         RuleArn: p.arn,
-        Conditions: headerCondition(p.headerName, p.headerValue),
-        Actions: [forward],
+        Conditions: headerConditions(p.headerName, p.headerValue, p.testHeader),
+        ...(actions ? { Actions: actions } : {}),
         ...(p.resetTransforms ? { ResetTransforms: true } : {}),
       }),
     );
+  }
+
+  /** The rule's forward weights now, for these groups; if none of them carries traffic, the first takes it all. */
+  private async liveWeights(ruleArn: string, targets: string[]): Promise<number[]> {
+    const out = await this.elbv2.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
+    const live = new Map(forwardTargets(out.Rules?.[0]?.Actions ?? []).map((t) => [t.arn, t.weight]));
+    const weights = targets.map((t) => live.get(t) ?? 0);
+    // AWS refuses a forward whose weights are all 0; that only happens when the rule forwarded
+    // to none of these groups, so nothing ECS set up is undone by sending traffic to the first.
+    return weights.some((w) => w > 0) ? weights : targets.map((_, i) => (i === 0 ? 100 : 0));
   }
 
   /** One call for all moves: AWS applies the set atomically, so priorities can be exchanged. */
@@ -138,8 +155,16 @@ export class Elbv2Applier {
   }
 }
 
-function headerCondition(name: string, value: string) {
-  return [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: name, Values: [value] } }];
+function headerConditions(name: string, value: string, test?: { name: string; value: string }) {
+  return [
+    { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: name, Values: [value] } },
+    ...(test ? [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: test.name, Values: [test.value] } }] : []),
+  ];
+}
+
+/** A forward to several groups (ForwardConfig); AWS takes weights 0..999. */
+function weightedForward(targets: string[], weights: number[]): Action {
+  return { Type: 'forward', ForwardConfig: { TargetGroups: targets.map((arn, i) => ({ TargetGroupArn: arn, Weight: weights[i] ?? 0 })) } };
 }
 
 function healthCheckParams(hc: HealthCheckSettings) {
