@@ -138,7 +138,9 @@ export class Elbv2Applier {
   /** The rule's forward weights now, for these groups; if none of them carries traffic, the first takes it all. */
   private async liveWeights(ruleArn: string, targets: string[]): Promise<number[]> {
     const out = await this.elbv2.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
-    const live = new Map(forwardTargets(out.Rules?.[0]?.Actions ?? []).map((t) => [t.arn, t.weight]));
+    const forward = forwardTargets(out.Rules?.[0]?.Actions ?? []);
+    // A forward to one group sends it everything, whatever weight AWS echoes: 100 of 100.
+    const live = new Map(forward.map((t) => [t.arn, forward.length === 1 ? 100 : t.weight]));
     const weights = targets.map((t) => live.get(t) ?? 0);
     // AWS refuses a forward whose weights are all 0; that only happens when the rule forwarded
     // to none of these groups, so nothing ECS set up is undone by sending traffic to the first.
