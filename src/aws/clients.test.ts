@@ -199,6 +199,8 @@ describe('ACM is paced per operation (ACM user guide, quotas: ListCertificates 1
     const { schedulers } = createAwsClients();
     expect(schedulers.ACM!.pace()).toBe(10);
     expect(schedulers['ACM.ListCertificates']!.pace()).toBe(1);
+    // Half of Parameter Store's default 40 per second, which every application reading its configuration shares.
+    expect(schedulers.SSM!.pace()).toBe(20);
   });
 
   it('each call takes its token from its operation\'s scheduler', async () => {

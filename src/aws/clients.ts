@@ -91,10 +91,14 @@ export function createAwsClients(settings: ClientSettings = {}, counter = new Ca
     // DescribeCertificate and ListTagsForCertificate 10 per second, ListCertificates 1.
     ACM: new ApiScheduler({ ratePerSecond: 10, burst: 10, backgroundShare }),
     'ACM.ListCertificates': new ApiScheduler({ ratePerSecond: 1, burst: 1, backgroundShare }),
+    // Parameter Store's default throughput (40 per second for GetParameter, GetParameters and
+    // GetParametersByPath together, per account and Region) is shared with every application
+    // that reads its configuration there: routeyard takes half at most.
+    SSM: new ApiScheduler({ ratePerSecond: 20, burst: 20, backgroundShare }),
   };
   instrument(elbv2, 'ELBv2', counter);
   instrument(apigateway, 'APIGateway', counter, schedulers.APIGateway);
-  instrument(ssm, 'SSM', counter);
+  instrument(ssm, 'SSM', counter, schedulers.SSM);
   const dynamodb = new DynamoDBClient(common);
   const acm = new ACMClient(common);
   // Route 53 is a global service: signed for its partition's Region whatever the platform's.

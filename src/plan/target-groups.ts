@@ -75,7 +75,7 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
       standbyRef = { value: current.arn };
       keepStale = true;
     } else if (!handover.switch) {
-      resources.push({ kind: 'targetGroup', id: current.arn, status: 'Pending', diffs: [...replacementDiffs(tg, serving!), ...diffs], message: pendingMessage(tg.name, serving!) });
+      resources.push({ kind: 'targetGroup', id: current.arn, status: 'Pending', diffs: [...replacementDiffs(tg, serving!), ...diffs], message: pendingMessage(desired, svc.name, tg.name, serving!) });
       targetRef = { value: serving!.arn };
       standbyRef = { value: current.arn };
       keepStale = true;
@@ -132,7 +132,7 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
           },
         });
         if (pending) {
-          resources.push({ kind: 'targetGroup', id: tg.name, status: 'Pending', diffs, message: pendingMessage(tg.name, serving!) });
+          resources.push({ kind: 'targetGroup', id: tg.name, status: 'Pending', diffs, message: pendingMessage(desired, svc.name, tg.name, serving!) });
           targetRef = { value: serving!.arn };
           standbyRef = { fromAction: id };
           keepStale = true;
@@ -206,8 +206,9 @@ function decideHandover(serving: ObservedTargetGroup, next: ObservedTargetGroup 
   return { switch: false };
 }
 
-function pendingMessage(newName: string, serving: ObservedTargetGroup): string {
-  return `waiting for healthy targets in ${newName}; point the service's ECS load balancer at it (${serving.name} keeps the traffic until then)`;
+function pendingMessage(desired: DesiredState, service: string, newName: string, serving: ObservedTargetGroup): string {
+  const where = desired.outputsPrefix ? ` (its ARN is published as ${desired.outputsPrefix}/services/${service}/target-group-arn)` : ' (its ARN is in this report\'s outputs)';
+  return `waiting for healthy targets in ${newName}; point the service's ECS load balancer at it${where}; ${serving.name} keeps the traffic until then`;
 }
 
 function replacementDiffs(tg: Extract<DesiredService['targetGroup'], { kind: 'managed' }>, previous: ObservedTargetGroup): Diff[] {

@@ -44,4 +44,5 @@ const KIND_NAMES: Record<string, string> = {
   apiMapping: 'API mappings',
   certificate: 'certificates',
   dnsRecord: 'DNS records',
+  parameter: 'published outputs (SSM parameters)',
 };
