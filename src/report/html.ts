@@ -19,6 +19,7 @@ const KINDS: { kind: ResourceKind; label: string }[] = [
   { kind: 'customDomain', label: 'Domain' },
   { kind: 'apiMapping', label: 'Mapping' },
   { kind: 'dnsRecord', label: 'DNS' },
+  { kind: 'parameter', label: 'Outputs' },
 ];
 
 const SEVERITY: Status[] = ['InSync', 'Orphaned', 'Missing', 'Drifted', 'Pending', 'Conflict', 'Error'];

@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallListener } from '../aws/call-counter.ts';
-import type { ErrorReport, Report, ResourceKind, Status } from '../model/report-contract.ts';
+import { ResourceKind, type ErrorReport, type Report, type Status } from '../model/report-contract.ts';
 
 const STATUSES: Status[] = ['InSync', 'Drifted', 'Missing', 'Orphaned', 'Pending', 'Conflict', 'Error'];
-const KINDS: ResourceKind[] = ['listenerRule', 'targetGroup', 'httpApi', 'integration', 'route', 'stage', 'httpApiChildren', 'certificate', 'customDomain', 'apiMapping', 'dnsRecord'];
+/** Every kind the report contract knows, so a new kind is a label value at once. */
+const KINDS: readonly ResourceKind[] = ResourceKind.options;
 
 /**
  * The daemon's Prometheus metrics (prom-client), named in the style of controller-runtime
