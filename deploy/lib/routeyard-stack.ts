@@ -146,6 +146,7 @@ export class RouteyardStack extends PlatformStack {
       ],
       zoneNames: [...config.publicHostedZones, ...(config.privateHostedZoneName ? [config.privateHostedZoneName] : [])],
       sharedParameterPrefix: config.parameterPrefix,
+      ...(config.outputsPrefix ? { outputsPrefix: config.outputsPrefix } : {}),
       desiredStateParameterArn,
       leaseTableArn: leaseTable.tableArn,
     });
@@ -219,6 +220,10 @@ export class RouteyardStack extends PlatformStack {
       circuitBreaker: { enable: true, rollback: true },
       enableECSManagedTags: true,
     });
+
+    if (config.outputsPrefix) {
+      new CfnOutput(this, 'OutputsPrefix', { value: config.outputsPrefix, description: "The RouteSet's spec.shared.outputsPrefix: routeyard publishes each service's outputs under <prefix>/services/<name>/" });
+    }
 
     if (hints) new CfnOutput(this, 'EventsQueueUrl', { value: hints.queue.queueUrl, description: 'The --events-queue the controller long-polls' });
     new CfnOutput(this, 'Source', { value: sourceUri, description: 'The --source the controller reads' });

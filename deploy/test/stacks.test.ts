@@ -278,8 +278,25 @@ describe('context settings', () => {
     ['routeyard:interval', '500ms', /interval.*below the controller's minimum of 1s/],
     ['routeyard:sourcePoll', '100ms', /sourcePoll.*minimum of 200ms/],
     ['routeyard:wafWebAclArn', 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/1', /wafWebAclArn.*us-east-1.*eu-west-1/],
-  ])('a bad %s fails synth with the key and the reason', (key, value, message) => {
-    expect(() => synthesize({ [key]: value })).toThrow(ConfigError);
-    expect(() => synthesize({ [key]: value })).toThrow(message);
+    ['routeyard:outputsPrefix', 'acmecorp/routeyard', /outputsPrefix.*SSM parameter path/],
+    ['routeyard:outputsPrefix', '/acmecorp/routeyard/', /outputsPrefix.*no trailing "\/"/],
+    ['routeyard:outputsPrefix', '/acmecorp//routeyard', /outputsPrefix.*SSM parameter path/],
+    ['routeyard:outputsPrefix', '/acme corp', /outputsPrefix.*letters, digits/],
+    ['routeyard:outputsPrefix', '/AWS/routeyard', /outputsPrefix.*"aws" or "ssm"/],
+    ['routeyard:outputsPrefix', '/ssm-outputs', /outputsPrefix.*"aws" or "ssm"/],
+    ['routeyard:outputsPrefix', '/a'.repeat(13), /outputsPrefix.*13 levels; at most 12/],
+    ['routeyard:outputsPrefix', `/${'a'.repeat(512)}`, /outputsPrefix.*longer than 512/],
+    ['routeyard:outputsPrefix', '/acmecorp', /outputsPrefix.*\/acmecorp\/services\/\*.*parameterPrefix/, { 'routeyard:parameterPrefix': '/acmecorp/services/shared' }],
+    ['routeyard:outputsPrefix', '/acmecorp', /outputsPrefix.*desiredStateParameter/, { 'routeyard:desiredStateSource': 'ssm', 'routeyard:desiredStateParameter': '/acmecorp/services/routeset' }],
+  ] as [string, unknown, RegExp, Record<string, unknown>?][])('a bad %s fails synth with the key and the reason', (key, value, message, more = {}) => {
+    expect(() => synthesize({ ...more, [key]: value })).toThrow(ConfigError);
+    expect(() => synthesize({ ...more, [key]: value })).toThrow(message);
   });
+
+  it.each(['/acmecorp/routeyard', '/Acme_Corp/route.yard-1', '/awesome-co/x', '/x'.repeat(12), '/acmecorp/shared'])(
+    'takes the outputs prefix %s',
+    (prefix) => {
+      expect(synthesize({ 'routeyard:outputsPrefix': prefix }).config.outputsPrefix).toBe(prefix);
+    },
+  );
 });
