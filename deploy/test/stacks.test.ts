@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/config.ts';
+import { ECS_INFRASTRUCTURE_POLICY } from '../lib/routeyard-stack.ts';
 import { NO_MATCH_BODY } from '../lib/shared-alb-stack.ts';
 import { only, synthesize, type Synthesized } from './support.ts';
 
@@ -265,6 +266,45 @@ describe('event hints (issue #10)', () => {
   });
 });
 
+describe('ECS deployments and published outputs (issue #16)', () => {
+  const roles = (t: Synthesized['templates']['routeyard']) =>
+    Object.entries(t.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith('EcsInfrastructureRole')) as [string, { Properties: Record<string, unknown> }][];
+
+  it('creates the ECS infrastructure role for load balancers: trusted by ECS alone, the AWS managed policy and nothing else', () => {
+    const found = roles(s.templates.routeyard);
+    expect(found).toHaveLength(1);
+    const [id, role] = found[0]!;
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    expect(role.Properties.ManagedPolicyArns).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::aws:policy/${ECS_INFRASTRUCTURE_POLICY}`]] }]);
+    expect(ECS_INFRASTRUCTURE_POLICY).toBe('AmazonECSInfrastructureRolePolicyForLoadBalancers');
+    expect(role.Properties.Policies).toBeUndefined();
+    // No inline or attached policy of its own.
+    const attached = Object.values(s.templates.routeyard.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[] } }[];
+    expect(attached.filter((p) => p.Properties.Roles.some((r) => r.Ref === id))).toEqual([]);
+    // Its ARN: a documented output, and beside (not below) <prefix>/services/ in SSM.
+    const output = s.templates.routeyard.findOutputs('EcsInfrastructureRoleArn').EcsInfrastructureRoleArn as { Value: unknown; Description: string };
+    expect(output.Value).toEqual({ 'Fn::GetAtt': [id, 'Arn'] });
+    expect(output.Description).toMatch(/advancedConfiguration\.roleArn/);
+    s.templates.routeyard.hasResourceProperties('AWS::SSM::Parameter', { Name: '/acmecorp/routeyard/ecs-infrastructure-role-arn', Type: 'String', Value: { 'Fn::GetAtt': [id, 'Arn'] } });
+    expect(s.templates.routeyard.findOutputs('OutputsPrefix').OutputsPrefix).toMatchObject({ Value: '/acmecorp/routeyard' });
+  });
+
+  it('without an outputs prefix: the role and its output, no parameter; switched off: no role at all', () => {
+    const noPrefix = synthesize({ 'routeyard:outputsPrefix': '' }).templates.routeyard;
+    expect(roles(noPrefix)).toHaveLength(1);
+    expect(Object.keys(noPrefix.findOutputs('EcsInfrastructureRoleArn'))).toEqual(['EcsInfrastructureRoleArn']);
+    expect(JSON.stringify(noPrefix.findResources('AWS::SSM::Parameter'))).not.toContain('ecs-infrastructure-role-arn');
+    expect(noPrefix.findOutputs('OutputsPrefix')).toEqual({});
+    const off = synthesize({ 'routeyard:ecsInfrastructureRole': false }).templates.routeyard;
+    expect(roles(off)).toEqual([]);
+    expect(off.findOutputs('EcsInfrastructureRoleArn')).toEqual({});
+    expect(JSON.stringify(off.toJSON())).not.toContain(ECS_INFRASTRUCTURE_POLICY);
+  });
+});
+
 describe('context settings', () => {
   it.each([
     ['routeyard:listenerPort', 0, /listenerPort.*whole number from 1 to 65535/],
@@ -288,6 +328,7 @@ describe('context settings', () => {
     ['routeyard:outputsPrefix', `/${'a'.repeat(512)}`, /outputsPrefix.*longer than 512/],
     ['routeyard:outputsPrefix', '/acmecorp', /outputsPrefix.*\/acmecorp\/services\/\*.*parameterPrefix/, { 'routeyard:parameterPrefix': '/acmecorp/services/shared' }],
     ['routeyard:outputsPrefix', '/acmecorp', /outputsPrefix.*desiredStateParameter/, { 'routeyard:desiredStateSource': 'ssm', 'routeyard:desiredStateParameter': '/acmecorp/services/routeset' }],
+    ['routeyard:ecsInfrastructureRole', 'yes', /ecsInfrastructureRole.*true or false/],
   ] as [string, unknown, RegExp, Record<string, unknown>?][])('a bad %s fails synth with the key and the reason', (key, value, message, more = {}) => {
     expect(() => synthesize({ ...more, [key]: value })).toThrow(ConfigError);
     expect(() => synthesize({ ...more, [key]: value })).toThrow(message);
