@@ -53,6 +53,18 @@ export interface DeployConfig {
   reportUrl?: string;
   /** A CloudTrail trail for accounts that have none (EventBridge sees API calls only through one). */
   createTrail: boolean;
+  /**
+   * The RouteSet's `spec.shared.outputsPrefix`: routeyard publishes each service's outputs as
+   * SSM String parameters under `<prefix>/services/<name>/`. Absent: the task role gets no
+   * SSM write at all.
+   */
+  outputsPrefix?: string;
+  /**
+   * The ECS infrastructure role for load balancers (ECS blue/green, linear and canary
+   * deployments): created by the routeyard stack, its ARN a stack output and, with an
+   * outputs prefix, the parameter `<prefix>/ecs-infrastructure-role-arn`.
+   */
+  ecsInfrastructureRole: boolean;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +75,15 @@ export class ConfigError extends Error {
 }
 
 const PREFIX = 'routeyard:';
+/**
+ * The outputs prefix, as the RouteSet document's schema takes it (src/desired/schema.ts,
+ * OutputsPrefix): SSM's rules for names (PutParameter API reference, "Working with parameter
+ * hierarchies"): levels of letters, digits, "_", "." and "-"; no name starting with "aws" or
+ * "ssm" in any case (reserved); at most 15 levels, of which routeyard adds three
+ * (services/<name>/<key>).
+ */
+export const OUTPUTS_PREFIX_MAX_LEVELS = 12;
+export const OUTPUTS_PREFIX_MAX_LENGTH = 512;
 const DURATION = /^\d+(ms|s|m|h)$/;
 // CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -136,12 +157,23 @@ export function readConfig(node: Node): DeployConfig {
     throw new ConfigError(PREFIX + 'wafWebAclArn', `is in ${wafWebAclArn.split(':')[3]}; a web ACL associated with the ALB must be in its Region, ${region}`);
   }
   const domainName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+  const parameterPrefix = str('parameterPrefix', /^(\/[a-zA-Z0-9_.-]+)+$/, 'must start with "/" and not end with "/"');
+  const outputsPrefix = optional('outputsPrefix');
+  if (outputsPrefix !== undefined) {
+    checkOutputsPrefix(outputsPrefix);
+    // routeyard overwrites and deletes what it owns under <prefix>/services/: nothing the stacks
+    // or the controller read may live there.
+    const services = `${outputsPrefix}/services/`;
+    for (const [key, name] of [['parameterPrefix', `${parameterPrefix}/`], ['desiredStateParameter', desiredState.kind === 'ssm' ? desiredState.parameterName : undefined]] as const) {
+      if (name?.startsWith(services)) throw new ConfigError(PREFIX + 'outputsPrefix', `${JSON.stringify(outputsPrefix)} would put routeyard's writes (${services}*) over ${PREFIX}${key} ${JSON.stringify(name.replace(/\/$/, ''))}`);
+    }
+  }
 
   return {
     account: str('account', /^\d{12}$/, 'must be a 12-digit AWS account id'),
     region,
     vpcId: str('vpcId', /^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)'),
-    parameterPrefix: str('parameterPrefix', /^(\/[a-zA-Z0-9_.-]+)+$/, 'must start with "/" and not end with "/"'),
+    parameterPrefix,
     vpcLinkName: str('vpcLinkName', /^[\w-]{1,128}$/, 'must be 1-128 letters, digits, "-" or "_"'),
     albName: str('albName', /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/, 'must be 1-32 letters, digits or "-", not starting or ending with "-" nor starting with "internal-" (ELBv2 CreateLoadBalancer)'),
     listenerPort: int('listenerPort', 1, 65535),
@@ -166,7 +198,25 @@ export function readConfig(node: Node): DeployConfig {
     reportUrl: optional('reportUrl', /^https?:\/\/\S+$/, 'must be an http(s) URL'),
     createTrail: bool('createTrail'),
     dashboardIngressCidr: optional('dashboardIngressCidr', /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.20.0.0/16'),
+    ...(outputsPrefix !== undefined ? { outputsPrefix } : {}),
+    ecsInfrastructureRole: bool('ecsInfrastructureRole'),
   };
+}
+
+/** Refuse an outputs prefix SSM or routeyard would refuse, with the reason. */
+function checkOutputsPrefix(prefix: string): void {
+  const fail = (reason: string) => {
+    throw new ConfigError(PREFIX + 'outputsPrefix', `${JSON.stringify(prefix)} ${reason}`);
+  };
+  if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(prefix)) {
+    fail('must be an SSM parameter path such as /acmecorp/routeyard: "/" then levels of letters, digits, "_", "." and "-", no trailing "/"');
+  }
+  if (prefix.length > OUTPUTS_PREFIX_MAX_LENGTH) fail(`is longer than ${OUTPUTS_PREFIX_MAX_LENGTH} characters`);
+  const levels = prefix.split('/').slice(1);
+  if (/^(aws|ssm)/i.test(levels[0]!)) fail('must not start with "aws" or "ssm" (any case): SSM reserves those names');
+  if (levels.length > OUTPUTS_PREFIX_MAX_LEVELS) {
+    fail(`has ${levels.length} levels; at most ${OUTPUTS_PREFIX_MAX_LEVELS}: SSM allows 15 in a parameter name and routeyard adds services/<name>/<key>`);
+  }
 }
 
 /** The SSM parameter names the shared stacks write, under the configured prefix. */
@@ -184,3 +234,29 @@ export function sharedParameterNames(prefix: string) {
     privateHostedZoneId: `${prefix}/private-hosted-zone-id`,
   };
 }
+
+/**
+ * The SSM parameters under the outputs prefix. routeyard writes only below `services`
+ * (`<prefix>/services/<name>/<key>`); the routeyard stack writes the one beside it.
+ */
+export function outputParameterNames(prefix: string) {
+  return {
+    /** What routeyard publishes, one path per service. */
+    services: `${prefix}/services`,
+    service: (name: string, key: ServiceOutputKey) => `${prefix}/services/${name}/${key}`,
+    /** Written by the routeyard stack (ecsInfrastructureRole): advancedConfiguration.roleArn. */
+    ecsInfrastructureRoleArn: `${prefix}/ecs-infrastructure-role-arn`,
+  };
+}
+
+/** The keys routeyard publishes for each service (the ones that apply to it). */
+export const SERVICE_OUTPUT_KEYS = [
+  'target-group-arn',
+  'alternate-target-group-arn',
+  'production-rule-arn',
+  'test-rule-arn',
+  'api-id',
+  'api-endpoint',
+  'domain-target',
+] as const;
+export type ServiceOutputKey = (typeof SERVICE_OUTPUT_KEYS)[number];

@@ -8,7 +8,7 @@ import { Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerImage, ContainerInsights, CpuArchitecture, FargateService, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Repository } from 'aws-cdk-lib/aws-ecr';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
@@ -21,6 +21,7 @@ import { controllerCommand } from './controller-command.ts';
 import { EventHints } from './event-hints.ts';
 import { Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { addTaskRolePolicy } from './task-role-policy.ts';
+import { outputParameterNames } from './config.ts';
 
 export type RouteyardStackProps = PlatformStackProps;
 
@@ -146,6 +147,7 @@ export class RouteyardStack extends PlatformStack {
       ],
       zoneNames: [...config.publicHostedZones, ...(config.privateHostedZoneName ? [config.privateHostedZoneName] : [])],
       sharedParameterPrefix: config.parameterPrefix,
+      ...(config.outputsPrefix ? { outputsPrefix: config.outputsPrefix } : {}),
       desiredStateParameterArn,
       leaseTableArn: leaseTable.tableArn,
     });
@@ -220,6 +222,11 @@ export class RouteyardStack extends PlatformStack {
       enableECSManagedTags: true,
     });
 
+    if (config.ecsInfrastructureRole) this.ecsInfrastructureRole();
+    if (config.outputsPrefix) {
+      new CfnOutput(this, 'OutputsPrefix', { value: config.outputsPrefix, description: "The RouteSet's spec.shared.outputsPrefix: routeyard publishes each service's outputs under <prefix>/services/<name>/" });
+    }
+
     if (hints) new CfnOutput(this, 'EventsQueueUrl', { value: hints.queue.queueUrl, description: 'The --events-queue the controller long-polls' });
     new CfnOutput(this, 'Source', { value: sourceUri, description: 'The --source the controller reads' });
     new CfnOutput(this, 'LeaseTableName', { value: leaseTable.tableName, description: 'The --lease-table of the controller and of CI runs' });
@@ -228,7 +235,44 @@ export class RouteyardStack extends PlatformStack {
     new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName, description: "The controller's pino JSON logs" });
     new CfnOutput(this, 'TaskRoleArn', { value: taskRole.roleArn, description: "The controller's role; a CI job's role for --reconcile-once needs the same policy" });
   }
+
+  /**
+   * The Amazon ECS infrastructure role for load balancers (ECS developer guide, "Amazon ECS
+   * infrastructure IAM role for load balancers"): trusted by ecs.amazonaws.com, with the AWS
+   * managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers. Services whose RouteSet
+   * entry says `deployment: {strategy: "ecs"}` name it as loadBalancers[].advancedConfiguration.roleArn,
+   * and ECS uses it to move the production (and test) rule's forward weights between the two
+   * target groups routeyard keeps. One role for the platform; a service stack needs
+   * iam:PassRole on it (CloudFormation's deployment role has it with the default bootstrap).
+   */
+  private ecsInfrastructureRole(): Role {
+    const { config } = this;
+    const role = new Role(this, 'EcsInfrastructureRole', {
+      assumedBy: new ServicePrincipal('ecs.amazonaws.com'),
+      description: 'ECS blue/green, linear and canary deployments of services behind the shared ALB (advancedConfiguration.roleArn)',
+      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName(ECS_INFRASTRUCTURE_POLICY)],
+    });
+    acknowledgeNag(role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${ECS_INFRASTRUCTURE_POLICY}]`,
+      'The ECS developer guide prescribes this AWS managed policy for the ECS infrastructure role for load balancers; AWS revises it as ECS deployments gain features. ' +
+        'Only ecs.amazonaws.com may assume the role, and only for services whose advancedConfiguration names it (passing it needs iam:PassRole).');
+    new CfnOutput(this, 'EcsInfrastructureRoleArn', {
+      value: role.roleArn,
+      description: "advancedConfiguration.roleArn of the ECS services whose RouteSet entry has deployment.strategy \"ecs\" (blue/green, linear, canary)",
+    });
+    if (config.outputsPrefix) {
+      // Beside <prefix>/services/, where routeyard writes: the task role cannot change it.
+      new StringParameter(this, 'EcsInfrastructureRoleArnParameter', {
+        parameterName: outputParameterNames(config.outputsPrefix).ecsInfrastructureRoleArn,
+        stringValue: role.roleArn,
+        description: 'The ECS infrastructure role for load balancers (advancedConfiguration.roleArn)',
+      });
+    }
+    return role;
+  }
 }
+
+/** The AWS managed policy of the ECS infrastructure role for load balancers (arn:aws:iam::aws:policy/...). */
+export const ECS_INFRASTRUCTURE_POLICY = 'AmazonECSInfrastructureRolePolicyForLoadBalancers';
 
 const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/;
 

@@ -7,8 +7,9 @@
 // Sources: the Service Authorization Reference (SAR) pages for each service ("Actions defined
 // by ..."; resource types and condition keys per action), the ELB guide "Tag resources during
 // creation", the API Gateway guides "Tagging your API Gateway resources" and "Configure
-// logging for HTTP APIs", and the Route 53 guide "Using IAM policy conditions for
-// fine-grained access control" (normalized names, record types).
+// logging for HTTP APIs", the Route 53 guide "Using IAM policy conditions for
+// fine-grained access control" (normalized names, record types), and the Systems Manager
+// guide "Preventing access to Parameter Store API operations" (ssm:Overwrite).
 import { Stack } from 'aws-cdk-lib';
 import { Effect, Policy, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -19,6 +20,8 @@ import type { DeployConfig } from './config.ts';
 export const OWNER_TAG_KEY = 'routeyard:owner';
 /** Target groups routeyard creates are named `ry-...` (src/plan/naming). */
 export const TARGET_GROUP_NAME_PREFIX = 'ry-';
+/** The tag routeyard puts on the outputs it publishes next to the owner tag (src/model/tags.ts SERVICE_TAG). */
+export const SERVICE_TAG_KEY = 'routeyard:service';
 /** Record types routeyard writes: A and AAAA (aliases), CNAME (certificate validation), TXT (ownership registry). */
 export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT'];
 
@@ -58,6 +61,8 @@ export interface TaskRolePolicyInput {
   /** The same zones' names (the records routeyard writes are below them). */
   zoneNames: string[];
   sharedParameterPrefix: string;
+  /** spec.shared.outputsPrefix: routeyard publishes the services' outputs below `<prefix>/services/`. */
+  outputsPrefix?: string;
   desiredStateParameterArn?: string;
   leaseTableArn: string;
 }
@@ -230,6 +235,89 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       ],
     }),
     statement('LeaseTable', { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [input.leaseTableArn] }),
+
+    // --- The services' published outputs (spec.shared.outputsPrefix), only when configured ---
+    ...(input.outputsPrefix ? outputsStatements(stack, input.outputsPrefix, owner) : []),
+  ];
+}
+
+/**
+ * SSM String parameters `<prefix>/services/<service>/<key>`, tagged with the owner and the
+ * service. SAR, "Actions defined by AWS Systems Manager":
+ *
+ * | action | resource type | condition keys on the action's row |
+ * |---|---|---|
+ * | GetParametersByPath | parameter* (the path) | ssm:Recursive |
+ * | GetParameter | parameter* | aws:ResourceTag |
+ * | ListTagsForResource | parameter (and other types) | aws:ResourceTag |
+ * | DescribeParameters | none: "*" | none |
+ * | PutParameter | parameter* | aws:RequestTag, aws:TagKeys, ssm:Overwrite, ssm:Policies |
+ * | AddTagsToResource | parameter (and other types) | aws:ResourceTag, aws:RequestTag, aws:TagKeys |
+ * | DeleteParameter | parameter* | aws:ResourceTag |
+ *
+ * Writes stay below `<prefix>/services/` (the stack's own `<prefix>/ecs-infrastructure-role-arn`
+ * is beside it, out of reach). PutParameter with Tags needs ssm:AddTagsToResource too (the
+ * CloudFormation AWS::SSM::Parameter reference says so for the same call), and SSM refuses
+ * Tags together with Overwrite, so a request carrying the owner tag is a create.
+ */
+export function outputsStatements(stack: Stack, prefix: string, owner: string): PolicyStatement[] {
+  const { region, account, partition } = stack;
+  const parameter = (name: string) => `arn:${partition}:ssm:${region}:${account}:parameter${name}`;
+  const path = parameter(`${prefix}/services`);
+  const outputs = parameter(`${prefix}/services/*`);
+  const ownerRequestTag = { [`aws:RequestTag/${OWNER_TAG_KEY}`]: owner };
+  const onlyRouteyardTags = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEY, SERVICE_TAG_KEY] } };
+  const statement = (sid: string, props: ConstructorParameters<typeof PolicyStatement>[0]) => new PolicyStatement({ sid, ...props });
+  return [
+    statement('OutputsReadOnlyUnscopable', {
+      // DescribeParameters (the owner-tag filter finds what routeyard published): SAR lists no resource type.
+      actions: ['ssm:DescribeParameters'],
+      resources: ['*'],
+    }),
+    statement('OutputsReadByPath', {
+      // GetParametersByPath is authorized on the path it names (`<prefix>/services`, recursive).
+      actions: ['ssm:GetParametersByPath'],
+      resources: [path, outputs],
+    }),
+    statement('OutputsRead', {
+      // After a lost answer: one parameter and its tags. Not conditioned on the owner tag: a
+      // parameter another RouteSet owns is read to report the conflict.
+      actions: ['ssm:GetParameter', 'ssm:ListTagsForResource'],
+      resources: [outputs],
+    }),
+    statement('OutputsCreateOwned', {
+      // Create (Overwrite=false) with the owner and service tags, and no other tag.
+      actions: ['ssm:PutParameter'],
+      resources: [outputs],
+      conditions: { StringEquals: ownerRequestTag, ...onlyRouteyardTags },
+    }),
+    statement('OutputsTagOwned', {
+      // The tags of a create (IAM checks AddTagsToResource for PutParameter's Tags), or
+      // re-tagging: the request carries the owner tag, and only routeyard's two keys.
+      actions: ['ssm:AddTagsToResource'],
+      resources: [outputs],
+      conditions: { StringEquals: ownerRequestTag, ...onlyRouteyardTags },
+    }),
+    statement('OutputsUpdate', {
+      // A new value (Overwrite=true). SAR lists no aws:ResourceTag on PutParameter's row, so no
+      // owner-tag condition can be relied on here: the path scopes it, and the Deny below
+      // refuses a parameter tagged for another owner where SSM evaluates the tag.
+      actions: ['ssm:PutParameter'],
+      resources: [outputs],
+      conditions: { StringEquals: { 'ssm:Overwrite': 'true' } },
+    }),
+    statement('OutputsDeleteOwned', {
+      actions: ['ssm:DeleteParameter'],
+      resources: [outputs],
+      conditions: { StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: owner } },
+    }),
+    statement('OutputsDenyOtherOwners', {
+      // Null=false: only where the owner tag is visible and names someone else.
+      effect: Effect.DENY,
+      actions: ['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:DeleteParameter'],
+      resources: [outputs],
+      conditions: { StringNotEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: owner }, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } },
+    }),
   ];
 }
 
@@ -242,7 +330,8 @@ export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRoleP
   const here = `${stack.region}:${stack.account}`;
   const acks: [string, string][] = [
     ['Resource::*', 'Only actions the Service Authorization Reference defines with no resource type: elasticloadbalancing:Describe*, acm:ListCertificates, ' +
-      'route53:ListHostedZonesByName, the CloudWatch Logs delivery actions HTTP API access logging needs, and acm:RequestCertificate, which the policy conditions on the owner tag and DNS validation.'],
+      'route53:ListHostedZonesByName, the CloudWatch Logs delivery actions HTTP API access logging needs, ssm:DescribeParameters (with an outputs prefix), ' +
+      'and acm:RequestCertificate, which the policy conditions on the owner tag and DNS validation.'],
     [arn(`elasticloadbalancing:${here}:targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`), 'Target groups routeyard creates are named ry-<hash> by AWS-assigned ids; create requires the owner tag in the request, modify and delete require it on the group.'],
     [arn(`apigateway:${stack.region}::/apis/*`), "Reads only (apigateway:GET) of this Region's HTTP APIs and their children, and the Deny that refuses writes to another owner's."],
     [arn(`apigateway:${stack.region}::/domainnames/*`), 'Custom domain names come from the document and change with it: reads, and PATCH/DELETE conditioned on the owner tag of the domain (which its API mappings inherit).'],
@@ -255,6 +344,11 @@ export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRoleP
     [arn(`acm:${here}:certificate/*`), 'Certificate ids are assigned by ACM; reads are needed to find a certificate covering a name, deletion requires the owner tag on the certificate.'],
     [arn(`logs:${here}:log-group:${input.config.accessLogGroupPrefix}*`), 'The access-log groups the document names, under the configured prefix (API Gateway "Configure logging for HTTP APIs").'],
     [arn(`ssm:${here}:parameter${input.sharedParameterPrefix}/*`), "Read only: the shared parameters the document's ssm: references name (listener, VPC link, VPC, ALB DNS name and zone)."],
+    ...(input.outputsPrefix
+      ? [[arn(`ssm:${here}:parameter${input.outputsPrefix}/services/*`),
+          "The services' outputs routeyard publishes, <prefix>/services/<service>/<key>: names follow the document's services. Creates require the owner tag in the request " +
+            '(and only routeyard\'s two tag keys), deletes require it on the parameter, and a Deny refuses writes to a parameter tagged for another owner.'] as [string, string]]
+      : []),
   ];
   for (const [finding, reason] of acks) acknowledgeNag(policy, `AwsSolutions-IAM5[${finding}]`, reason);
   return policy;

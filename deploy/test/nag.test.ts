@@ -43,6 +43,8 @@ describe('cdk-nag AwsSolutions', () => {
     ['a dashboard CIDR', { 'routeyard:dashboardIngressCidr': '10.99.0.0/16' }],
     ['a CloudTrail trail', { 'routeyard:createTrail': true }],
     ['no event hints', { 'routeyard:eventHints': false }],
+    ['no outputs prefix and no ECS infrastructure role', { 'routeyard:outputsPrefix': '', 'routeyard:ecsInfrastructureRole': false }],
+    ['the ECS infrastructure role without an outputs prefix', { 'routeyard:outputsPrefix': '', 'routeyard:ecsInfrastructureRole': true }],
   ])('with %s, still no unacknowledged finding', (_what, overrides) => {
     expect(findings(overrides).violations).toEqual([]);
   });

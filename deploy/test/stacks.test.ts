@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/config.ts';
+import { ECS_INFRASTRUCTURE_POLICY } from '../lib/routeyard-stack.ts';
 import { NO_MATCH_BODY } from '../lib/shared-alb-stack.ts';
 import { only, synthesize, type Synthesized } from './support.ts';
 
@@ -265,6 +266,45 @@ describe('event hints (issue #10)', () => {
   });
 });
 
+describe('ECS deployments and published outputs (issue #16)', () => {
+  const roles = (t: Synthesized['templates']['routeyard']) =>
+    Object.entries(t.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith('EcsInfrastructureRole')) as [string, { Properties: Record<string, unknown> }][];
+
+  it('creates the ECS infrastructure role for load balancers: trusted by ECS alone, the AWS managed policy and nothing else', () => {
+    const found = roles(s.templates.routeyard);
+    expect(found).toHaveLength(1);
+    const [id, role] = found[0]!;
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    expect(role.Properties.ManagedPolicyArns).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::aws:policy/${ECS_INFRASTRUCTURE_POLICY}`]] }]);
+    expect(ECS_INFRASTRUCTURE_POLICY).toBe('AmazonECSInfrastructureRolePolicyForLoadBalancers');
+    expect(role.Properties.Policies).toBeUndefined();
+    // No inline or attached policy of its own.
+    const attached = Object.values(s.templates.routeyard.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[] } }[];
+    expect(attached.filter((p) => p.Properties.Roles.some((r) => r.Ref === id))).toEqual([]);
+    // Its ARN: a documented output, and beside (not below) <prefix>/services/ in SSM.
+    const output = s.templates.routeyard.findOutputs('EcsInfrastructureRoleArn').EcsInfrastructureRoleArn as { Value: unknown; Description: string };
+    expect(output.Value).toEqual({ 'Fn::GetAtt': [id, 'Arn'] });
+    expect(output.Description).toMatch(/advancedConfiguration\.roleArn/);
+    s.templates.routeyard.hasResourceProperties('AWS::SSM::Parameter', { Name: '/acmecorp/routeyard/ecs-infrastructure-role-arn', Type: 'String', Value: { 'Fn::GetAtt': [id, 'Arn'] } });
+    expect(s.templates.routeyard.findOutputs('OutputsPrefix').OutputsPrefix).toMatchObject({ Value: '/acmecorp/routeyard' });
+  });
+
+  it('without an outputs prefix: the role and its output, no parameter; switched off: no role at all', () => {
+    const noPrefix = synthesize({ 'routeyard:outputsPrefix': '' }).templates.routeyard;
+    expect(roles(noPrefix)).toHaveLength(1);
+    expect(Object.keys(noPrefix.findOutputs('EcsInfrastructureRoleArn'))).toEqual(['EcsInfrastructureRoleArn']);
+    expect(JSON.stringify(noPrefix.findResources('AWS::SSM::Parameter'))).not.toContain('ecs-infrastructure-role-arn');
+    expect(noPrefix.findOutputs('OutputsPrefix')).toEqual({});
+    const off = synthesize({ 'routeyard:ecsInfrastructureRole': false }).templates.routeyard;
+    expect(roles(off)).toEqual([]);
+    expect(off.findOutputs('EcsInfrastructureRoleArn')).toEqual({});
+    expect(JSON.stringify(off.toJSON())).not.toContain(ECS_INFRASTRUCTURE_POLICY);
+  });
+});
+
 describe('context settings', () => {
   it.each([
     ['routeyard:listenerPort', 0, /listenerPort.*whole number from 1 to 65535/],
@@ -278,8 +318,26 @@ describe('context settings', () => {
     ['routeyard:interval', '500ms', /interval.*below the controller's minimum of 1s/],
     ['routeyard:sourcePoll', '100ms', /sourcePoll.*minimum of 200ms/],
     ['routeyard:wafWebAclArn', 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/1', /wafWebAclArn.*us-east-1.*eu-west-1/],
-  ])('a bad %s fails synth with the key and the reason', (key, value, message) => {
-    expect(() => synthesize({ [key]: value })).toThrow(ConfigError);
-    expect(() => synthesize({ [key]: value })).toThrow(message);
+    ['routeyard:outputsPrefix', 'acmecorp/routeyard', /outputsPrefix.*SSM parameter path/],
+    ['routeyard:outputsPrefix', '/acmecorp/routeyard/', /outputsPrefix.*no trailing "\/"/],
+    ['routeyard:outputsPrefix', '/acmecorp//routeyard', /outputsPrefix.*SSM parameter path/],
+    ['routeyard:outputsPrefix', '/acme corp', /outputsPrefix.*letters, digits/],
+    ['routeyard:outputsPrefix', '/AWS/routeyard', /outputsPrefix.*"aws" or "ssm"/],
+    ['routeyard:outputsPrefix', '/ssm-outputs', /outputsPrefix.*"aws" or "ssm"/],
+    ['routeyard:outputsPrefix', '/a'.repeat(13), /outputsPrefix.*13 levels; at most 12/],
+    ['routeyard:outputsPrefix', `/${'a'.repeat(512)}`, /outputsPrefix.*longer than 512/],
+    ['routeyard:outputsPrefix', '/acmecorp', /outputsPrefix.*\/acmecorp\/services\/\*.*parameterPrefix/, { 'routeyard:parameterPrefix': '/acmecorp/services/shared' }],
+    ['routeyard:outputsPrefix', '/acmecorp', /outputsPrefix.*desiredStateParameter/, { 'routeyard:desiredStateSource': 'ssm', 'routeyard:desiredStateParameter': '/acmecorp/services/routeset' }],
+    ['routeyard:ecsInfrastructureRole', 'yes', /ecsInfrastructureRole.*true or false/],
+  ] as [string, unknown, RegExp, Record<string, unknown>?][])('a bad %s fails synth with the key and the reason', (key, value, message, more = {}) => {
+    expect(() => synthesize({ ...more, [key]: value })).toThrow(ConfigError);
+    expect(() => synthesize({ ...more, [key]: value })).toThrow(message);
   });
+
+  it.each(['/acmecorp/routeyard', '/Acme_Corp/route.yard-1', '/awesome-co/x', '/x'.repeat(12), '/acmecorp/shared'])(
+    'takes the outputs prefix %s',
+    (prefix) => {
+      expect(synthesize({ 'routeyard:outputsPrefix': prefix }).config.outputsPrefix).toBe(prefix);
+    },
+  );
 });

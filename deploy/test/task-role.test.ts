@@ -3,7 +3,7 @@
 // owner tag; no service-wide resource wildcard; writes conditioned on the owner tag where
 // the service evaluates tags.
 import { describe, expect, it } from 'vitest';
-import { OWNER_TAG_KEY, UNSCOPABLE_WRITES } from '../lib/task-role-policy.ts';
+import { OWNER_TAG_KEY, SERVICE_TAG_KEY, UNSCOPABLE_WRITES } from '../lib/task-role-policy.ts';
 import { synthesize } from './support.ts';
 
 interface Statement {
@@ -48,8 +48,8 @@ export function wildcardWrites(statements: Statement[]): string[] {
   return findings;
 }
 
-function taskRoleStatements(): Statement[] {
-  const { routeyard } = synthesize().templates;
+function taskRoleStatements(overrides: Record<string, unknown> = {}): Statement[] {
+  const { routeyard } = synthesize(overrides).templates;
   const roleId = Object.keys(routeyard.findResources('AWS::IAM::Role')).find((id) => id.startsWith('TaskRole'))!;
   const policies = Object.values(routeyard.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[];
   const attached = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId));
@@ -91,11 +91,11 @@ describe('task role: least privilege', () => {
     for (const s of taskRoleStatements()) for (const a of list(s.Action)) byAction.set(a, [...(byAction.get(a) ?? []), s]);
     const tagCondition = (action: string, key: 'aws:RequestTag' | 'aws:ResourceTag') =>
       (byAction.get(action) ?? []).filter((s) => s.Effect === 'Allow').every((s) => s.Condition?.StringEquals?.[`${key}/${OWNER_TAG_KEY}`] === 'acmecorp-qa');
-    for (const a of ['elasticloadbalancing:CreateRule', 'elasticloadbalancing:CreateTargetGroup', 'elasticloadbalancing:AddTags', 'acm:RequestCertificate', 'acm:AddTagsToCertificate']) {
+    for (const a of ['elasticloadbalancing:CreateRule', 'elasticloadbalancing:CreateTargetGroup', 'elasticloadbalancing:AddTags', 'acm:RequestCertificate', 'acm:AddTagsToCertificate', 'ssm:AddTagsToResource']) {
       expect(byAction.has(a), a).toBe(true);
       expect(tagCondition(a, 'aws:RequestTag'), a).toBe(true);
     }
-    for (const a of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:DeleteTargetGroup', 'acm:DeleteCertificate']) {
+    for (const a of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:DeleteTargetGroup', 'acm:DeleteCertificate', 'ssm:DeleteParameter']) {
       expect(byAction.has(a), a).toBe(true);
       expect(tagCondition(a, 'aws:ResourceTag'), a).toBe(true);
     }
@@ -139,5 +139,71 @@ describe('task role: least privilege', () => {
     expect(JSON.stringify(modify.Resource)).toMatch(/SsmParameterValueacmecorpsharedalblistenerrulesarnpattern/);
     const lease = statements.find((s) => list(s.Action).includes('dynamodb:UpdateItem'))!;
     expect(JSON.stringify(lease.Resource)).toMatch(/LeaseTable/);
+  });
+});
+
+describe('task role: published outputs (spec.shared.outputsPrefix)', () => {
+  const OUTPUTS = ':ssm:eu-west-1:123456789012:parameter/acmecorp/routeyard/services/*';
+  /** A resource's text with the partition token left out: arn:<partition>... -> the rest. */
+  const arns = (resource: unknown): string[] =>
+    list(resource).map((r) => (typeof r === 'string' ? r : JSON.stringify(r).replace(/^.*"arn:",\{"Ref":"AWS::Partition"\},"(.*)"\]\]\}$/, '$1')));
+  const ssmStatements = (overrides: Record<string, unknown> = {}) =>
+    taskRoleStatements(overrides).filter((s) => list(s.Action).some((a) => a.startsWith('ssm:')) && s.Sid !== 'SharedParametersRead');
+  const bySid = (statements: Statement[], sid: string) => {
+    const found = statements.find((s) => s.Sid === sid);
+    expect(found, sid).toBeDefined();
+    return found!;
+  };
+
+  it('writes only below <prefix>/services/ (never the stack\'s <prefix>/ecs-infrastructure-role-arn), reads what routeyard reads, DescribeParameters alone on "*"', () => {
+    const statements = ssmStatements();
+    const writes = ['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:DeleteParameter'];
+    for (const s of statements) {
+      const resources = arns(s.Resource);
+      if (list(s.Action).some((a) => writes.includes(a))) expect(resources, s.Sid).toEqual([OUTPUTS]);
+      if (resources.includes('*')) expect(s.Action, s.Sid).toBe('ssm:DescribeParameters');
+    }
+    expect(statements.flatMap((s) => list(s.Action)).sort()).toEqual([
+      'ssm:AddTagsToResource', 'ssm:AddTagsToResource', 'ssm:DeleteParameter', 'ssm:DeleteParameter', 'ssm:DescribeParameters',
+      'ssm:GetParameter', 'ssm:GetParametersByPath', 'ssm:ListTagsForResource', 'ssm:PutParameter', 'ssm:PutParameter', 'ssm:PutParameter',
+    ]);
+    // GetParametersByPath is authorized on the path routeyard names (recursive), not on the parameters.
+    expect(arns(bySid(statements, 'OutputsReadByPath').Resource)).toEqual([OUTPUTS.replace(/\/\*$/, ''), OUTPUTS]);
+    expect(arns(bySid(statements, 'OutputsRead').Resource)).toEqual([OUTPUTS]);
+  });
+
+  it('creates carry the owner tag and only routeyard\'s tag keys; updates are Overwrite=true; deletes need the owner tag; a Deny refuses another owner\'s parameter', () => {
+    const statements = ssmStatements();
+    const onlyOurKeys = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEY, SERVICE_TAG_KEY] } };
+    expect(bySid(statements, 'OutputsCreateOwned')).toMatchObject({
+      Effect: 'Allow', Action: 'ssm:PutParameter', Condition: { StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEY}`]: 'acmecorp-qa' }, ...onlyOurKeys },
+    });
+    // PutParameter with Tags is also authorized as AddTagsToResource.
+    expect(bySid(statements, 'OutputsTagOwned')).toMatchObject({
+      Effect: 'Allow', Action: 'ssm:AddTagsToResource', Condition: { StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEY}`]: 'acmecorp-qa' }, ...onlyOurKeys },
+    });
+    expect(bySid(statements, 'OutputsUpdate')).toMatchObject({ Effect: 'Allow', Action: 'ssm:PutParameter', Condition: { StringEquals: { 'ssm:Overwrite': 'true' } } });
+    expect(bySid(statements, 'OutputsDeleteOwned')).toMatchObject({
+      Effect: 'Allow', Action: 'ssm:DeleteParameter', Condition: { StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'acmecorp-qa' } },
+    });
+    // Every Allow of PutParameter is either a create with the owner tag or an overwrite.
+    for (const s of statements.filter((x) => x.Effect === 'Allow' && list(x.Action).includes('ssm:PutParameter'))) {
+      expect([s.Condition?.StringEquals?.[`aws:RequestTag/${OWNER_TAG_KEY}`], s.Condition?.StringEquals?.['ssm:Overwrite']], s.Sid).toContain(
+        s.Sid === 'OutputsUpdate' ? 'true' : 'acmecorp-qa',
+      );
+    }
+    expect(bySid(statements, 'OutputsDenyOtherOwners')).toMatchObject({
+      Effect: 'Deny',
+      Action: ['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:DeleteParameter'],
+      Condition: { StringNotEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'acmecorp-qa' }, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } },
+    });
+  });
+
+  it('follows the configured prefix, and without one grants no SSM write and no outputs read at all', () => {
+    const other = ssmStatements({ 'routeyard:outputsPrefix': '/platform/outputs' });
+    expect(arns(bySid(other, 'OutputsDeleteOwned').Resource)).toEqual([':ssm:eu-west-1:123456789012:parameter/platform/outputs/services/*']);
+    expect(ssmStatements({ 'routeyard:outputsPrefix': '' })).toEqual([]);
+    const all = taskRoleStatements({ 'routeyard:outputsPrefix': '' }).flatMap((s) => list(s.Action));
+    expect(all.filter((a) => a.startsWith('ssm:')).sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
   });
 });
