@@ -68,7 +68,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     const api = apiPlans.get(svc.name)!;
     const names = [naming.get(svc.name), namingOrphans.get(svc.name)].filter((x): x is NamingPlan => !!x);
     namingOrphans.delete(svc.name);
-    const outputs = serviceOutputs(svc, observed, tg.outputs, rule.refs, api.apiRef);
+    const outputs = serviceOutputs(desired, svc, observed, tg.outputs, rule.refs, api.apiRef);
     const published = observed.outputs ? planServiceOutputs(desired, observed.outputs, svc, outputs) : { resources: [], actions: [] };
     const resources = [...rule.resources, ...tg.resources, ...api.resources, ...names.flatMap((n) => n.resources), ...published.resources];
     services.push({ name: svc.name, status: serviceStatus(resources), resources, outputs });
@@ -259,7 +259,7 @@ function recomputeStatus(s: ServicePlan): Status {
  * after this pass, the API and its endpoint, the custom domain's regional target once AWS
  * has given it one.
  */
-function serviceOutputs(svc: DesiredService, observed: ObservedState, groups: { primary?: Ref; alternate?: Ref }, rules: { production?: Ref; test?: Ref }, apiRef: Ref | undefined): ServiceOutputs {
+function serviceOutputs(desired: DesiredState, svc: DesiredService, observed: ObservedState, groups: { primary?: Ref; alternate?: Ref }, rules: { production?: Ref; test?: Ref }, apiRef: Ref | undefined): ServiceOutputs {
   const out: ServiceOutputs = {};
   if (groups.primary) out['target-group-arn'] = groups.primary;
   if (groups.alternate) out['alternate-target-group-arn'] = groups.alternate;
@@ -273,12 +273,9 @@ function serviceOutputs(svc: DesiredService, observed: ObservedState, groups: { 
     else if (region) out['api-endpoint'] = 'value' in apiRef ? { value: apiEndpointTemplate(region).replace('{id}', apiRef.value) } : { ...apiRef, template: apiEndpointTemplate(region) };
   }
   const domain = svc.domain ? observed.naming?.domains.find((d) => d.name === svc.domain!.name) : undefined;
-  if (domain?.target && observed.naming && domain.tags && Object.keys(domain.tags).length > 0 && isOwnedByService(domain.tags, svc.name)) out['domain-target'] = { value: domain.target.dnsName };
+  // Only a domain this service owns: another's target is not this service's to publish.
+  if (domain?.target && isOwnedBy(domain.tags, desired.owner) && domain.tags[SERVICE_TAG] === svc.name) out['domain-target'] = { value: domain.target.dnsName };
   return out;
-}
-
-function isOwnedByService(tags: Record<string, string>, service: string): boolean {
-  return tags[SERVICE_TAG] === service;
 }
 
 /** Dependency order: by phase; within a phase by service then id, so plans are stable. */

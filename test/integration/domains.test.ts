@@ -73,6 +73,9 @@ describe('custom domains, certificates and DNS against moto', () => {
 
     const steady = await once(doc);
     expect(steady.report.outcome).toBe('InSync');
+    // The domain's regional target is an output of its service (what a pipeline's own alias would point at).
+    expect(service(steady.report, 'fastapi-app').outputs?.['domain-target']).toBe(py.ApiGatewayDomainName);
+    expect(service(steady.report, 'fastapi-prerelease').outputs?.['domain-target']).toBeUndefined();
     expect(steady.report.stats.awsCalls.mutating).toBe(0);
     const ops = steady.report.stats.awsCalls.byOperation;
     expect(ops['Route53.ListResourceRecordSets']).toBe(2); // one page per zone

@@ -74,9 +74,10 @@ export class SsmOutputsApplier implements OutputMutations {
       const ours = tags.some((t) => t.Key === OWNER_TAG && t.Value === p.tags[OWNER_TAG]);
       if (!ours) throw new Error(`SSM parameter ${p.name} appeared meanwhile and routeyard does not own it: left as it is`, { cause: err });
       if (value !== p.value) await this.ssm.send(new PutParameterCommand({ Name: p.name, Value: p.value, Type: 'String', Overwrite: true }));
-      // Tags of an owned parameter made before the service tag existed are completed.
-      const missing = Object.entries(p.tags).filter(([k, v]) => !tags.some((t) => t.Key === k && t.Value === v));
-      if (missing.length > 0) await this.ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: p.name, Tags: missing.map(([Key, Value]) => ({ Key, Value })) }));
+      // A missing service tag is completed. The task role allows AddTagsToResource only with
+      // the owner tag in the request (deploy/lib/task-role-policy.ts), so every tag is sent.
+      const missing = Object.entries(p.tags).some(([k, v]) => !tags.some((t) => t.Key === k && t.Value === v));
+      if (missing) await this.ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: p.name, Tags: toTagList(p.tags) }));
     }
   }
 
