@@ -15,6 +15,17 @@ export interface RulePlan {
   refs: { production?: Ref; test?: Ref };
 }
 
+/**
+ * A service's production rules, the one that stays first. Of two, the one that routes exactly
+ * the service's header value stays (a test rule whose role tag was removed must not win just
+ * because its priority comes first), then the lower priority.
+ */
+export function productionRules(service: string, headerValue: string | undefined, idx: ObservedIndex): ObservedRule[] {
+  const exact = (r: ObservedRule) =>
+    r.headerConditions.length === 1 && r.otherConditions.length === 0 && r.headerConditions[0]!.values.length === 1 && r.headerConditions[0]!.values[0] === headerValue;
+  return [...(idx.productionRulesByService.get(service) ?? [])].sort((a, b) => Number(exact(b)) - Number(exact(a)) || a.priority - b.priority);
+}
+
 /** What the service's rules forward to (plan/target-groups.ts). */
 export interface RuleTargets {
   targetRef?: Ref;
@@ -35,8 +46,7 @@ export interface RuleTargets {
  */
 export function planListenerRule(desired: DesiredState, svc: DesiredService, idx: ObservedIndex, decision: PriorityDecision | undefined, target: RuleTargets): RulePlan {
   const targetRef = target.targetRef;
-  const owned = idx.productionRulesByService.get(svc.name) ?? [];
-  const [current, ...duplicates] = owned;
+  const [current, ...duplicates] = productionRules(svc.name, svc.headerValue, idx);
   const resources: ResourceState[] = [];
   const actions: Action[] = [];
   const id = current?.arn ?? `${svc.name} rule`;
