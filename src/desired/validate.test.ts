@@ -145,6 +145,7 @@ describe('validateDocument', () => {
 
 describe('validateDocument: ECS deployments and published outputs (issue 16)', () => {
   const canary = { strategy: 'ecs', testTraffic: { header: 'X-Canary', value: '1' } };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const edit = (change: (doc: Record<string, any>) => void) => {
     const doc = JSON.parse(example);
     change(doc);
@@ -201,11 +202,11 @@ describe('validateDocument: ECS deployments and published outputs (issue 16)', (
   });
 
   it('counts test rules against the rule quota', () => {
-    expect(() => validateDocument(example, 5)).not.toThrow();
+    expect(() => validateDocument(example, { ruleQuota: 5 })).not.toThrow();
     const errors = errorsOf(edit((d) => (d.spec.services[4].deployment = canary)), 5);
     expect(errors).toEqual([{ path: 'spec.services', message: expect.stringContaining('needs 6 listener rules (test rules included) but the listener quota is 5') }]);
     // The strategy alone adds no rule.
-    expect(() => validateDocument(edit((d) => (d.spec.services[4].deployment = { strategy: 'ecs' })), 5)).not.toThrow();
+    expect(() => validateDocument(edit((d) => (d.spec.services[4].deployment = { strategy: 'ecs' })), { ruleQuota: 5 })).not.toThrow();
   });
 
   it('counts two automatic priorities for a service with a test rule in the band check', () => {

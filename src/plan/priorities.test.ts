@@ -151,15 +151,22 @@ describe('decidePriorities: ECS test rules (deployment.testTraffic)', () => {
             needs.forEach((p) => used.add(p));
             return svc(s.name, { priority: s.declared, ...extra });
           });
+          const withTest = new Set<string>(specs.filter((s) => s.test).map((s) => s.name));
           // Live priorities as AWS could hold them: distinct, and not where a foreign rule is.
           const livePs = new Set<number>(foreign);
           const live: Record<string, number> = {};
-          for (const [n, p] of Object.entries(liveRaw)) if (services.some((s) => s.name === n) && !livePs.has(p)) (livePs.add(p), (live[n] = p));
+          for (const [n, p] of Object.entries(liveRaw)) {
+            if (!services.some((s) => s.name === n) || livePs.has(p)) continue;
+            livePs.add(p);
+            live[n] = p;
+          }
           // Test rules already live just before their production rule, on every other run.
           const liveTest: Record<string, number> = {};
           if (seed % 2 === 0) {
             for (const [n, p] of Object.entries(live)) {
-              if (services.find((s) => s.name === n)!.deployment && !livePs.has(p - 1)) (livePs.add(p - 1), (liveTest[n] = p - 1));
+              if (!withTest.has(n) || livePs.has(p - 1)) continue;
+              livePs.add(p - 1);
+              liveTest[n] = p - 1;
             }
           }
           const out = decide(services, live, liveTest, foreign);
@@ -168,7 +175,7 @@ describe('decidePriorities: ECS test rules (deployment.testTraffic)', () => {
           for (const p of given) expect(foreign).not.toContain(p);
           for (const [n, d] of Object.entries(out)) {
             if (!('priority' in d)) continue;
-            const wantsTest = services.find((s) => s.name === n)!.deployment !== undefined;
+            const wantsTest = withTest.has(n);
             expect(d.testPriority).toBe(wantsTest ? d.priority - 1 : undefined);
           }
           // Document order does not matter.
