@@ -251,6 +251,21 @@ describe('planner: ECS deployments', () => {
     });
   });
 
+  it('adding the strategy to a running service: the alternate is created and attached with the live weights (the primary keeps the traffic)', () => {
+    const before = desiredFrom([svc('blue', { priority: 10 })]);
+    const after = desiredFrom([svc('blue', { priority: 10, ...ecsOnly })]);
+    const { primary, alternate } = groupsOf(after, 'blue');
+    // The primary group keeps the name it had: the service's traffic never moves to a new group.
+    expect(groupsOf(before, 'blue').primary).toBe(primary);
+    const p = plan(after, converged(before, {}));
+    expect(p.actions.map((a) => `${shown(a)} ${a.resourceId}`)).toEqual([
+      `create targetGroup createTargetGroup ${alternate!.slice('arn:tg/'.length)}`,
+      'update listenerRule modifyRule arn:rule/blue',
+    ]);
+    expect(p.actions[0]!.payload).toMatchObject({ tags: ownershipTags(OWNER, 'blue', 'alternate') });
+    expect(p.actions[1]!.payload).toMatchObject({ weighted: { targets: [{ value: primary }, { fromAction: 'create:targetGroup:blue:alternate' }], weights: 'live' } });
+  });
+
   it('a created ECS service: both groups and both rules are created, and its outputs are fromAction refs of those creates', () => {
     const fresh = desiredFrom([svc('blue', { ...canary })], { outputsPrefix: PREFIX, priorityBand: { from: 100, to: 200 } });
     const observed = emptyObserved();
