@@ -221,6 +221,20 @@ describe('validateDocument: ECS deployments and published outputs (issue 16)', (
     expect(errors).toEqual([{ path: 'spec.shared.priorityBand', message: expect.stringContaining('has room for 2 automatic priorities but 3') }]);
   });
 
+  it('counts the test rule of a service that declares its priority (priority - 1) in the band check', () => {
+    // Band 100..103: x declares 101 with testTraffic, so 100 and 101 are taken; only 102 and
+    // 103 are left for the three automatic services. The planner then exhausts the band for
+    // the third (a "no free priority left" Error), so the document must be refused up front.
+    const text = edit((d) => {
+      d.spec.shared.priorityBand = { from: 100, to: 103 };
+      d.spec.services = d.spec.services.slice(0, 4);
+      for (const s of d.spec.services) delete s.priority;
+      d.spec.services[0].priority = 101;
+      d.spec.services[0].deployment = canary;
+    });
+    expect(errorsOf(text)).toEqual([{ path: 'spec.shared.priorityBand', message: expect.stringContaining('has room for 2 automatic priorities but 3') }]);
+  });
+
   it('refuses outputs prefixes SSM would refuse', () => {
     const cases: [string, string][] = [
       ['acmecorp/routeyard', 'must be an SSM parameter path'],
