@@ -310,4 +310,19 @@ describe('planner: ECS deployments', () => {
     expect(modify.payload).not.toHaveProperty('weighted');
     expect(modify.payload).not.toHaveProperty('conditionsOnly');
   });
+
+  it('a test rule whose routeyard:role tag was removed out of band: the production rule ECS references is kept, not deleted for the test rule', () => {
+    const observed = converged(desired, {}, { outputs: true });
+    const blue = groupsOf(desired, 'blue');
+    setRule(observed, 'arn:rule/blue', (r) => weighted(r, [[blue.primary, 0], [blue.alternate!, 100]]));
+    // Someone strips the role tag from the test rule (owner and service tags stay).
+    setRule(observed, 'arn:rule/blue-test', (r) => ({ ...weighted(r, [[blue.primary, 0], [blue.alternate!, 100]]), tags: ownershipTags(OWNER, 'blue') }));
+    const p = plan(desired, observed);
+    const touched = p.actions.filter((a) => a.service === 'blue').map((a) => `${a.payload.type} ${a.resourceId}`);
+    // The production rule is what ECS holds as productionListenerRule (and what production-rule-arn publishes).
+    expect(touched).not.toContain('deleteRule arn:rule/blue');
+    expect(p.services.find((s) => s.name === 'blue')!.outputs!['production-rule-arn']).toEqual({ value: 'arn:rule/blue' });
+    // The test rule is not promoted to production (moved to priority 10 with its test header dropped).
+    expect(p.actions.filter((a) => a.payload.type === 'setRulePriority' && a.payload.arn === 'arn:rule/blue-test')).toEqual([]);
+  });
 });
