@@ -142,3 +142,129 @@ describe('validateDocument', () => {
     });
   });
 });
+
+describe('validateDocument: ECS deployments and published outputs (issue 16)', () => {
+  const canary = { strategy: 'ecs', testTraffic: { header: 'X-Canary', value: '1' } };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const edit = (change: (doc: Record<string, any>) => void) => {
+    const doc = JSON.parse(example);
+    change(doc);
+    return JSON.stringify(doc);
+  };
+
+  it('accepts the ECS strategy with and without testTraffic, and an outputs prefix', () => {
+    const doc = validateDocument(
+      edit((d) => {
+        d.spec.shared.outputsPrefix = '/acmecorp/routeyard';
+        d.spec.services[0].deployment = canary;
+        d.spec.services[1].deployment = { strategy: 'ecs' };
+      }),
+    );
+    expect(doc.spec.services[0]!.deployment).toEqual(canary);
+    expect(doc.spec.shared.outputsPrefix).toBe('/acmecorp/routeyard');
+  });
+
+  it('refuses a deployment on a service whose target group is given by ARN, at spec.services[i].deployment', () => {
+    const errors = errorsOf(
+      edit((d) => {
+        d.spec.services[1].targetGroup = { arn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/theirs/0123456789abcdef' };
+        d.spec.services[1].deployment = { strategy: 'ecs' };
+      }),
+    );
+    expect(errors).toEqual([{ path: 'spec.services[1].deployment', message: expect.stringContaining('needs a target group routeyard manages') }]);
+  });
+
+  it('refuses a test header equal to the routing header, whatever its case', () => {
+    for (const header of ['X-Target-Service', 'x-target-service', 'X-TARGET-SERVICE']) {
+      const errors = errorsOf(edit((d) => (d.spec.services[0].deployment = { strategy: 'ecs', testTraffic: { header, value: '1' } })));
+      expect(errors, header).toEqual([{ path: 'spec.services[0].deployment.testTraffic.header', message: expect.stringContaining('must differ from the routing header') }]);
+    }
+    // With another routing header, X-Target-Service is just a test header.
+    expect(() => validateDocument(edit((d) => ((d.spec.shared.headerName = 'X-Route'), (d.spec.services[0].deployment = { strategy: 'ecs', testTraffic: { header: 'X-Target-Service', value: '1' } }))))).not.toThrow();
+    expect(errorsOf(edit((d) => ((d.spec.shared.headerName = 'X-Route'), (d.spec.services[0].deployment = { strategy: 'ecs', testTraffic: { header: 'x-route', value: '1' } })))).map((e) => e.path)).toEqual([
+      'spec.services[0].deployment.testTraffic.header',
+    ]);
+  });
+
+  it('refuses priority 1 with testTraffic (the test rule takes priority - 1); priority 1 without it is fine', () => {
+    const errors = errorsOf(edit((d) => ((d.spec.services[0].priority = 1), (d.spec.services[0].deployment = canary))));
+    expect(errors).toEqual([{ path: 'spec.services[0].priority', message: expect.stringContaining('must be at least 2 with deployment.testTraffic') }]);
+    expect(() => validateDocument(edit((d) => ((d.spec.services[0].priority = 1), (d.spec.services[0].deployment = { strategy: 'ecs' }))))).not.toThrow();
+  });
+
+  it('refuses priority - 1 of a testTraffic service declared by another service, in either document order', () => {
+    // fastapi-app (priority 2) takes 1 for its test rule; loopback-app declares 1.
+    const after = errorsOf(edit((d) => ((d.spec.services[0].deployment = canary), (d.spec.services[1].priority = 1))));
+    expect(after).toEqual([{ path: 'spec.services[1].priority', message: 'duplicates the priority 1 of spec.services[0]' }]);
+    // loopback-app (priority 3) takes 2 for its test rule, which fastapi-app (earlier in the document) declares.
+    const before = errorsOf(edit((d) => (d.spec.services[1].deployment = canary)));
+    expect(before).toEqual([{ path: 'spec.services[1].priority', message: expect.stringContaining("the priority 2 (taken by this service's test rule, priority - 1)") }]);
+  });
+
+  it('counts test rules against the rule quota', () => {
+    expect(() => validateDocument(example, { ruleQuota: 5 })).not.toThrow();
+    const errors = errorsOf(edit((d) => (d.spec.services[4].deployment = canary)), 5);
+    expect(errors).toEqual([{ path: 'spec.services', message: expect.stringContaining('needs 6 listener rules (test rules included) but the listener quota is 5') }]);
+    // The strategy alone adds no rule.
+    expect(() => validateDocument(edit((d) => (d.spec.services[4].deployment = { strategy: 'ecs' })), { ruleQuota: 5 })).not.toThrow();
+  });
+
+  it('counts two automatic priorities for a service with a test rule in the band check', () => {
+    const errors = errorsOf(
+      edit((d) => {
+        d.spec.shared.priorityBand = { from: 100, to: 101 };
+        d.spec.services = [d.spec.services[0], d.spec.services[1]];
+        for (const s of d.spec.services) delete s.priority;
+        d.spec.services[0].deployment = canary;
+      }),
+    );
+    expect(errors).toEqual([{ path: 'spec.shared.priorityBand', message: expect.stringContaining('has room for 2 automatic priorities but 3') }]);
+  });
+
+  it('counts the test rule of a service that declares its priority (priority - 1) in the band check', () => {
+    // Band 100..103: x declares 101 with testTraffic, so 100 and 101 are taken; only 102 and
+    // 103 are left for the three automatic services. The planner then exhausts the band for
+    // the third (a "no free priority left" Error), so the document must be refused up front.
+    const text = edit((d) => {
+      d.spec.shared.priorityBand = { from: 100, to: 103 };
+      d.spec.services = d.spec.services.slice(0, 4);
+      for (const s of d.spec.services) delete s.priority;
+      d.spec.services[0].priority = 101;
+      d.spec.services[0].deployment = canary;
+    });
+    expect(errorsOf(text)).toEqual([{ path: 'spec.shared.priorityBand', message: expect.stringContaining('has room for 2 automatic priorities but 3') }]);
+  });
+
+  it('refuses outputs prefixes SSM would refuse', () => {
+    const cases: [string, string][] = [
+      ['acmecorp/routeyard', 'must be an SSM parameter path'],
+      ['/acmecorp/routeyard/', 'no trailing "/"'],
+      ['/acmecorp/route yard', 'must be an SSM parameter path'],
+      ['/acmecorp//routeyard', 'must be an SSM parameter path'],
+      ['/', 'must be an SSM parameter path'],
+      ['/aws/routeyard', 'must not start with "aws" or "ssm"'],
+      ['/AWS/routeyard', 'must not start with "aws" or "ssm"'],
+      ['/SSM/routeyard', 'must not start with "aws" or "ssm"'],
+      ['/ssm', 'must not start with "aws" or "ssm"'],
+      [`/${Array.from({ length: 13 }, (_, i) => `l${i}`).join('/')}`, 'has 13 levels; at most 12'],
+    ];
+    for (const [prefix, words] of cases) {
+      const errors = errorsOf(edit((d) => (d.spec.shared.outputsPrefix = prefix)));
+      expect(errors, prefix).toEqual([{ path: 'spec.shared.outputsPrefix', message: expect.stringContaining(words) }]);
+    }
+    for (const ok of ['/acmecorp', '/acmecorp/routeyard', '/a_b.c-d/E9', `/${Array.from({ length: 12 }, (_, i) => `l${i}`).join('/')}`, '/acmecorp/aws']) {
+      expect(() => validateDocument(edit((d) => (d.spec.shared.outputsPrefix = ok))), ok).not.toThrow();
+    }
+  });
+
+  it('refuses a strategy other than "ecs", naming the field', () => {
+    for (const strategy of ['codedeploy', 'ECS', 'blue-green']) {
+      const errors = errorsOf(edit((d) => (d.spec.services[2].deployment = { strategy })));
+      expect(errors, strategy).toEqual([{ path: 'spec.services[2].deployment.strategy', message: expect.stringContaining('must be "ecs"') }]);
+    }
+    expect(errorsOf(edit((d) => (d.spec.services[2].deployment = {})))[0]!.path).toBe('spec.services[2].deployment.strategy');
+    expect(errorsOf(edit((d) => (d.spec.services[2].deployment = { strategy: 'ecs', weights: [100, 0] })))).toEqual([
+      { path: 'spec.services[2].deployment.weights', message: 'is not a known field' },
+    ]);
+  });
+});
