@@ -146,7 +146,9 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
   }
   const band = doc.spec.shared.priorityBand;
   if (band) {
-    const explicitInBand = services.filter((s) => s.priority !== undefined && s.priority >= band.from && s.priority <= band.to).length;
+    // A declared priority takes its slot; with a test rule, priority - 1 too.
+    const inBand = (p: number) => p >= band.from && p <= band.to;
+    const explicitInBand = services.reduce((n, s) => (s.priority === undefined ? n : n + Number(inBand(s.priority)) + Number(Boolean(s.deployment?.testTraffic) && inBand(s.priority - 1))), 0);
     // A service with a test rule takes two automatic priorities.
     const automatic = services.filter((s) => s.priority === undefined).reduce((n, s) => n + (s.deployment?.testTraffic ? 2 : 1), 0);
     if (automatic > band.to - band.from + 1 - explicitInBand) {

@@ -16,14 +16,29 @@ export interface RulePlan {
 }
 
 /**
- * A service's production rules, the one that stays first. Of two, the one that routes exactly
- * the service's header value stays (a test rule whose role tag was removed must not win just
- * because its priority comes first), then the lower priority.
+ * A service's owned rules by role, the one that stays first in each list. Of two production
+ * rules, the one that routes exactly the service's header value stays (then the lower
+ * priority). A rule without a role tag that has exactly the test rule's two conditions, while
+ * the service wants a test rule and none carries the tag, is that test rule: its role tag was
+ * removed out of band (the task role cannot add it back: ELB tags go on with CreateRule
+ * only), and taking it for a second production rule would delete the rule ECS references.
  */
-export function productionRules(service: string, headerValue: string | undefined, idx: ObservedIndex): ObservedRule[] {
+export function serviceRules(svc: Pick<DesiredService, 'name' | 'headerValue' | 'deployment'>, headerName: string, idx: ObservedIndex): { production: ObservedRule[]; test: ObservedRule[] } {
+  const value = svc.headerValue;
   const exact = (r: ObservedRule) =>
-    r.headerConditions.length === 1 && r.otherConditions.length === 0 && r.headerConditions[0]!.values.length === 1 && r.headerConditions[0]!.values[0] === headerValue;
-  return [...(idx.productionRulesByService.get(service) ?? [])].sort((a, b) => Number(exact(b)) - Number(exact(a)) || a.priority - b.priority);
+    r.headerConditions.length === 1 && r.otherConditions.length === 0 && r.headerConditions[0]!.values.length === 1 && r.headerConditions[0]!.values[0] === value;
+  let production = [...(idx.productionRulesByService.get(svc.name) ?? [])].sort((a, b) => Number(exact(b)) - Number(exact(a)) || a.priority - b.priority);
+  let test = [...(idx.testRulesByService.get(svc.name) ?? [])];
+  const wanted = svc.deployment?.strategy === 'ecs' ? svc.deployment.testTraffic : undefined;
+  if (wanted && test.length === 0 && production.length > 1) {
+    const has = (r: ObservedRule, name: string, v: string) => r.headerConditions.some((h) => h.name.toLowerCase() === name.toLowerCase() && h.values.length === 1 && h.values[0] === v);
+    const shaped = production.find((r) => r.headerConditions.length === 2 && r.otherConditions.length === 0 && has(r, headerName, value) && has(r, wanted.header, wanted.value));
+    if (shaped && shaped !== production[0]) {
+      test = [shaped];
+      production = production.filter((r) => r !== shaped);
+    }
+  }
+  return { production, test };
 }
 
 /** What the service's rules forward to (plan/target-groups.ts). */
@@ -46,7 +61,8 @@ export interface RuleTargets {
  */
 export function planListenerRule(desired: DesiredState, svc: DesiredService, idx: ObservedIndex, decision: PriorityDecision | undefined, target: RuleTargets): RulePlan {
   const targetRef = target.targetRef;
-  const [current, ...duplicates] = productionRules(svc.name, svc.headerValue, idx);
+  const rules = serviceRules(svc, desired.headerName, idx);
+  const [current, ...duplicates] = rules.production;
   const resources: ResourceState[] = [];
   const actions: Action[] = [];
   const id = current?.arn ?? `${svc.name} rule`;
@@ -57,7 +73,7 @@ export function planListenerRule(desired: DesiredState, svc: DesiredService, idx
     resources.push({ kind: 'listenerRule', id: dup.arn, status: 'Orphaned', diffs: [] });
   }
   // Test rules: one while deployment.testTraffic is declared, none otherwise.
-  const tests = idx.testRulesByService.get(svc.name) ?? [];
+  const tests = rules.test;
   const wantTest = svc.deployment?.strategy === 'ecs' && svc.deployment.testTraffic !== undefined;
   const currentTest = wantTest ? tests[0] : undefined;
   if (currentTest) refs.test = { value: currentTest.arn };

@@ -4,7 +4,7 @@ import { SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
 import type { ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import { deleteApiTree, planHttpApi } from './http-apis.ts';
 import { planNaming, planNamingOrphans, wantedRecordKeys, type NamingContext, type NamingPlan } from './naming.ts';
-import { deleteRuleAction, planListenerRule, productionRules } from './listener-rules.ts';
+import { deleteRuleAction, planListenerRule, serviceRules } from './listener-rules.ts';
 import { indexObserved, type ObservedIndex } from './observed-index.ts';
 import { failedReadsByService, holdDeletesOnPartialView } from './partial-view.ts';
 import { decidePriorities } from './priorities.ts';
@@ -28,13 +28,12 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   const wanted = new Set(desired.services.map((s) => s.name));
 
   const livePriorityByService = new Map<string, number>();
-  const headerOf = new Map(desired.services.map((s) => [s.name, s.headerValue]));
-  for (const svc of idx.productionRulesByService.keys()) {
-    const first = wanted.has(svc) ? productionRules(svc, headerOf.get(svc), idx)[0] : undefined;
-    if (first) livePriorityByService.set(svc, first.priority);
-  }
   const liveTestPriorityByService = new Map<string, number>();
-  for (const [svc, rules] of idx.testRulesByService) if (wanted.has(svc) && rules[0]) liveTestPriorityByService.set(svc, rules[0].priority);
+  for (const svc of desired.services) {
+    const rules = serviceRules(svc, desired.headerName, idx);
+    if (rules.production[0]) livePriorityByService.set(svc.name, rules.production[0].priority);
+    if (rules.test[0]) liveTestPriorityByService.set(svc.name, rules.test[0].priority);
+  }
   const priorities = decidePriorities({
     services: desired.services,
     band: desired.priorityBand,

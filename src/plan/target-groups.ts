@@ -2,7 +2,7 @@ import type { DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedTargetGroup } from '../model/observed.ts';
 import { SERVICE_TAG, isOwnedBy, ownerOf, ownershipTags, type TargetGroupRole } from '../model/tags.ts';
 import { declaredFieldDiffs } from './diff.ts';
-import { productionRules } from './listener-rules.ts';
+import { serviceRules } from './listener-rules.ts';
 import type { ObservedIndex } from './observed-index.ts';
 import { PHASE } from './phases.ts';
 import type { Action, Diff, Ref, ResourceState } from './types.ts';
@@ -44,7 +44,7 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
   const owned = idx.ownedTargetGroupsByService.get(svc.name) ?? [];
   const current = owned.find((g) => g.name === tg.name);
   const stale = owned.filter((g) => g !== current);
-  const liveRule = productionRules(svc.name, svc.headerValue, idx)[0];
+  const liveRule = serviceRules(svc, desired.headerName, idx).production[0];
   // The superseded group that still takes the service's traffic, if any.
   const serving = stale.find((g) => liveRule?.forward.some((t) => t.arn === g.arn && t.weight > 0));
   const resources: ResourceState[] = [];

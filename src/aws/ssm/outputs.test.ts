@@ -67,11 +67,11 @@ describe('SsmOutputsApplier.putParameter (aws-sdk-client-mock)', () => {
     expect(mock.commandCalls(AddTagsToResourceCommand)).toHaveLength(0);
   });
 
-  it('ParameterAlreadyExists with the owner tag but not the service tag: only the missing tag is added', async () => {
+  it('ParameterAlreadyExists with the owner tag but not the service tag: the tags are completed, the owner tag in the request (the task role requires it)', async () => {
     existing(VALUE, [TAG_LIST[0]!]);
     await applier.putParameter({ name: NAME, value: VALUE, overwrite: false, tags: TAGS });
     expect(puts()).toHaveLength(1);
-    expect(mock.commandCalls(AddTagsToResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceType: 'Parameter', ResourceId: NAME, Tags: [TAG_LIST[1]] }]);
+    expect(mock.commandCalls(AddTagsToResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceType: 'Parameter', ResourceId: NAME, Tags: TAG_LIST }]);
   });
 
   for (const [label, tags] of [
