@@ -143,7 +143,8 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   }
   // Fields another actor owns (ECS's forward weights) are neither reported nor repaired.
   const owned = withoutManagedFields(services, actions, new Map(desired.services.map((s) => [s.name, s])));
-  services.splice(0, services.length, ...owned.services.map((s) => (s.resources.some((r, i) => r !== services.find((x) => x.name === s.name)?.resources[i]) ? { ...s, status: recomputeStatus(s) } : s)));
+  // A service whose resources changed is a new object: its status is derived again.
+  services.splice(0, services.length, ...owned.services.map((s, i) => (s === services[i] ? s : { ...s, status: recomputeStatus(s) })));
   actions.splice(0, actions.length, ...owned.actions);
   // A service whose plan rests on a read that failed deletes and replaces nothing this pass.
   const held = holdDeletesOnPartialView(failedReadsByService(desired, observed, idx), services, actions);
