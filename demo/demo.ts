@@ -3,12 +3,17 @@
  * subnets, VPC link, internal ALB, HTTP listener with a fixed 404, SSM parameters), then
  * 1. run `routeyard --reconcile-once` on desired-state.example.json twice: the first pass
  *    converges the five services, the second shows a clean no-op;
- * 2. start the controller (`routeyard` with no mode flag), print its dashboard URL, delete
+ * 2. hand fastapi-app to ECS deployments: publish the outputs in SSM, move the rule's weights
+ *    as ECS would, and show the next pass has nothing to do;
+ * 3. start the controller (`routeyard` with no mode flag), print its dashboard URL, delete
  *    a listener rule out of band, and show the controller reporting and repairing it.
  * With a terminal it keeps serving until Ctrl-C; without one (CI) it stops after the repair.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { DeleteRuleCommand, DescribeRulesCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { spawn } from 'node:child_process';
+import { DeleteRuleCommand, DescribeRulesCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootstrapSharedPlatform } from '../test/support/bootstrap.ts';
@@ -16,7 +21,7 @@ import { freePort, motoEnv, startMoto } from '../test/support/moto.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'routeyard.js');
-const source = 'file:desired-state.example.json';
+let source = 'file:desired-state.example.json';
 const moto = await startMoto();
 let failed = false;
 
@@ -46,6 +51,22 @@ async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T 
   }
 }
 
+/**
+ * Run the CLI and collect its output. Asynchronously: the emulator is this process's child and
+ * writes a log line per request into a pipe this process drains; a synchronous spawn would
+ * stop draining it, and once the pipe is full the emulator (and the run waiting on it) hangs.
+ */
+function runRouteyard(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ROUTEYARD_LOG_LEVEL: process.env.ROUTEYARD_LOG_LEVEL ?? 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 try {
   Object.assign(process.env, motoEnv(moto.endpoint));
   console.log(`AWS emulator (moto) listening on ${moto.endpoint}`);
@@ -60,12 +81,7 @@ try {
   for (const [i, title] of ['First run: converge from empty, waiting for certificates and domains', 'Second run: nothing to do'].entries()) {
     const args = ['--reconcile-once', '--source', source, ...(i === 0 ? ['--wait', '2m', '--domain-pace', '0s'] : [])];
     console.log(`=== ${title}: routeyard ${args.join(' ')}`);
-    const run = spawnSync(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, ROUTEYARD_LOG_LEVEL: process.env.ROUTEYARD_LOG_LEVEL ?? 'error' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      encoding: 'utf8',
-    });
+    const run = await runRouteyard(args);
     // --wait prints a progress line per pass on stderr; logs are JSON lines there too.
     for (const line of run.stderr.split('\n')) if (line.startsWith('routeyard: pass')) console.log(line);
     process.stdout.write(run.stdout);
@@ -75,6 +91,38 @@ try {
       console.log('The second pass made no mutating AWS calls: the platform is exactly as declared.\n');
     }
   }
+
+  // 3. The hand-off to ECS: publish each service's outputs in SSM and let ECS deployments move
+  // fastapi-app's traffic; routeyard keeps the rules and leaves the weights to ECS.
+  const ecsDoc = JSON.parse(readFileSync(join(root, 'desired-state.example.json'), 'utf8'));
+  ecsDoc.spec.shared.outputsPrefix = '/acmecorp/routeyard';
+  ecsDoc.spec.services.find((s: { name: string }) => s.name === 'fastapi-app').deployment = { strategy: 'ecs', testTraffic: { header: 'X-Canary', value: '1' } };
+  const ecsPath = join(mkdtempSync(join(tmpdir(), 'routeyard-demo-')), 'routeset-ecs.json');
+  writeFileSync(ecsPath, JSON.stringify(ecsDoc, null, 2));
+  source = `file:${ecsPath}`;
+  const once = async (title: string) => {
+    console.log(`=== ${title}: routeyard --reconcile-once --source ${source}`);
+    const run = await runRouteyard(['--reconcile-once', '--source', source]);
+    process.stdout.write(run.stdout);
+    console.log(`(exit code ${run.status})\n`);
+    if (run.status !== 0) failed = true;
+  };
+  await once('Hand fastapi-app to ECS deployments (spec.shared.outputsPrefix, deployment.strategy "ecs" with a test rule)');
+  const ssm = new SSMClient({});
+  const published = (await ssm.send(new GetParametersByPathCommand({ Path: '/acmecorp/routeyard/services/fastapi-app', Recursive: true }))).Parameters ?? [];
+  console.log('Published for fastapi-app (what its ECS service stack reads):');
+  for (const p of published) console.log(`  ${p.Name} = ${p.Value}`);
+  const value = (key: string) => published.find((p) => p.Name?.endsWith(`/${key}`))?.Value ?? '';
+  // What ECS does mid-deployment: all traffic to the alternate group.
+  const elbv2 = new ElasticLoadBalancingV2Client({});
+  await elbv2.send(
+    new ModifyRuleCommand({
+      RuleArn: value('production-rule-arn'),
+      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: value('target-group-arn'), Weight: 0 }, { TargetGroupArn: value('alternate-target-group-arn'), Weight: 100 }] } }],
+    }),
+  );
+  console.log('\nAs ECS would mid-deployment: the production rule now sends 0/100 to the primary/alternate group.');
+  await once('A pass after ECS moved the traffic: nothing to do (the weights are ECS\'s)');
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
@@ -91,7 +139,6 @@ try {
     console.log(`First controller pass: ${first.outcome}, ${first.services.length} services, ${first.services.filter((s) => s.status === 'InSync').length} in sync\n`);
 
     // Out of band: someone deletes fastapi-app's listener rule in the console.
-    const elbv2 = new ElasticLoadBalancingV2Client({});
     const rules = ((await elbv2.send(new DescribeRulesCommand({ ListenerArn: platform.listenerArn }))).Rules ?? []).filter((r) => !r.IsDefault);
     const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: rules.map((r) => r.RuleArn!) }))).TagDescriptions ?? [];
     const victim = tags.find((t) => t.Tags?.some((x) => x.Key === 'routeyard:service' && x.Value === 'fastapi-app'))!.ResourceArn!;
