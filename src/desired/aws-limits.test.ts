@@ -137,4 +137,18 @@ describe('deployment.testTraffic: the test rule\'s second http-header condition 
   it('refuses the same header as the routing header, in any case (one rule would match it twice)', () => {
     expect(errorsOf(withTest('x-target-service')).map((e) => e.path)).toEqual(['spec.services[0].deployment.testTraffic.header']);
   });
+
+  // AWS: "You can't use an HTTP header condition to specify the host header." The header name
+  // is case insensitive, so Host, host and HOST are all the host header.
+  it('refuses the host header as the test header, in any case: the ALB refuses an http-header condition on Host', () => {
+    for (const h of ['Host', 'host', 'HOST']) {
+      expect(errorsOf(withTest(h)), h).toEqual([{ path: 'spec.services[0].deployment.testTraffic.header', message: expect.stringMatching(/host/i) }]);
+    }
+  });
+
+  it('refuses the host header as the routing header (spec.shared.headerName), which every rule matches', () => {
+    for (const h of ['Host', 'hOST']) {
+      expect(errorsOf(docWith((d) => (d.spec.shared.headerName = h))), h).toEqual([{ path: 'spec.shared.headerName', message: expect.stringMatching(/host/i) }]);
+    }
+  });
 });

@@ -9,7 +9,7 @@ import {
 import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { SharedPlatform } from '../support/bootstrap.ts';
-import { albOnlyDoc, freshEmulator, reconcile, service, type Doc } from '../support/harness.ts';
+import { albOnlyDoc, freshEmulator, reconcile, routeyard, service, type Doc } from '../support/harness.ts';
 
 /**
  * Issue 16's AWS calls where moto is lenient and AWS is not. The moto launcher
@@ -144,5 +144,34 @@ describe('ELBv2 http-header conditions: the launcher refuses one on Host, as AWS
         [green, 70],
       ],
     ]);
+  });
+});
+
+describe('a document naming the Host header for a rule condition is invalid: AWS would refuse every rule built from it', () => {
+  beforeEach(async () => {
+    platform = await freshEmulator();
+  });
+
+  const hostDocs = (): [string, Doc][] => {
+    const test = albOnlyDoc();
+    test.spec.services[0].deployment = { strategy: 'ecs', testTraffic: { header: 'Host', value: 'canary' } };
+    const routing = albOnlyDoc();
+    routing.spec.shared.headerName = 'host';
+    return [
+      ['spec.services[0].deployment.testTraffic.header', test],
+      ['spec.shared.headerName', routing],
+    ];
+  };
+
+  it('--validate and --reconcile-once refuse it (exit 3, Invalid, the field named) before any AWS call', async () => {
+    for (const [path, doc] of hostDocs()) {
+      for (const mode of ['--validate', '--reconcile-once']) {
+        const res = await routeyard([mode], doc);
+        expect(res.exitCode, `${mode} ${path}: ${JSON.stringify(res.report.services?.map((s) => [s.name, s.status]))}`).toBe(3);
+        expect(res.report.outcome).toBe('Invalid');
+        expect(res.report.error!.fieldErrors).toContainEqual({ path, message: expect.stringMatching(/host/i) });
+        expect(res.report.stats.awsCalls.mutating).toBe(0);
+      }
+    }
   });
 });
