@@ -41,6 +41,9 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.route53 import exceptions as route53_exceptions
 from moto.route53 import models as route53_models
 from moto.server import main
+from moto.ssm import exceptions as ssm_exceptions
+from moto.ssm import models as ssm_models
+from moto.utilities.utils import get_partition
 from werkzeug.wrappers import Response
 
 
@@ -381,6 +384,52 @@ def _delete_certificate_refused_in_use(self, arn):
 acm_models.AWSCertificateManagerBackend.delete_certificate = _delete_certificate_refused_in_use
 
 
+class _HierarchyLevelLimitExceeded(ssm_exceptions.SSMException):
+    def __init__(self):
+        super().__init__(
+            "HierarchyLevelLimitExceededException",
+            "A hierarchy can have a maximum of 15 levels. For more information, see Requirements and constraints for parameter names in the Amazon Web Services Systems Manager User Guide.",
+        )
+
+
+_put_parameter = ssm_models.SimpleSystemManagerBackend.put_parameter
+
+# SSM's limits on a parameter name that its model does not carry (PSParameterName is 1..2048).
+_SSM_MAX_LEVELS = 15
+_SSM_NAME_MAX_WITH_ARN = 1011
+
+
+def _put_parameter_name_limits(self, name, *args, **kwargs):
+    """Two limits SSM applies to a parameter's name, which moto does not (it takes any depth
+    and any name up to the model's 2048):
+    - Depth: "Parameter hierarchies are limited to a maximum depth of fifteen levels" (SSM API
+      reference, PutParameter, Name). The User Guide ("Requirements and constraints for
+      parameter names", Hierarchy depth) calls /Level-1/L2/.../L14/parameter-name (15 names)
+      valid and says a deeper one "would fail with a HierarchyLevelLimitExceededException";
+      levels are counted as that example counts them, the last name included.
+    - Length: "The maximum length for a parameter name that you specify is 1011 characters.
+      This count of 1011 characters includes the characters in the ARN that precede the name
+      you specify" (API reference); "including the full content of the parameter ARN ... the
+      length of the following parameter is 65 characters, not 20 characters:
+      arn:aws:ssm:us-east-2:111122223333:parameter/ExampleParameterName" (User Guide). Counted
+      on the ARN as AWS writes it (a hierarchical name's leading "/" is the one after
+      "parameter"). Answered with the model check's ValidationException: the API reference
+      does not name the code AWS uses for it."""
+    if isinstance(name, str):
+        if len([level for level in name.split("/") if level]) > _SSM_MAX_LEVELS:
+            raise _HierarchyLevelLimitExceeded()
+        arn = f"arn:{get_partition(self.region_name)}:ssm:{self.region_name}:{self.account_id}:parameter{'' if name.startswith('/') else '/'}{name}"
+        if len(arn) > _SSM_NAME_MAX_WITH_ARN:
+            raise ssm_exceptions.ValidationException(
+                f"1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to "
+                f"{_SSM_NAME_MAX_WITH_ARN - (len(arn) - len(name))} (1011 with the parameter ARN's {len(arn) - len(name)} characters before it)"
+            )
+    return _put_parameter(self, name, *args, **kwargs)
+
+
+ssm_models.SimpleSystemManagerBackend.put_parameter = _put_parameter_name_limits
+
+
 # --- Every request checked against the published models -------------------------------------
 #
 # AWS validates each request against the operation's input shape before doing anything with it
@@ -593,9 +642,27 @@ def _acm_common_name_at_most_64_octets(params, shape, out):
         out.add("domainName", shape.members["DomainName"], name, "Member must have length less than or equal to 64")
 
 
+def _elbv2_no_http_header_condition_on_host(params, shape, out):
+    """ELBv2 refuses an http-header condition on the Host header, in any case (ELBv2 API
+    reference, HttpHeaderConditionConfig, HttpHeaderName: "The header name is case insensitive
+    ... You can't use an HTTP header condition to specify the host header. Instead, use a host
+    condition."); the model's HttpHeaderConditionName has no pattern to say so. moto matches on
+    it. Answered with the model check's ValidationError: the API reference does not give the
+    wording of the refusal."""
+    member = shape.members["Conditions"].member
+    name_shape = member.members["HttpHeaderConfig"].members["HttpHeaderName"]
+    for i, condition in enumerate(params.get("Conditions") or [], 1):
+        header = (condition or {}).get("HttpHeaderConfig") or {}
+        name = header.get("HttpHeaderName")
+        if isinstance(name, str) and name.strip().lower() == "host":
+            out.add(f"conditions.{i}.member.httpHeaderConfig.httpHeaderName", name_shape, name, "Member must not be the host header: use a host-header condition")
+
+
 # Limits an API reference states in prose where the model is silent, checked with the model's.
 _DOCUMENTED_LIMITS = {
     ("acm", "RequestCertificate"): _acm_common_name_at_most_64_octets,
+    ("elbv2", "CreateRule"): _elbv2_no_http_header_condition_on_host,
+    ("elbv2", "ModifyRule"): _elbv2_no_http_header_condition_on_host,
 }
 
 
