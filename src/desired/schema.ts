@@ -38,7 +38,13 @@ const HTTP_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const HTTP_TOKEN_MESSAGE = 'must be an HTTP header name (token characters only: no spaces, CR, LF, ":" or quotes)';
 
 /** The routing header: a token; the ALB accepts header names of up to 40 characters. */
-export const HeaderName = z.string().min(1).max(40).regex(HTTP_TOKEN, { message: HTTP_TOKEN_MESSAGE });
+export const HeaderName = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(HTTP_TOKEN, { message: HTTP_TOKEN_MESSAGE })
+  // ELBv2 API reference, HttpHeaderConditionConfig: "You can't use an HTTP header condition to specify the host header."
+  .regex(/^(?![Hh][Oo][Ss][Tt]$)/, { message: 'must not be Host (in any case): an ALB rule cannot match the host header with an http-header condition' });
 
 /** A header name in a CORS list: a token, or "*" (itself a token character), as API Gateway takes it. */
 const CorsHeaderName = z.string().min(1).max(1024).regex(HTTP_TOKEN, { message: HTTP_TOKEN_MESSAGE });

@@ -187,21 +187,33 @@ function enforceTargetGroupQuota(quota: number, lb: ObservedLoadBalancer, idx: O
     if (!deletedRules.has(r.arn)) for (const t of r.forward) stillUsed.add(t.arn);
   }
   const freed = actions.filter((a) => a.payload.type === 'deleteTargetGroup' && attached.has(a.payload.arn) && !stillUsed.has(a.payload.arn)).length;
-  // New attachments: groups created in this pass, or existing groups not yet attached, that a rule will forward to.
-  const attaching = (a: Action): number => {
-    if (a.payload.type !== 'createRule' && a.payload.type !== 'modifyRule') return 0;
+  // New attachments: groups created in this pass, or existing groups not yet attached, that a
+  // rule will forward to. AWS counts a group once however many rules forward to it (an ECS
+  // service's production and test rules share two), so groups are counted by identity.
+  const attaching = (a: Action): string[] => {
+    if (a.payload.type !== 'createRule' && a.payload.type !== 'modifyRule') return [];
+    if (a.payload.type === 'modifyRule' && a.payload.conditionsOnly) return [];
     const refs = a.payload.weighted
       ? a.payload.weighted.targets
       : [a.payload.targetGroupArn, ...(a.payload.type === 'modifyRule' && a.payload.standbyTargetGroupArn ? [a.payload.standbyTargetGroupArn] : [])];
-    if (a.payload.type === 'modifyRule' && a.payload.conditionsOnly) return 0;
-    return refs.filter((r) => !('value' in r) || !attached.has(r.value)).length;
+    return refs.flatMap((r) => ('value' in r ? (attached.has(r.value) ? [] : [`arn ${r.value}`]) : [`action ${r.fromAction}`]));
   };
-  const growing = actions.filter((a) => attaching(a) > 0).sort((a, b) => a.service.localeCompare(b.service));
-  let excess = attached.size - freed + growing.reduce((n, a) => n + attaching(a), 0) - quota;
-  for (const a of growing.reverse()) {
+  const newByService = new Map<string, Set<string>>();
+  for (const a of actions) for (const key of attaching(a)) newByService.set(a.service, (newByService.get(a.service) ?? new Set()).add(key));
+  const users = new Map<string, number>();
+  for (const keys of newByService.values()) for (const k of keys) users.set(k, (users.get(k) ?? 0) + 1);
+  let excess = attached.size - freed + users.size - quota;
+  // Blocked last service name first; a group is freed when the last service that would attach it is blocked.
+  for (const service of [...newByService.keys()].sort((a, b) => b.localeCompare(a))) {
     if (excess <= 0) break;
-    excess -= attaching(a);
-    blockCreate(a.service, services, actions, 'targetGroup',
+    for (const k of newByService.get(service)!) {
+      const left = users.get(k)! - 1;
+      if (left === 0) {
+        users.delete(k);
+        excess--;
+      } else users.set(k, left);
+    }
+    blockCreate(service, services, actions, 'targetGroup',
       `the load balancer would have more than its quota of ${quota} target groups attached (${attached.size} attached now, across its ${lb.listenerCount} listener${lb.listenerCount === 1 ? '' : 's'}); AWS does not raise this quota`);
   }
 }
