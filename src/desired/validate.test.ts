@@ -195,10 +195,10 @@ describe('validateDocument: ECS deployments and published outputs (issue 16)', (
   it('refuses priority - 1 of a testTraffic service declared by another service, in either document order', () => {
     // fastapi-app (priority 2) takes 1 for its test rule; loopback-app declares 1.
     const after = errorsOf(edit((d) => ((d.spec.services[0].deployment = canary), (d.spec.services[1].priority = 1))));
-    expect(after).toEqual([{ path: 'spec.services[1].priority', message: 'duplicates the priority 1 of spec.services[0]' }]);
+    expect(after).toEqual([{ path: 'spec.services[1].priority', message: '1 is taken by the test rule of spec.services[0] (its priority 2 - 1); choose another priority' }]);
     // loopback-app (priority 3) takes 2 for its test rule, which fastapi-app (earlier in the document) declares.
     const before = errorsOf(edit((d) => (d.spec.services[1].deployment = canary)));
-    expect(before).toEqual([{ path: 'spec.services[1].priority', message: expect.stringContaining("the priority 2 (taken by this service's test rule, priority - 1)") }]);
+    expect(before).toEqual([{ path: 'spec.services[1].priority', message: 'its test rule would take priority 2 (priority - 1), which spec.services[0] declares; choose another priority' }]);
   });
 
   it('counts test rules against the rule quota', () => {

@@ -70,6 +70,22 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
     if (seen !== undefined) errors.push({ path: `spec.services[${i}].${field}`, message: `duplicates ${what} of spec.services[${seen}]` });
     else firstIndex.set(key, i);
   };
+  // Priorities a rule takes: a service's own, and priority - 1 for its ECS test rule.
+  const priorityClaims = new Map<number, { i: number; test: boolean }>();
+  const claimPriority = (p: number, i: number, test: boolean) => {
+    const seen = priorityClaims.get(p);
+    if (!seen) {
+      priorityClaims.set(p, { i, test });
+      return;
+    }
+    const message =
+      !seen.test && !test
+        ? `duplicates the priority ${p} of spec.services[${seen.i}]`
+        : !test
+          ? `${p} is taken by the test rule of spec.services[${seen.i}] (its priority ${p + 1} - 1); choose another priority`
+          : `its test rule would take priority ${p} (priority - 1), which ${seen.test ? 'the test rule of ' : ''}spec.services[${seen.i}] ${seen.test ? 'takes' : 'declares'}; choose another priority`;
+    errors.push({ path: `spec.services[${i}].priority`, message });
+  };
   const dnsNames = new Map<string, string>();
   const claimName = (name: string, path: string) => {
     const seen = dnsNames.get(name);
@@ -102,7 +118,7 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
     }
     // The ALB compares header values case-insensitively, so "App" and "app" collide.
     unique(`header:${svc.headerValue.toLowerCase()}`, i, 'headerValue', `the header value ${quoted(svc.headerValue)} (ALB matching is case-insensitive)`);
-    if (svc.priority !== undefined) unique(`priority:${svc.priority}`, i, 'priority', `the priority ${svc.priority}`);
+    if (svc.priority !== undefined) claimPriority(svc.priority, i, false);
     if (svc.deployment) {
       if (svc.targetGroup.arn !== undefined) {
         errors.push({
@@ -119,7 +135,7 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
       if (test && svc.priority !== undefined) {
         // The test rule is evaluated just before the production rule: it takes priority - 1.
         if (svc.priority === 1) errors.push({ path: `spec.services[${i}].priority`, message: 'must be at least 2 with deployment.testTraffic: the test rule takes the priority just before it (priority - 1)' });
-        else unique(`priority:${svc.priority - 1}`, i, 'priority', `the priority ${svc.priority - 1} (taken by this service's test rule, priority - 1)`);
+        else claimPriority(svc.priority - 1, i, true);
       }
     }
     const seenRoutes = new Set<string>();

@@ -325,4 +325,17 @@ describe('planner: ECS deployments', () => {
     // The test rule is not promoted to production (moved to priority 10 with its test header dropped).
     expect(p.actions.filter((a) => a.payload.type === 'setRulePriority' && a.payload.arn === 'arn:rule/blue-test')).toEqual([]);
   });
+
+  it('a rule or group whose routeyard:service tag was removed out of band is recognised by its header or name: nothing is deleted or recreated, the weights stay', () => {
+    const observed = converged(desired, {}, { outputs: true });
+    const blue = groupsOf(desired, 'blue');
+    const ownerOnly = { 'routeyard:owner': OWNER };
+    setRule(observed, 'arn:rule/blue', (r) => ({ ...weighted(r, [[blue.primary, 0], [blue.alternate!, 100]]), tags: ownerOnly }));
+    const alt = observed.targetGroups.find((g) => g.arn === blue.alternate)!;
+    alt.tags = ownerOnly;
+    const p = plan(desired, observed);
+    expect(p.actions.filter((a) => a.service === 'blue' || a.service === '(untagged)')).toEqual([]);
+    expect(statusOf(p, 'blue')).toBe('InSync');
+    expect(p.services.find((s) => s.name === 'blue')!.outputs!['production-rule-arn']).toEqual({ value: 'arn:rule/blue' });
+  });
 });

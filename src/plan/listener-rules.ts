@@ -96,8 +96,10 @@ export function planListenerRule(desired: DesiredState, svc: DesiredService, idx
   }
   if ('conflict' in decision) return { resources, actions, refs }; // unreachable: handled above
   if (target.holdReason) {
-    resources.unshift({ kind: 'listenerRule', id, status: 'Error', diffs: [], message: `left as it is: ${target.holdReason}` });
-    if (currentTest) resources.push({ kind: 'listenerRule', id: currentTest.arn, status: 'Error', diffs: [], message: `left as it is: ${target.holdReason}` });
+    // The reason is on the target group; the rules only point at it.
+    const held = 'left as it is while the target group change is refused (see the target group)';
+    resources.unshift({ kind: 'listenerRule', id, status: 'Error', diffs: [], message: held });
+    if (currentTest) resources.push({ kind: 'listenerRule', id: currentTest.arn, status: 'Error', diffs: [], message: held });
     return { resources, actions, refs };
   }
   if (!targetRef) {
@@ -362,7 +364,10 @@ function planEcsRules(
         kind: 'listenerRule',
         service: svc.name,
         resourceId: rule.arn,
-        reason: `${r.role} rule differs from the document (${ruleDiffs.map((d) => d.path.replace('listenerRule.', '')).join(', ')})${rewriteForward && weightsManaged ? '; the weights stay as ECS left them' : ''}`,
+        reason: `${r.role} rule differs from the document (${ruleDiffs
+          .filter((d) => !isManagedElsewhere('listenerRule', d.path, svc))
+          .map((d) => d.path.replace('listenerRule.', ''))
+          .join(', ')})${rewriteForward && weightsManaged ? '; the weights stay as ECS left them' : ''}`,
         diffs: ruleDiffs,
         phase: PHASE.modifyRule,
         payload: {

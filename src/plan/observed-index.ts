@@ -57,9 +57,27 @@ export function indexObserved(desired: DesiredState, observed: ObservedState): O
     if (d.mappings.readable) for (const m of d.mappings.items) idx.mappedApiIds.add(m.apiId);
     else idx.mappingsUnknown = true;
   }
+  // A resource with this owner's tag but no service tag (removed out of band) is recognised by
+  // what routeyard derived for it: a rule by its routing header value, a target group by its
+  // name. Taking it for an orphan would delete and recreate it: a rule's traffic (ECS's
+  // weights) would move and its ARN change. The task role cannot add an ELB tag back (tags go on
+  // with the create only), so it is recognised this way on every pass.
+  const byHeader = new Map(desired.services.map((s) => [s.headerValue.toLowerCase(), s.name]));
+  const byGroupName = new Map<string, string>();
+  for (const s of desired.services) {
+    if (s.targetGroup.kind !== 'managed') continue;
+    byGroupName.set(s.targetGroup.name, s.name);
+    if (s.targetGroup.alternateName) byGroupName.set(s.targetGroup.alternateName, s.name);
+  }
+  const ruleService = (r: ObservedRule): string => {
+    const tagged = r.tags[SERVICE_TAG];
+    if (tagged) return tagged;
+    const routing = r.headerConditions.find((h) => h.name.toLowerCase() === desired.headerName.toLowerCase() && h.values.length === 1);
+    return (routing && byHeader.get(routing.values[0]!.toLowerCase())) ?? UNKNOWN_SERVICE;
+  };
   for (const r of [...observed.rules].sort((a, b) => a.priority - b.priority)) {
     if (isOwnedBy(r.tags, owner)) {
-      const svc = r.tags[SERVICE_TAG] ?? UNKNOWN_SERVICE;
+      const svc = ruleService(r);
       push(idx.ownedRulesByService, svc, r);
       push(ruleRole(r.tags) === 'test' ? idx.testRulesByService : idx.productionRulesByService, svc, r);
     } else idx.foreignRules.push(r);
@@ -67,7 +85,7 @@ export function indexObserved(desired: DesiredState, observed: ObservedState): O
   for (const g of observed.targetGroups) {
     idx.targetGroupsByArn.set(g.arn, g);
     idx.targetGroupsByName.set(g.name, g);
-    if (isOwnedBy(g.tags, owner)) push(idx.ownedTargetGroupsByService, g.tags?.[SERVICE_TAG] ?? UNKNOWN_SERVICE, g);
+    if (isOwnedBy(g.tags, owner)) push(idx.ownedTargetGroupsByService, g.tags?.[SERVICE_TAG] ?? byGroupName.get(g.name) ?? UNKNOWN_SERVICE, g);
   }
   for (const a of [...observed.apis].sort((x, y) => x.id.localeCompare(y.id))) {
     if (isOwnedBy(a.tags, owner)) push(idx.ownedApisByService, a.tags[SERVICE_TAG] ?? UNKNOWN_SERVICE, a);

@@ -68,7 +68,7 @@ export function planServiceOutputs(desired: DesiredState, observed: ObservedOutp
     const live = byName.get(name);
     const want = outputApplies(key, svc) ? values[key] : undefined;
     if (live && !live.owned) {
-      if (outputApplies(key, svc)) resources.push({ kind: 'parameter', id: name, status: 'Conflict', diffs: [], message: `SSM parameter ${name} exists and routeyard does not own it (no ${'routeyard:owner'} tag of this RouteSet): it is never overwritten` });
+      if (outputApplies(key, svc)) resources.push({ kind: 'parameter', id: name, status: 'Conflict', diffs: [], message: `SSM parameter ${name} exists and routeyard does not own it (no routeyard:owner tag of this RouteSet): it is never overwritten; delete it, or choose another spec.shared.outputsPrefix` });
       continue;
     }
     if (!outputApplies(key, svc)) {

@@ -84,7 +84,7 @@ describe('decidePriorities: ECS test rules (deployment.testTraffic)', () => {
 
   it('a foreign rule at priority - 1 is a conflict for the service that declares priority', () => {
     const out = decide([svc('a', { priority: 7, ...canary })], {}, {}, [6]);
-    expect(out.a).toEqual({ conflict: 'priority 6, which the test rule takes (priority - 1), is held by a listener rule routeyard does not own' });
+    expect(out.a).toEqual({ conflict: 'priority 6, which the test rule takes (priority - 1), is held by a listener rule routeyard does not own: declare another priority, or remove deployment.testTraffic' });
     // Without testTraffic, the same foreign rule is no one's business.
     expect(decide([svc('a', { priority: 7 })], {}, {}, [6]).a).toEqual({ priority: 7, source: 'declared' });
   });

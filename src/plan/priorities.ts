@@ -56,7 +56,9 @@ export function decidePriorities(inputs: PriorityInputs): Map<string, PriorityDe
     if (s.priority !== undefined) {
       if (inputs.foreignPriorities.has(s.priority)) out.set(s.name, { conflict: `priority ${s.priority} is held by a listener rule routeyard does not own` });
       else if (wantsTestRule(s) && inputs.foreignPriorities.has(s.priority - 1)) {
-        out.set(s.name, { conflict: `priority ${s.priority - 1}, which the test rule takes (priority - 1), is held by a listener rule routeyard does not own` });
+        out.set(s.name, {
+          conflict: `priority ${s.priority - 1}, which the test rule takes (priority - 1), is held by a listener rule routeyard does not own: declare another priority, or remove deployment.testTraffic`,
+        });
       } else out.set(s.name, { priority: s.priority, source: 'declared', ...(wantsTestRule(s) ? { testPriority: s.priority - 1 } : {}) });
       continue;
     }

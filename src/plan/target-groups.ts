@@ -274,13 +274,16 @@ function planEcsTargetGroups(desired: DesiredState, svc: DesiredService, tg: Man
 
   const inUse = stale.filter((g) => forwardedTo.has(g.arn));
   if (inUse.length > 0) {
-    const changed = inUse.flatMap((g) => replacementDiffs(tg, g));
+    // Both groups carry the old settings: each change is named once.
+    const changed = [...new Map(inUse.flatMap((g) => replacementDiffs(tg, g)).map((d) => [`${d.path} ${String(d.live)}`, d])).values()];
     const fields = [...new Set(changed.map((d) => d.path.split('.').pop()))].join(', ') || 'settings';
     const holdReason =
       `the target group ${fields} changed (${changed.map((d) => `${d.path.split('.').pop()} ${String(d.live)} -> ${String(d.desired)}`).join(', ')}), which needs new target groups, ` +
       `and the service uses ECS deployments: replacing both groups under a running deployment is not safe, so nothing is changed. ` +
       `Either put the old value back, or remove "deployment" from the service (routeyard then replaces the group with its usual hand-over), point the ECS service at the new group, and declare "deployment" again`;
-    for (const g of inUse) resources.push({ kind: 'targetGroup', id: g.arn, status: 'Error', diffs: replacementDiffs(tg, g), message: holdReason });
+    inUse.forEach((g, i) =>
+      resources.push({ kind: 'targetGroup', id: g.arn, status: 'Error', diffs: replacementDiffs(tg, g), message: i === 0 ? holdReason : 'needs the same replacement (see the first target group)' }),
+    );
     for (const g of groups) {
       const l = live.get(g.role);
       if (l && !inUse.includes(l)) resources.push({ kind: 'targetGroup', id: l.arn, status: 'InSync', diffs: [], message: `${g.role} (ECS deployments)` });

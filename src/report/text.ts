@@ -21,7 +21,9 @@ export function renderText(report: Report): string {
     lines.push(`${'SERVICE'.padEnd(width)}  ${'STATUS'.padEnd(9)}  DETAIL`);
     for (const s of r.services) {
       const notable = s.resources.filter((x) => x.status !== 'InSync');
-      const detail = notable.map((x) => `${x.kind} ${x.status}${x.message ? `: ${x.message}` : ''}`).join('; ');
+      // A published output is named by its key: a service has up to seven of them.
+      const label = (x: (typeof notable)[number]) => (x.kind === 'parameter' ? `parameter ${x.id.split('/').filter(Boolean).pop() ?? x.id}` : x.kind);
+      const detail = notable.map((x) => `${label(x)} ${x.status}${x.message ? `: ${x.message}` : ''}`).join('; ');
       lines.push(`${s.name.padEnd(width)}  ${s.status.padEnd(9)}  ${detail}`);
       for (const x of s.resources) if (x.warning) lines.push(`${''.padEnd(width)}  ${'WARNING'.padEnd(9)}  ${x.kind} ${x.id}: ${x.warning}`);
     }
