@@ -74,19 +74,30 @@ export function buildDesiredState(doc: RouteSet, shared: SharedValues, ruleQuota
     ruleQuota,
     targetGroupQuota: TARGET_GROUP_QUOTA,
     customDomainQuota: CUSTOM_DOMAIN_QUOTA,
-    services: doc.spec.services.map((s) => buildService(owner, shared.vpcId, s, shared.privateHostedZone && !HOSTED_ZONE_ID.test(shared.privateHostedZone) ? shared.privateHostedZone : undefined)),
+    services: doc.spec.services.map((s) => buildService(owner, shared.vpcId, s, shared.privateHostedZone && !HOSTED_ZONE_ID.test(shared.privateHostedZone) ? shared.privateHostedZone : undefined, doc.spec.adopt)),
   };
 }
 
 /** `privateZoneName`: the private zone's name when the document gives one (an id is resolved at plan time). */
-function buildService(owner: string, vpcId: string, s: ServiceSpec, privateZoneName: string | undefined): DesiredService {
+type AdoptSpec = NonNullable<ServiceSpec['adopt']>;
+
+/** A service's own adopt decides whether it adopts; the stacks released add up from both levels. */
+function adoption(own: AdoptSpec | undefined, doc: AdoptSpec | undefined): { adopt: boolean; releasedStacks?: string[] } {
+  const on = (a: AdoptSpec | undefined) => (a === undefined ? undefined : a !== false);
+  const adopt = on(own) ?? on(doc) ?? false;
+  const stacks = [...new Set([own, doc].flatMap((a) => (a && typeof a === 'object' ? (a.fromStacks ?? []) : [])))];
+  return { adopt, ...(adopt && stacks.length > 0 ? { releasedStacks: stacks } : {}) };
+}
+
+function buildService(owner: string, vpcId: string, s: ServiceSpec, privateZoneName: string | undefined, docAdopt?: AdoptSpec): DesiredService {
   return {
     name: s.name,
     headerValue: s.headerValue,
     ...(s.priority !== undefined ? { priority: s.priority } : {}),
     targetGroup: buildTargetGroup(owner, vpcId, s),
     ...(s.api ? { api: buildApi(s.name, s.api) } : {}),
-    adopt: s.adopt ?? false,
+    ...adoption(s.adopt, docAdopt),
+    manage: s.manage ?? 'full',
     ...(s.domain
       ? {
           domain: {

@@ -384,13 +384,39 @@ const Deployment = z.strictObject({
     .describe('A test rule, evaluated just before the production rule, for requests that carry this header too (ECS sends them to the new tasks during a deployment).'),
 });
 
+/** A CloudFormation stack name (CreateStack: a letter, then letters, digits and hyphens, at most 128). */
+const StackName = z.string().min(1).max(128).regex(/^[A-Za-z][A-Za-z0-9-]*$/, { message: 'must be a CloudFormation stack name (a letter, then letters, digits and hyphens)' });
+
+/**
+ * Taking over what exists: `true` adopts a live resource that matches the service
+ * unambiguously and carries no owner tag (it is tagged, never deleted or recreated);
+ * `{ "fromStacks": [...] }` also adopts resources those CloudFormation stacks still carry
+ * tags of, once the stacks have let go of them (see the README's migration guide).
+ */
+const Adopt = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      fromStacks: z
+        .array(StackName)
+        .max(100)
+        .optional()
+        .describe('CloudFormation stacks that have released the resources (removal policy retain, then removed from the stack): their aws:cloudformation tags no longer block adoption.'),
+    }),
+  ])
+  .describe('true, or { "fromStacks": [...] }: take over live resources that match the service instead of reporting a Conflict.');
+
 const Service = z.strictObject({
   name: ResourceName.describe('Service name; written into the routeyard:service tag.'),
   headerValue: HeaderValue.describe('Value of the routing header the ALB rule matches and API Gateway injects.'),
   priority: Priority.optional().describe('Listener rule priority; when omitted one is assigned from spec.shared.priorityBand and kept.'),
   targetGroup: TargetGroup,
   api: Api.optional().describe('The public HTTP API in front of the service; omit for internal-only services.'),
-  adopt: z.boolean().optional().describe('Take over an untagged HTTP API with the wanted name instead of reporting a Conflict.'),
+  adopt: Adopt.optional(),
+  manage: z
+    .enum(['full', 'observe'])
+    .optional()
+    .describe('full (default): converge. observe: read and report drift, never write (a first week beside the old stacks).'),
   domain: Domain.optional().describe('A custom domain for the service\'s HTTP API: certificate, REGIONAL domain, API mapping, alias records.'),
   privateDns: z
     .strictObject({
@@ -429,6 +455,7 @@ export const RouteSet = z.strictObject({
   }),
   spec: z.strictObject({
     shared: Shared,
+    adopt: Adopt.optional().describe('Adoption for every service (a service\'s own adopt wins; fromStacks lists add up).'),
     services: z
       .array(Service)
       .min(1, {

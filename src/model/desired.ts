@@ -84,7 +84,12 @@ export interface DesiredService {
   priority?: number;
   targetGroup: DesiredTargetGroup;
   api?: DesiredApi;
+  /** Take over live resources that match this service (services[].adopt, else spec.adopt). */
   adopt: boolean;
+  /** CloudFormation stacks that have let go of this service's resources (adopt.fromStacks). */
+  releasedStacks?: string[];
+  /** observe: read and report, never write. */
+  manage: 'full' | 'observe';
   domain?: DesiredDomain;
   /** A name in the private hosted zone, aliased to the shared ALB. */
   privateDns?: { name: string };

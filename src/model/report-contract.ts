@@ -52,6 +52,7 @@ export type OutputKey = z.infer<typeof OutputKey>;
 export const ServiceReport = z.object({
   name: z.string(),
   status: Status,
+  manage: z.literal('observe').optional().describe('Set when the service has manage: observe: read and reported, never written.'),
   resources: z.array(ResourceReport),
   outputs: z
     .partialRecord(OutputKey, z.string())
@@ -76,9 +77,11 @@ export const ReportAction = z.object({
   reason: z.string(),
   diffs: z.array(Diff),
   result: z
-    .enum(['applied', 'failed', 'skipped', 'pending', 'planned'])
+    .enum(['applied', 'failed', 'skipped', 'pending', 'planned', 'observe'])
     .optional()
-    .describe('pending: AWS asked to wait (a certificate API Gateway has not released yet); the next pass tries again. Not a failure.'),
+    .describe(
+      'pending: AWS asked to wait (a certificate API Gateway has not released yet); the next pass tries again. Not a failure. observe: the service has manage: observe; what would be done, never applied.',
+    ),
   error: z.string().optional(),
 });
 export type ReportAction = z.infer<typeof ReportAction>;

@@ -148,11 +148,20 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   actions.splice(0, actions.length, ...owned.actions);
   // A service whose plan rests on a read that failed deletes and replaces nothing this pass.
   const held = holdDeletesOnPartialView(failedReadsByService(desired, observed, idx), services, actions);
-  actions.splice(0, actions.length, ...held);
+  // manage: observe: what would be done is planned and reported, never applied.
+  const observeOnly = new Set(desired.services.filter((s) => s.manage === 'observe').map((s) => s.name));
+  const observedActions = held.filter((a) => observeOnly.has(a.service));
+  actions.splice(0, actions.length, ...held.filter((a) => !observeOnly.has(a.service)));
+  for (const s of services) if (observeOnly.has(s.name)) s.manage = 'observe';
   const { ownedByKind, deletesByKind } = countForGuard(desired, observed, idx, actions, wanted);
   const sum = (m: Partial<Record<string, number>>) => Object.values(m).reduce((n: number, x) => n + (x ?? 0), 0);
 
-  return { services, actions: orderActions(assignStagingPriorities(actions, observed.rules)), ownedByKind, deletesByKind, ownedResourceCount: sum(ownedByKind), deleteCount: sum(deletesByKind), ...(namingCtx?.ignoredRegistryEntries ? { ignoredRegistryEntries: namingCtx.ignoredRegistryEntries } : {}) };
+  return {
+    services,
+    actions: orderActions(assignStagingPriorities(actions, observed.rules)),
+    ...(observedActions.length > 0 ? { observed: orderActions(observedActions) } : {}),
+    ownedByKind,
+    deletesByKind, ownedResourceCount: sum(ownedByKind), deleteCount: sum(deletesByKind), ...(namingCtx?.ignoredRegistryEntries ? { ignoredRegistryEntries: namingCtx.ignoredRegistryEntries } : {}) };
 }
 
 /**

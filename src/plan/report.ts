@@ -65,7 +65,9 @@ export function buildReport(input: ReportInputs): Report {
     lastVerifiedAt: input.generatedAt,
   });
   const services = (plan?.services ?? []).map((s) => verified(withApplyErrors(s, plan!.actions, results)));
-  const actions: ReportAction[] = (plan?.actions ?? []).map((a) => {
+  const observedIds = new Set((plan?.observed ?? []).map((a) => a.id));
+  const actions: ReportAction[] = [...(plan?.actions ?? []), ...(plan?.observed ?? [])].map((a) => {
+    if (observedIds.has(a.id)) return { op: a.op, kind: a.kind, service: a.service, id: a.resourceId, reason: a.reason, diffs: a.diffs, result: 'observe' as const };
     const r = results.get(a.id);
     return {
       op: a.op,
@@ -134,6 +136,8 @@ function outcomeOf(input: ReportInputs, s: Report['summary']): Outcome {
   if (s.failed > 0 || s.skipped > 0 || s.conflicts > 0 || s.errors > 0) return 'Failed';
   if (input.mode === 'dry-run' && s.actions > 0) return 'DriftFound';
   if (s.pending > 0) return 'Pending';
+  // Services with manage: observe that differ: drift found and left as it is (whatever else was applied).
+  if ((input.plan?.observed?.length ?? 0) > 0) return 'DriftFound';
   if (s.actions === 0) return 'InSync';
   return input.mode === 'dry-run' ? 'DriftFound' : 'Converged';
 }

@@ -147,6 +147,8 @@ export interface ServicePlan {
   name: string;
   status: Status;
   resources: ResourceState[];
+  /** Set for services with manage: observe (their actions are in Plan.observed, never applied). */
+  manage?: 'observe';
   /** What the service publishes (plan/outputs.ts): values now, or from an action of this plan. */
   outputs?: Partial<Record<OutputKey, Ref>>;
 }
@@ -154,6 +156,8 @@ export interface ServicePlan {
 export interface Plan {
   services: ServicePlan[];
   actions: Action[];
+  /** What would be done for services with manage: observe: reported, never applied. */
+  observed?: Action[];
   /**
    * What routeyard owns now, by kind: rules, target groups, APIs, and names (custom domains,
    * their API mappings, certificates, DNS records): the mass-delete guard's denominators.
