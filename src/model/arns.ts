@@ -43,6 +43,11 @@ export function httpApiArn(region: string, apiId: string): string {
   return `arn:${partitionOf(region)}:apigateway:${region}::/apis/${apiId}`;
 }
 
+/** `arn:<partition>:apigateway:<region>::/domainnames/<name>`: the ARN TagResource takes for a custom domain. */
+export function domainNameArn(region: string, name: string): string {
+  return `arn:${partitionOf(region)}:apigateway:${region}::/domainnames/${name}`;
+}
+
 /**
  * A listener ARN is `...:listener/app/<lb-name>/<lb-id>/<listener-id>`; its load balancer is
  * `...:loadbalancer/app/<lb-name>/<lb-id>` (ELBv2 resource types, "Elastic Load Balancing

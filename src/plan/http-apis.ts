@@ -2,6 +2,7 @@ import type { DesiredApi, DesiredService, DesiredState } from '../model/desired.
 import type { ObservedApi, ObservedCors, ObservedIntegration, ObservedRoute, ObservedStage } from '../model/observed.ts';
 import { normalizeLogGroupArn } from '../model/arns.ts';
 import { ownerOf, ownershipTags } from '../model/tags.ts';
+import { heldByStack } from './adoption.ts';
 import { extraItems, sameSet } from './diff.ts';
 import type { ObservedIndex } from './observed-index.ts';
 import { PHASE } from './phases.ts';
@@ -40,6 +41,19 @@ export function planHttpApi(desired: DesiredState, svc: DesiredService, idx: Obs
     }
     if (!svc.adopt) {
       return conflict(candidate.id, `an HTTP API named "${want.name}" (${candidate.id}) exists without routeyard's owner tag; set adopt: true on the service to manage it`);
+    }
+    if (candidates.length > 1) {
+      return conflict(candidate.id, `${candidates.length} HTTP APIs are named "${want.name}" (${candidates.map((a) => a.id).join(', ')}): adopt takes one only when it is the only one; rename or remove the others`);
+    }
+    const held = heldByStack(candidate.tags, svc);
+    if (held) return conflict(candidate.id, held);
+    // The API must be this service's: an integration through the VPC link that injects another
+    // service's header value (and none this one's) names another service.
+    const injected = candidate.children?.readable
+      ? candidate.children.integrations.flatMap((i) => Object.entries(i.requestParameters).filter(([k]) => k.toLowerCase().endsWith(`:header.${desired.headerName.toLowerCase()}`)).map(([, v]) => v))
+      : [];
+    if (injected.length > 0 && !injected.some((v) => v.toLowerCase() === svc.headerValue.toLowerCase())) {
+      return conflict(candidate.id, `the HTTP API named "${want.name}" (${candidate.id}) injects ${desired.headerName}: ${injected.join(', ')}, not ${svc.headerValue}: it is another service's API and is not adopted`);
     }
     const tagAction: Action = {
       id: `adopt:httpApi:${svc.name}`,

@@ -7,6 +7,8 @@
 export const PHASE = {
   // A published output goes before what it describes, so no pipeline reads an ARN about to vanish.
   deleteParameter: 0,
+  // Adoption tags first: if one fails, nothing else of the service is written (apply stops its chain).
+  adopt: 0,
   // Names go first when a service goes: records, then the mapping, the domain, the certificate
   // (a mapping would keep its API from being deleted).
   deleteRecord: 1,

@@ -10,6 +10,7 @@ import { failedReadsByService, holdDeletesOnPartialView } from './partial-view.t
 import { decidePriorities } from './priorities.ts';
 import { assignStagingPriorities } from './staging.ts';
 import { deleteTargetGroupAction, planTargetGroup } from './target-groups.ts';
+import { planAdoption } from './adoption.ts';
 import { withoutManagedFields } from './field-ownership.ts';
 import { apiEndpointTemplate, planOrphanOutputs, planServiceOutputs, type ServiceOutputs } from './outputs.ts';
 import type { Action, Plan, Ref, ResourceState, ServicePlan, Status } from './types.ts';
@@ -23,7 +24,10 @@ import type { Action, Plan, Ref, ResourceState, ServicePlan, Status } from './ty
  * number of times. Only resources carrying this RouteSet's owner tag (and the children of
  * an HTTP API that carries it) ever appear in an action; anything else is only reported.
  */
-export function plan(desired: DesiredState, observed: ObservedState): Plan {
+export function plan(desired: DesiredState, live: ObservedState): Plan {
+  // Adoption first: what it takes over is seen as owned by everything below (plan/adoption.ts).
+  const adoption = planAdoption(desired, live);
+  const observed = adoption.observed;
   const idx = indexObserved(desired, observed);
   const wanted = new Set(desired.services.map((s) => s.name));
 
@@ -73,12 +77,25 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
     namingOrphans.delete(svc.name);
     const outputs = serviceOutputs(desired, svc, observed, tg.outputs, rule.refs, api.apiRef);
     const published = observed.outputs ? planServiceOutputs(desired, observed.outputs, svc, outputs) : { resources: [], actions: [] };
-    const resources = [...rule.resources, ...tg.resources, ...api.resources, ...names.flatMap((n) => n.resources), ...published.resources];
+    // An adoption Conflict says why better than the generic one of the same kind.
+    const adoptionNotes = adoption.resources.get(svc.name) ?? [];
+    const explained = new Set(adoptionNotes.filter((r) => r.status === 'Conflict').map((r) => r.kind));
+    const resources = [
+      ...adoptionNotes,
+      ...[...rule.resources, ...tg.resources, ...api.resources, ...names.flatMap((n) => n.resources), ...published.resources].filter((r) => !(r.status === 'Conflict' && explained.has(r.kind))),
+    ];
     services.push({ name: svc.name, status: serviceStatus(resources), resources, outputs });
     // While the rule cannot be converged (Conflict, Error) it may still forward to a
     // superseded target group, so that group is kept until the rule has moved.
     const ruleBlocked = rule.resources.some((r) => r.kind === 'listenerRule' && (r.status === 'Conflict' || r.status === 'Error'));
-    actions.push(...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup')), ...rule.actions, ...api.actions, ...names.flatMap((n) => n.actions), ...published.actions);
+    actions.push(
+      ...adoption.actions.filter((a) => a.service === svc.name),
+      ...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup')),
+      ...rule.actions,
+      ...api.actions,
+      ...names.flatMap((n) => n.actions),
+      ...published.actions,
+    );
   }
 
   // Live-only: everything this RouteSet owns for services the document no longer lists.

@@ -1,6 +1,7 @@
 import type { DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedTargetGroup } from '../model/observed.ts';
-import { SERVICE_TAG, isOwnedBy, ownerOf, ownershipTags, type TargetGroupRole } from '../model/tags.ts';
+import { TARGET_GROUP_PREFIX } from '../model/names.ts';
+import { ROLE_TAG, SERVICE_TAG, isOwnedBy, ownerOf, ownershipTags, type TargetGroupRole } from '../model/tags.ts';
 import { declaredFieldDiffs } from './diff.ts';
 import { serviceRules } from './listener-rules.ts';
 import type { ObservedIndex } from './observed-index.ts';
@@ -42,7 +43,7 @@ export function planTargetGroup(desired: DesiredState, svc: DesiredService, idx:
   if (tg.alternateName) return planEcsTargetGroups(desired, svc, tg, tg.alternateName, idx);
 
   const owned = idx.ownedTargetGroupsByService.get(svc.name) ?? [];
-  const current = owned.find((g) => g.name === tg.name);
+  const current = owned.find((g) => g.name === tg.name) ?? adoptedGroup(owned, tg);
   const stale = owned.filter((g) => g !== current);
   const liveRule = serviceRules(svc, desired.headerName, idx).production[0];
   // The superseded group that still takes the service's traffic, if any.
@@ -212,6 +213,15 @@ function pendingMessage(desired: DesiredState, service: string, newName: string,
   return `waiting for healthy targets in ${newName}; point the service's ECS load balancer at it${where}; ${serving.name} keeps the traffic until then`;
 }
 
+/**
+ * An adopted group keeps the name it had (adoption never recreates), so it is the service's
+ * group when it has the settings the document wants: a name routeyard derived would only
+ * differ if those settings did. An alternate group (ECS) is never taken for the primary.
+ */
+function adoptedGroup(owned: readonly ObservedTargetGroup[], tg: ManagedGroup): ObservedTargetGroup | undefined {
+  return owned.find((g) => !g.name.startsWith(TARGET_GROUP_PREFIX) && g.tags?.[ROLE_TAG] !== 'alternate' && IMMUTABLE.every((k) => String(g[k]) === String(tg[k])));
+}
+
 function replacementDiffs(tg: Extract<DesiredService['targetGroup'], { kind: 'managed' }>, previous: ObservedTargetGroup): Diff[] {
   return IMMUTABLE.filter((k) => String(previous[k]) !== String(tg[k])).map((k) => ({ path: `targetGroup.${k}`, desired: tg[k], live: previous[k] ?? null }));
 }
@@ -230,8 +240,13 @@ export function targetGroupsNeedingHealth(desired: DesiredState, groups: readonl
     if (!svc || !wantedNames.has(svc)) continue;
     bySvc.set(svc, [...(bySvc.get(svc) ?? []), g]);
   }
+  const tgOf = new Map(desired.services.flatMap((s) => (s.targetGroup.kind === 'managed' ? [[s.name, s.targetGroup] as const] : [])));
   const out: string[] = [];
-  for (const [svc, owned] of bySvc) if (owned.some((g) => !wantedNames.get(svc)!.has(g.name))) out.push(...owned.map((g) => g.arn));
+  for (const [svc, owned] of bySvc) {
+    // An adopted group is the service's group only while no group has the derived name.
+    const adopted = owned.some((g) => g.name === tgOf.get(svc)!.name) ? undefined : adoptedGroup(owned, tgOf.get(svc)!);
+    if (owned.some((g) => !wantedNames.get(svc)!.has(g.name) && g !== adopted)) out.push(...owned.map((g) => g.arn));
+  }
   return out.sort();
 }
 
@@ -268,7 +283,8 @@ function planEcsTargetGroups(desired: DesiredState, svc: DesiredService, tg: Man
     { role: 'alternate', name: alternateName },
   ];
   const live = new Map(groups.map((g) => [g.role, owned.find((o) => o.name === g.name)]));
-  const stale = owned.filter((o) => !groups.some((g) => g.name === o.name));
+  if (!live.get('primary')) live.set('primary', adoptedGroup(owned.filter((o) => o.name !== alternateName), tg));
+  const stale = owned.filter((o) => ![...live.values()].includes(o));
   const resources: ResourceState[] = [];
   const actions: Action[] = [];
 

@@ -113,6 +113,10 @@ export type Payload =
   | { type: 'deleteApiMapping'; domain: string; mappingId: string }
   | { type: 'changeRecord'; zoneId: string; zoneName: string; change: RecordChange }
   | { type: 'putParameter'; name: string; value: Ref; overwrite: boolean; tags: Tags }
+  /** Adoption: the ownership tags on a live rule or target group (ELB AddTags). */
+  | { type: 'tagLoadBalancerResource'; arn: string; tags: Tags }
+  /** Adoption: the ownership tags on a live custom domain (API Gateway TagResource). */
+  | { type: 'tagDomainName'; name: string; tags: Tags }
   | { type: 'deleteParameter'; name: string };
 
 export interface Action {

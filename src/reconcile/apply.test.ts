@@ -13,6 +13,7 @@ function mutations(overrides: Partial<Mutations['loadBalancer']> = {}): Mutation
     modifyRule: vi.fn(async () => {}),
     setRulePriorities: vi.fn(async () => {}),
     deleteRule: vi.fn(async () => {}),
+    addTags: vi.fn(async () => {}),
     ...overrides,
   };
   return { loadBalancer: lb, apiGateway: {} as Mutations['apiGateway'], naming: {} as Mutations['naming'], outputs: {} as Mutations['outputs'] };

@@ -278,6 +278,10 @@ async function execute(p: Payload, m: Mutations, resolve: (r: Ref) => string | u
       return void (await m.outputs.putParameter({ name: p.name, value: need(p.value, 'the value it publishes'), overwrite: p.overwrite, tags: p.tags }));
     case 'deleteParameter':
       return void (await m.outputs.deleteParameter(p.name));
+    case 'tagLoadBalancerResource':
+      return void (await lb.addTags(p.arn, p.tags));
+    case 'tagDomainName':
+      return void (await m.naming.tagDomainName(p.name, p.tags));
   }
 }
 

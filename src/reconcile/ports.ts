@@ -52,6 +52,8 @@ export interface LoadBalancerMutations {
   modifyRule(p: RuleChange): Promise<void>;
   setRulePriorities(moves: { arn: string; priority: number }[]): Promise<void>;
   deleteRule(arn: string): Promise<void>;
+  /** Adoption: add tags to a live rule or target group (existing keys are overwritten, none removed). */
+  addTags(arn: string, tags: Tags): Promise<void>;
 }
 
 export interface RuleCreate {
@@ -114,6 +116,8 @@ export interface NamingMutations {
   createApiMapping(domain: string, apiId: string, key: string): Promise<string>;
   updateApiMapping(domain: string, mappingId: string, apiId: string, key: string): Promise<void>;
   deleteApiMapping(domain: string, mappingId: string): Promise<void>;
+  /** Adoption: add tags to a live custom domain. */
+  tagDomainName(name: string, tags: Tags): Promise<void>;
   /** One ChangeResourceRecordSets batch, retried one name at a time if AWS rejects it; per name, the error if it failed. */
   changeRecords(zoneId: string, changes: RecordChange[]): Promise<Map<string, string | undefined>>;
 }

@@ -84,6 +84,7 @@ export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsCli
           createApiMapping: (d, api, key) => domains.createApiMapping(d, api, key),
           updateApiMapping: (d, id, api, key) => domains.updateApiMapping(d, id, api, key),
           deleteApiMapping: (d, id) => domains.deleteApiMapping(d, id),
+          tagDomainName: (name, tags) => domains.tagDomainName(name, tags),
           changeRecords: (zoneId, changes) => r53.applyBatch(zoneId, changes),
         },
         outputs: new SsmOutputsApplier(clients.ssm),

@@ -1,4 +1,5 @@
 import {
+  TagResourceCommand,
   CreateApiMappingCommand,
   CreateDomainNameCommand,
   DeleteApiMappingCommand,
@@ -12,6 +13,7 @@ import {
   type ApiMapping,
   type DomainName,
 } from '@aws-sdk/client-apigatewayv2';
+import { domainNameArn } from '../../model/arns.ts';
 import type { DeepReadSelector, ObservedCustomDomain } from '../../model/observed.ts';
 import { SERVICE_TAG, isOwnedBy, type Tags } from '../../model/tags.ts';
 import { CallCancelled, withPriority } from '../api-scheduler.ts';
@@ -160,5 +162,11 @@ export class DomainApplier {
 
   async deleteApiMapping(domain: string, mappingId: string): Promise<void> {
     await this.apigw.send(new DeleteApiMappingCommand({ DomainName: domain, ApiMappingId: mappingId }));
+  }
+
+  /** Adoption: TagResource adds (or overwrites) the given keys; a stack's own tags stay. */
+  async tagDomainName(name: string, tags: Tags): Promise<void> {
+    const region = (await this.apigw.config.region()) ?? 'us-east-1';
+    await this.apigw.send(new TagResourceCommand({ ResourceArn: domainNameArn(region, name), Tags: tags }));
   }
 }

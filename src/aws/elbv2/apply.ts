@@ -1,4 +1,5 @@
 import {
+  AddTagsCommand,
   CreateRuleCommand,
   CreateTargetGroupCommand,
   DeleteRuleCommand,
@@ -150,6 +151,11 @@ export class Elbv2Applier {
   /** One call for all moves: AWS applies the set atomically, so priorities can be exchanged. */
   async setRulePriorities(moves: { arn: string; priority: number }[]): Promise<void> {
     await this.elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: moves.map((m) => ({ RuleArn: m.arn, Priority: m.priority })) }));
+  }
+
+  /** AddTags adds or overwrites the given keys and leaves the others (a stack's own tags stay). */
+  async addTags(arn: string, tags: Tags): Promise<void> {
+    await this.elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(tags) }));
   }
 
   async deleteRule(arn: string): Promise<void> {

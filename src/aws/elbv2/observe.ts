@@ -25,8 +25,9 @@ const PAGE_SIZE = 400;
  * DescribeTags call takes ARNs of both kinds.
  *
  * Tags are fetched for every rule, but only for target groups whose names carry
- * routeyard's prefix: routeyard creates only such names, so no other group can be its
- * own, and a large account does not pay a tag call per 20 foreign groups.
+ * routeyard's prefix (routeyard creates only such names) or that a rule of the shared
+ * listener forwards to (an adopted group keeps its name): a large account does not pay a
+ * tag call per 20 foreign groups.
  */
 export async function observeLoadBalancing(
   elbv2: ElasticLoadBalancingV2Client,
@@ -34,7 +35,11 @@ export async function observeLoadBalancing(
 ): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[]; loadBalancer: ObservedLoadBalancer }> {
   const [rules, groups, loadBalancer] = await Promise.all([listRules(elbv2, listenerArn), listTargetGroups(elbv2), observeOtherListeners(elbv2, listenerArn)]);
   const nonDefault = rules.filter((r) => !isDefaultRule(r));
-  const candidates = groups.filter((g) => g.TargetGroupName?.startsWith(TARGET_GROUP_PREFIX));
+  // Groups the shared listener's rules forward to are read with their tags too: a group
+  // routeyard adopted keeps the name it had (adoption never recreates), so the prefix alone
+  // does not find it.
+  const forwardedTo = new Set(nonDefault.flatMap((r) => forwardTargets(r.Actions ?? []).map((t) => t.arn)));
+  const candidates = groups.filter((g) => g.TargetGroupName?.startsWith(TARGET_GROUP_PREFIX) || forwardedTo.has(g.TargetGroupArn!));
   const tags = await describeTags(elbv2, [...nonDefault.map((r) => r.RuleArn!), ...candidates.map((g) => g.TargetGroupArn!)]);
   const attached = new Set(loadBalancer.attachedTargetGroupArns);
   for (const r of rules) for (const t of forwardTargets(r.Actions ?? [])) attached.add(t.arn);
