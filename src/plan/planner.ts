@@ -84,18 +84,31 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
       ...adoptionNotes,
       ...[...rule.resources, ...tg.resources, ...api.resources, ...names.flatMap((n) => n.resources), ...published.resources].filter((r) => !(r.status === 'Conflict' && explained.has(r.kind))),
     ];
-    services.push({ name: svc.name, status: serviceStatus(resources), resources, outputs });
     // While the rule cannot be converged (Conflict, Error) it may still forward to a
     // superseded target group, so that group is kept until the rule has moved.
     const ruleBlocked = rule.resources.some((r) => r.kind === 'listenerRule' && (r.status === 'Conflict' || r.status === 'Error'));
-    actions.push(
+    // Adopted resources show the tags adoption adds as their diff.
+    for (const a of adoption.actions.filter((x) => x.service === svc.name)) {
+      const r = resources.find((x) => x.kind === a.kind && x.id === a.resourceId);
+      if (r) {
+        r.diffs = [...a.diffs, ...r.diffs];
+        if (r.status === 'InSync') r.status = 'Drifted';
+      }
+    }
+    services.push({ name: svc.name, status: serviceStatus(resources), resources, outputs });
+    // A group is not created for a rule in Conflict: it would serve nothing (and adoption may
+    // still take the live one once the Conflict is resolved).
+    const ruleConflict = rule.resources.some((r) => r.kind === 'listenerRule' && r.status === 'Conflict') || explained.has('listenerRule');
+    const own = [
       ...adoption.actions.filter((a) => a.service === svc.name),
-      ...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup')),
+      ...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup') && !(ruleConflict && a.op === 'create' && a.payload.type === 'createTargetGroup')),
       ...rule.actions,
       ...api.actions,
       ...names.flatMap((n) => n.actions),
-      ...published.actions,
-    );
+    ];
+    // An output is published only from an action this plan keeps.
+    const kept = new Set(own.map((a) => a.id));
+    actions.push(...own, ...published.actions.filter((a) => !(a.payload.type === 'putParameter' && 'fromAction' in a.payload.value && !kept.has(a.payload.value.fromAction))));
   }
 
   // Live-only: everything this RouteSet owns for services the document no longer lists.
