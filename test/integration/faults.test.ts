@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ACMClient, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { ApiGatewayV2Client, CreateApiCommand, DeleteApiCommand, GetApisCommand, GetTagsCommand, TagResourceCommand, UpdateApiCommand } from '@aws-sdk/client-apigatewayv2';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -15,7 +15,19 @@ import { isThrottle } from '../../src/aws/clients.ts';
 import type { SharedPlatform } from '../support/bootstrap.ts';
 import { seededRandom, startFaultProxy, type FaultKind, type FaultProxy, type FaultRule, type FaultSchedule } from '../support/fault-proxy.ts';
 import { freshEmulator, fullExampleDoc, motoEndpoint, repoRoot, routeyard, writeDoc, type Doc, type RunResult } from '../support/harness.ts';
-import { checkInvariants, countOwned, declaredServices, liveReader, ownedIds, ServedTracker, servingApis, type LiveReader, type LiveState } from '../support/live-state.ts';
+import {
+  checkInvariants,
+  countOwned,
+  declaredServices,
+  liveReader,
+  ownedIds,
+  ServedTracker,
+  servingApis,
+  type Declared,
+  type ForeignParameter,
+  type LiveReader,
+  type LiveState,
+} from '../support/live-state.ts';
 import { motoEnv } from '../support/moto.ts';
 
 /**
@@ -27,6 +39,13 @@ import { motoEnv } from '../support/moto.ts';
  * must make zero mutating calls. The same holds after `--reconcile-once` is SIGKILLed at
  * random moments. Figures (faults by kind, passes) are printed, not asserted.
  *
+ * The document publishes outputs (SSM parameters under PREFIX, written through the proxy
+ * too: SSM's awsJson1.1 calls are told apart by X-Amz-Target) and two services use ECS
+ * deployments (two groups, a production rule to both, one also a test rule). Between the
+ * faulted runs the test does what ECS does to the rules (moves the weights); at the end those
+ * weights are still as ECS left them, every parameter says what is live, and a foreign
+ * parameter at one of the wanted names (a Conflict) is exactly as it was made.
+ *
  * Seeds: ROUTEYARD_FAULT_SEEDS (comma-separated) overrides the default three.
  */
 const OWNER = 'acmecorp-qa';
@@ -34,19 +53,35 @@ const SEEDS = (process.env.ROUTEYARD_FAULT_SEEDS ?? '1401,1402,1403').split(',')
 const FAULTED_RUNS = 5;
 /** The first runs also declare this service; later runs drop it (its resources must go). */
 const RETIRED = 'retired-app';
+/** spec.shared.outputsPrefix: every service publishes its ARNs and ids as SSM parameters under it. */
+const PREFIX = '/acmecorp/routeyard';
+/** ECS deployments with a test rule (no custom domain; test rule at priority 14). */
+const ECS_CANARY = 'gantt-autoscheduler-qa';
+/** ECS deployments without test traffic (custom domain and private name). */
+const ECS_PLAIN = 'zeropoint-app';
+/**
+ * Someone else's parameter, untagged, where ECS_CANARY would publish its endpoint (made
+ * before the first run): never written, the key a Conflict, the rest of the service converges.
+ */
+const FOREIGN = { name: `${PREFIX}/services/${ECS_CANARY}/api-endpoint`, value: 'https://canary.acmecorp.example' };
 /** moto has no pacing: lift routeyard's own so a pass takes well under a second without faults. */
 const FAST = ['--domain-pace', '0s', '--apigw-rps', '100', '--route53-rps', '100'];
 
 /**
  * The example's five services: two keep their custom domain (one also its private name),
  * three have none (their APIs serve as soon as they have the $default stage and route), one
- * has extra routes; plus, for the first runs, a service to retire.
+ * has extra routes; two use ECS deployments (one with a test rule, one without); every
+ * service publishes its outputs under PREFIX. Plus, for the first runs, a service to retire
+ * (with ECS deployments and a test rule: its two groups, two rules and six parameters go).
  */
 function faultDoc(withRetired: boolean): Doc {
   const doc = fullExampleDoc();
+  doc.spec.shared.outputsPrefix = PREFIX;
   for (const s of doc.spec.services) if (s.name === 'loopback-app' || s.name === 'gantt-autoscheduler-qa') delete s.domain;
   const pre = doc.spec.services.find((s: Doc) => s.name === 'fastapi-prerelease');
   pre.api.routes = ['$default', 'GET /items', 'POST /items'];
+  doc.spec.services.find((s: Doc) => s.name === ECS_CANARY).deployment = { strategy: 'ecs', testTraffic: { header: 'X-Canary', value: '1' } };
+  doc.spec.services.find((s: Doc) => s.name === ECS_PLAIN).deployment = { strategy: 'ecs' };
   if (withRetired) {
     const retired = structuredClone(pre);
     retired.name = RETIRED;
@@ -54,9 +89,100 @@ function faultDoc(withRetired: boolean): Doc {
     retired.priority = 30;
     retired.api.routes = ['$default'];
     retired.api.stage.accessLog.destinationArn = 'arn:aws:logs:eu-west-1:123456789012:log-group:/acmecorp/apigw/retired-app';
+    retired.deployment = { strategy: 'ecs', testTraffic: { header: 'X-Canary', value: 'retired' } };
     doc.spec.services.push(retired);
   }
   return doc;
+}
+
+/** The parameter FOREIGN, made straight in moto; returns it with the version moto gave it. */
+async function makeForeignParameter(): Promise<ForeignParameter> {
+  const env = motoEnv(motoEndpoint());
+  const ssm = new SSMClient({ endpoint: motoEndpoint(), region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN! } });
+  try {
+    const put = await ssm.send(new PutParameterCommand({ Name: FOREIGN.name, Value: FOREIGN.value, Type: 'String' }));
+    return { ...FOREIGN, version: put.Version ?? 1 };
+  } finally {
+    ssm.destroy();
+  }
+}
+
+/**
+ * ECS's hand on the rules between two runs, made straight in moto: a linear deployment
+ * moving the production rule's weights step by step to the alternate group (the last steps
+ * leave primary 0 / alternate 100), and the test rule sending all test traffic to the
+ * alternate. Only a rule that already forwards to exactly the service's primary and
+ * alternate groups is moved (as ECS would refuse anything else). What was set is remembered:
+ * routeyard must leave it so.
+ */
+const ECS_STEPS: [number, number][] = [
+  [90, 10],
+  [50, 50],
+  [20, 80],
+  [0, 100],
+  [0, 100],
+];
+
+class EcsActor {
+  /** rule ARN -> what ECS last set on it. */
+  readonly moved = new Map<string, { service: string; role: string; weights: Record<string, number> }>();
+  readonly log: string[] = [];
+  private readonly elbv2: ElasticLoadBalancingV2Client;
+
+  constructor() {
+    const env = motoEnv(motoEndpoint());
+    this.elbv2 = new ElasticLoadBalancingV2Client({
+      endpoint: motoEndpoint(),
+      region: env.AWS_REGION,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN! },
+      maxAttempts: 1,
+    });
+  }
+
+  async step(live: LiveState, declared: Declared[], step: number, when: string): Promise<void> {
+    const [p, a] = ECS_STEPS[Math.min(step, ECS_STEPS.length - 1)]!;
+    for (const s of declared.filter((x) => x.ecs)) {
+      const groups = live.targetGroups.filter((g) => g.service === s.name);
+      const primary = groups.filter((g) => g.role === 'primary');
+      const alternate = groups.filter((g) => g.role === 'alternate');
+      if (groups.length !== 2 || primary.length !== 1 || alternate.length !== 1) continue;
+      const pair = [primary[0]!.arn, alternate[0]!.arn];
+      const rules = live.rules.filter((r) => r.service === s.name);
+      const production = rules.filter((r) => r.role !== 'test');
+      const tests = rules.filter((r) => r.role === 'test');
+      const wanted: [string, (typeof rules)[number][], [number, number]][] = [['production', production, [p, a]]];
+      if (s.ecs?.testTraffic) wanted.push(['test', tests, [0, 100]]);
+      for (const [role, found, [wp, wa]] of wanted) {
+        if (found.length !== 1) continue;
+        const rule = found[0]!;
+        if (rule.targetGroups.length !== 2 || !pair.every((g) => rule.targetGroups.includes(g))) continue;
+        const weights = { [pair[0]!]: wp, [pair[1]!]: wa };
+        await this.elbv2.send(
+          new ModifyRuleCommand({ RuleArn: rule.arn, Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: Object.entries(weights).map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })) } }] }),
+        );
+        this.moved.set(rule.arn, { service: s.name, role, weights });
+        this.log.push(`${when}: ${s.name} ${role} rule ${wp}/${wa}`);
+      }
+    }
+  }
+
+  /** Each rule ECS moved: still there, with the weights ECS last set (routeyard never rewrites them). */
+  violations(live: LiveState, declared: Declared[]): string[] {
+    const bad: string[] = [];
+    for (const [arn, m] of this.moved) {
+      if (!declared.some((s) => s.name === m.service && s.ecs)) continue;
+      const rule = live.rules.find((r) => r.arn === arn);
+      if (!rule) bad.push(`${m.service}: the ${m.role} rule ECS shifted (${arn}) was deleted while the service stayed declared`);
+      else if (JSON.stringify(Object.entries(rule.weights).sort()) !== JSON.stringify(Object.entries(m.weights).sort())) {
+        bad.push(`${m.service}: the ${m.role} rule's weights are ${JSON.stringify(rule.weights)}, not what ECS set (${JSON.stringify(m.weights)})`);
+      }
+    }
+    return bad;
+  }
+
+  destroy(): void {
+    this.elbv2.destroy();
+  }
 }
 
 function schedule(seed: number): FaultSchedule {
@@ -81,8 +207,11 @@ const NON_IDEMPOTENT_CREATES: [string, string, number][] = [
   ['APIGateway', 'CreateStage', 1],
   ['APIGateway', 'CreateDomainName', 1],
   ['APIGateway', 'CreateApiMapping', 1],
-  ['ELBv2', 'CreateRule', 1],
+  ['ELBv2', 'CreateRule', 2],
   ['Route53', 'ChangeResourceRecordSets', 1],
+  // Not in routeyard's never-resend list: the SDK sends it again and meets ParameterAlreadyExists
+  // (src/aws/ssm/outputs.ts then checks the parameter is its own).
+  ['SSM', 'PutParameter', 2],
 ];
 
 function lostCreateRules(seed: number): FaultRule[] {
@@ -273,10 +402,12 @@ describe('fault injection: the real SDK through a faulty proxy to moto', () => {
   });
 
   for (const seed of SEEDS) {
-    it(`seed ${seed}: ${FAULTED_RUNS} --reconcile-once runs under throttles, 5xx, resets and lost answers, then one clean run: the invariants hold and the next pass makes zero mutating calls`, async () => {
+    it(`seed ${seed}: ${FAULTED_RUNS} --reconcile-once runs under throttles, 5xx, resets and lost answers, ECS moving its weights between them, then one clean run: the invariants hold, ECS's weights stay, a foreign parameter is untouched, and the next pass makes zero mutating calls`, async () => {
       platform = await freshEmulator();
-      const reader = liveReader(motoEndpoint(), platform, OWNER);
+      const reader = liveReader(motoEndpoint(), platform, OWNER, { outputsPrefix: PREFIX });
       const tracker = new ServedTracker();
+      const ecs = new EcsActor();
+      const foreign = [await makeForeignParameter()];
       throughProxy();
       proxy.setSchedule(schedule(seed));
       for (const rule of lostCreateRules(seed)) proxy.addRule(rule);
@@ -288,22 +419,30 @@ describe('fault injection: the real SDK through a faulty proxy to moto', () => {
           const doc = faultDoc(i <= 2);
           const r = await routeyard(['--reconcile-once', ...FAST], doc);
           runs.push(`run ${i}: ${brief(r)}`);
-          tracker.observe(await reader.read(), declaredServices(doc), `faulted run ${i}`);
+          const live = await reader.read();
+          tracker.observe(live, declaredServices(doc, foreign), `faulted run ${i}`);
+          // ECS moves the weights of what it finds between this run and the next (the clean run after the last).
+          await ecs.step(live, declaredServices(faultDoc(i + 1 <= 2), foreign), i - 1, `after run ${i}`);
         }
         const faults = proxy.summary(since);
         const doc = faultDoc(false);
+        const declared = declaredServices(doc, foreign);
         const { cleanPasses, clean, live, verify, extraToConverge } = await cleanRunThenVerify(doc, reader);
-        tracker.observe(live, declaredServices(doc), 'the clean run');
-        const violations = [...tracker.violations, ...checkInvariants(live, declaredServices(doc))];
+        tracker.observe(live, declared, 'the clean run');
+        const violations = [...tracker.violations, ...checkInvariants(live, declared), ...ecs.violations(live, declared)];
         const lostWrites = proxy.injected.filter((f) => f.at >= since && (f.kind === 'lost' || f.kind === 'lost503')).map((f) => `${f.service}.${f.operation}`);
+        const alreadyExists = proxy.calls.filter((c) => c.at >= since && c.service === 'SSM' && c.operation === 'ListTagsForResource').length;
+        const statuses = verify.report.services.map((x) => `${x.name} ${x.status}${x.status === 'Conflict' ? ` (${x.resources.filter((r) => r.status === 'Conflict').map((r) => r.id).join(', ')})` : ''}`);
         console.log(
           [
             `[faults] seed ${seed}: ${faults.total} faults injected over ${FAULTED_RUNS} runs: ${JSON.stringify(faults.byKind)}`,
             `  by service ${JSON.stringify(faults.byService)}`,
             `  answers lost after the write: ${lostWrites.join(', ') || 'none'}`,
+            `  ListTagsForResource calls (a PutParameter create sent again met ParameterAlreadyExists): ${alreadyExists}`,
             ...runs.map((r) => `  ${r}`),
+            `  ECS moved: ${ecs.log.join('; ') || 'nothing (no rule was ready)'}`,
             `  clean run: ${cleanPasses} pass(es), last ${brief(clean)}`,
-            `  verifying pass: ${brief(verify)}${verify.report.stats.awsCalls.mutating ? `; actions ${verify.report.actions.map((a) => `${a.op} ${a.kind} ${a.service}`).join(', ')}` : ''}`,
+            `  verifying pass: ${brief(verify)}${verify.report.stats.awsCalls.mutating ? `; actions ${verify.report.actions.map((a) => `${a.op} ${a.kind} ${a.service}`).join(', ')}` : ''}; ${statuses.join(', ')}`,
             `  passes to converge: ${FAULTED_RUNS} faulted + ${cleanPasses} clean${extraToConverge === undefined ? ' + more than 4 further passes' : extraToConverge ? ` + ${extraToConverge} further` : ''}; APIs seen serving: ${tracker.count()}; owned now ${JSON.stringify(countOwned(live))}`,
             `  invariant violations: ${violations.length ? `\n    ${violations.join('\n    ')}` : 'none'}`,
           ].join('\n'),
@@ -311,20 +450,29 @@ describe('fault injection: the real SDK through a faulty proxy to moto', () => {
         // The schedule really exercised the faults the invariants are about.
         expect(faults.byKind.throttle ?? 0).toBeGreaterThan(0);
         expect(lostWrites.length).toBeGreaterThan(0);
+        expect(lostWrites).toContain('SSM.PutParameter');
+        // A create whose answer was lost, sent again by the SDK, met ParameterAlreadyExists: routeyard then reads the parameter's tags.
+        expect(alreadyExists).toBeGreaterThan(0);
+        // ECS had rules to move before the clean run (so "its weights stay" means something).
+        expect([...ecs.moved.values()].filter((m) => m.service === ECS_CANARY || m.service === ECS_PLAIN).length).toBeGreaterThan(0);
         expect(violations).toEqual([]);
         expect(verify.report.stats.awsCalls.mutating, verify.report.actions.map((a) => `${a.op} ${a.kind} ${a.service} ${a.id}: ${a.reason}`).join('\n')).toBe(0);
+        // The foreign parameter keeps its service a Conflict (exit 1); everything else is in sync.
+        expect(statuses).toEqual(verify.report.services.map((x) => (x.name === ECS_CANARY ? `${x.name} Conflict (${FOREIGN.name})` : `${x.name} InSync`)));
+        expect({ exitCode: verify.exitCode, outcome: verify.report.outcome }).toEqual({ exitCode: 1, outcome: 'Failed' });
       } finally {
         proxy.clearRules();
         proxy.setSchedule(undefined);
         proxy.enabled = true;
         reader.destroy();
+        ecs.destroy();
       }
     }, 180_000);
   }
 
   it('an owned, older copy that does not serve beside the API that serves: a pass that cannot read the copy\'s children deletes nothing of that service; the next passes remove the copy and keep the API that serves', async () => {
     platform = await freshEmulator();
-    const reader = liveReader(motoEndpoint(), platform, OWNER);
+    const reader = liveReader(motoEndpoint(), platform, OWNER, { outputsPrefix: PREFIX });
     const env = motoEnv(motoEndpoint());
     const direct = new ApiGatewayV2Client({
       endpoint: motoEndpoint(),
@@ -412,7 +560,7 @@ describe('fault injection: the real SDK through a faulty proxy to moto', () => {
 
   it('SIGKILL of --reconcile-once at random moments (right after a write reached moto, while a call is in flight, at a random time), then one clean run: the invariants hold and the next pass makes zero mutating calls', async () => {
     platform = await freshEmulator();
-    const reader = liveReader(motoEndpoint(), platform, OWNER);
+    const reader = liveReader(motoEndpoint(), platform, OWNER, { outputsPrefix: PREFIX });
     const tracker = new ServedTracker();
     throughProxy();
     proxy.enabled = false; // no injected faults here: only the kills

@@ -2,6 +2,7 @@ import { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand } fro
 import { ApiGatewayV2Client, GetApiMappingsCommand, GetApisCommand, GetDomainNamesCommand, GetIntegrationsCommand, GetRoutesCommand, GetStagesCommand } from '@aws-sdk/client-apigatewayv2';
 import { DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetParametersByPathCommand, ListTagsForResourceCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SharedPlatform } from './bootstrap.ts';
 import type { Doc } from './harness.ts';
 import { motoEnv } from './moto.ts';
@@ -13,6 +14,7 @@ import { motoEnv } from './moto.ts';
  */
 const OWNER_TAG = 'routeyard:owner';
 const SERVICE_TAG = 'routeyard:service';
+const ROLE_TAG = 'routeyard:role';
 
 export interface LiveApi {
   id: string;
@@ -22,15 +24,56 @@ export interface LiveApi {
   integrations: { id: string }[];
   routes: { key: string; target: string | undefined }[];
   stages: string[];
+  /** ApiEndpoint as GetApis returns it. */
+  endpoint: string | undefined;
+}
+
+export interface LiveRule {
+  arn: string;
+  priority: string;
+  service: string | undefined;
+  /** The routeyard:role tag: production, test (ECS deployments), or none. */
+  role: string | undefined;
+  /** Every target group the rule forwards to (TargetGroupArn and ForwardConfig), once each. */
+  targetGroups: string[];
+  /** The forward weights by target group ARN (a plain TargetGroupArn forward: weight 1). */
+  weights: Record<string, number>;
+  actionTypes: string[];
+  /** http-header conditions, header name lowercased -> values; other condition fields by name. */
+  headers: Record<string, string[]>;
+  otherConditions: string[];
+}
+
+/** A parameter under `<outputsPrefix>/services/`, owned or not. */
+export interface LiveParameter {
+  name: string;
+  value: string;
+  type: string;
+  version: number;
+  tags: Record<string, string>;
+  /** Carries this RouteSet's routeyard:owner tag. */
+  owned: boolean;
 }
 
 export interface LiveState {
-  rules: { arn: string; priority: string; service: string | undefined; targetGroups: string[] }[];
-  targetGroups: { arn: string; name: string; service: string | undefined }[];
+  rules: LiveRule[];
+  targetGroups: { arn: string; name: string; service: string | undefined; role: string | undefined }[];
   apis: LiveApi[];
-  domains: { name: string; service: string | undefined; mappings: { apiId: string; stage: string; key: string }[] }[];
+  domains: { name: string; service: string | undefined; target: string | undefined; mappings: { apiId: string; stage: string; key: string }[] }[];
   certificates: { arn: string; domain: string; status: string; service: string | undefined }[];
   records: { zone: 'public' | 'private'; name: string; type: string; values: string[]; alias: string | undefined }[];
+  /** Every parameter under `<outputsPrefix>/services/` (empty without a prefix), with its tags. */
+  parameters: LiveParameter[];
+}
+
+/** The keys routeyard publishes under `<prefix>/services/<service>/` (src/plan/outputs.ts OUTPUT_KEYS). */
+export type OutputKey = 'target-group-arn' | 'alternate-target-group-arn' | 'production-rule-arn' | 'test-rule-arn' | 'api-id' | 'api-endpoint' | 'domain-target';
+
+/** A parameter someone else made at a name routeyard would publish: it must stay exactly as it was. */
+export interface ForeignParameter {
+  name: string;
+  value: string;
+  version: number;
 }
 
 /** One declared service, as far as the invariants care. */
@@ -41,16 +84,42 @@ export interface Declared {
   /** The domain's alias records: A, and AAAA for a dualstack domain. */
   aliasTypes: string[];
   privateDns: string | undefined;
+  /** The routing header (spec.shared.headerName) and this service's value of it. */
+  header: { name: string; value: string };
+  /** The declared priority, if any (the test rule, when there is one, sits at priority - 1). */
+  priority: number | undefined;
+  /** `deployment: {strategy: "ecs"}`: two groups (primary, alternate), a production rule to both, and the test rule with testTraffic. */
+  ecs: { testTraffic: { header: string; value: string } | undefined } | undefined;
+  /** With spec.shared.outputsPrefix: the keys it publishes, and foreign parameters at some of them (never touched). */
+  outputs: { prefix: string; keys: OutputKey[]; foreign: ForeignParameter[] } | undefined;
 }
 
-export function declaredServices(doc: Doc): Declared[] {
-  return (doc.spec.services as Doc[]).map((s) => ({
-    name: s.name as string,
-    routes: (s.api?.routes as string[] | undefined) ?? ['$default'],
-    domain: (s.domain?.name as string | undefined)?.toLowerCase(),
-    aliasTypes: s.domain?.ipAddressType === 'dualstack' ? ['A', 'AAAA'] : ['A'],
-    privateDns: (s.privateDns?.name as string | undefined)?.toLowerCase(),
-  }));
+/**
+ * The declared services of a document. `foreign`: parameters the test made, untagged, at
+ * names routeyard would publish (each belongs to the service its name says).
+ */
+export function declaredServices(doc: Doc, foreign: ForeignParameter[] = []): Declared[] {
+  const prefix = doc.spec.shared?.outputsPrefix as string | undefined;
+  return (doc.spec.services as Doc[]).map((s) => {
+    const ecs = s.deployment?.strategy === 'ecs' ? { testTraffic: s.deployment.testTraffic as { header: string; value: string } | undefined } : undefined;
+    const keys: OutputKey[] = ['target-group-arn'];
+    if (ecs) keys.push('alternate-target-group-arn');
+    keys.push('production-rule-arn');
+    if (ecs?.testTraffic) keys.push('test-rule-arn');
+    if (s.api) keys.push('api-id', 'api-endpoint');
+    if (s.domain) keys.push('domain-target');
+    return {
+      name: s.name as string,
+      routes: (s.api?.routes as string[] | undefined) ?? ['$default'],
+      domain: (s.domain?.name as string | undefined)?.toLowerCase(),
+      aliasTypes: s.domain?.ipAddressType === 'dualstack' ? ['A', 'AAAA'] : ['A'],
+      privateDns: (s.privateDns?.name as string | undefined)?.toLowerCase(),
+      header: { name: (doc.spec.shared?.headerName as string | undefined) ?? 'X-Target-Service', value: (s.headerValue as string | undefined) ?? (s.name as string) },
+      priority: s.priority as number | undefined,
+      ecs,
+      outputs: prefix ? { prefix, keys, foreign: foreign.filter((f) => f.name.startsWith(`${prefix}/services/${s.name}/`)) } : undefined,
+    };
+  });
 }
 
 export interface LiveReader {
@@ -58,7 +127,8 @@ export interface LiveReader {
   destroy: () => void;
 }
 
-export function liveReader(motoEndpoint: string, platform: SharedPlatform, owner: string): LiveReader {
+/** `outputsPrefix`: also read the parameters under `<prefix>/services/` (with their tags, one ListTagsForResource each). */
+export function liveReader(motoEndpoint: string, platform: SharedPlatform, owner: string, options: { outputsPrefix?: string } = {}): LiveReader {
   const env = motoEnv(motoEndpoint);
   const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN! };
   const common = { endpoint: motoEndpoint, region: env.AWS_REGION!, credentials, maxAttempts: 1 };
@@ -66,6 +136,7 @@ export function liveReader(motoEndpoint: string, platform: SharedPlatform, owner
   const apigw = new ApiGatewayV2Client(common);
   const acm = new ACMClient(common);
   const r53 = new Route53Client({ ...common, region: 'us-east-1' });
+  const ssm = new SSMClient(common);
   const ours = (tags: Record<string, string> | undefined) => tags?.[OWNER_TAG] === owner;
 
   const tagsOf = async (arns: string[]): Promise<Map<string, Record<string, string>>> => {
@@ -81,16 +152,37 @@ export function liveReader(motoEndpoint: string, platform: SharedPlatform, owner
     const rules = ((await elbv2.send(new DescribeRulesCommand({ ListenerArn: platform.listenerArn }))).Rules ?? []).filter((r) => !r.IsDefault);
     const groups = (await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
     const tags = await tagsOf([...rules.map((r) => r.RuleArn!), ...groups.map((g) => g.TargetGroupArn!)]);
-    const live: LiveState = { rules: [], targetGroups: [], apis: [], domains: [], certificates: [], records: [] };
+    const live: LiveState = { rules: [], targetGroups: [], apis: [], domains: [], certificates: [], records: [], parameters: [] };
     for (const r of rules) {
       const t = tags.get(r.RuleArn!);
       if (!ours(t)) continue;
       const forwards = (r.Actions ?? []).flatMap((a) => [a.TargetGroupArn, ...(a.ForwardConfig?.TargetGroups ?? []).map((g) => g.TargetGroupArn)]).filter((x): x is string => !!x);
-      live.rules.push({ arn: r.RuleArn!, priority: r.Priority ?? '', service: t?.[SERVICE_TAG], targetGroups: [...new Set(forwards)] });
+      const weights: Record<string, number> = {};
+      for (const a of r.Actions ?? []) {
+        if (a.ForwardConfig?.TargetGroups?.length) for (const g of a.ForwardConfig.TargetGroups) weights[g.TargetGroupArn!] = g.Weight ?? 1;
+        else if (a.TargetGroupArn) weights[a.TargetGroupArn] = 1;
+      }
+      const headers: Record<string, string[]> = {};
+      const otherConditions: string[] = [];
+      for (const c of r.Conditions ?? []) {
+        if (c.Field === 'http-header' && c.HttpHeaderConfig?.HttpHeaderName) headers[c.HttpHeaderConfig.HttpHeaderName.toLowerCase()] = [...(c.HttpHeaderConfig.Values ?? [])];
+        else otherConditions.push(c.Field ?? '?');
+      }
+      live.rules.push({
+        arn: r.RuleArn!,
+        priority: r.Priority ?? '',
+        service: t?.[SERVICE_TAG],
+        role: t?.[ROLE_TAG],
+        targetGroups: [...new Set(forwards)],
+        weights,
+        actionTypes: (r.Actions ?? []).map((a) => a.Type ?? ''),
+        headers,
+        otherConditions,
+      });
     }
     for (const g of groups) {
       const t = tags.get(g.TargetGroupArn!);
-      if (ours(t)) live.targetGroups.push({ arn: g.TargetGroupArn!, name: g.TargetGroupName ?? '', service: t?.[SERVICE_TAG] });
+      if (ours(t)) live.targetGroups.push({ arn: g.TargetGroupArn!, name: g.TargetGroupName ?? '', service: t?.[SERVICE_TAG], role: t?.[ROLE_TAG] });
     }
     for (const a of (await apigw.send(new GetApisCommand({ MaxResults: '500' }))).Items ?? []) {
       if (!ours(a.Tags)) continue;
@@ -107,6 +199,7 @@ export function liveReader(motoEndpoint: string, platform: SharedPlatform, owner
         integrations: (integrations.Items ?? []).map((i) => ({ id: i.IntegrationId! })),
         routes: (routes.Items ?? []).map((r) => ({ key: r.RouteKey ?? '', target: r.Target })),
         stages: (stages.Items ?? []).map((s) => s.StageName ?? ''),
+        endpoint: a.ApiEndpoint,
       });
     }
     for (const d of (await apigw.send(new GetDomainNamesCommand({ MaxResults: '500' }))).Items ?? []) {
@@ -115,6 +208,7 @@ export function liveReader(motoEndpoint: string, platform: SharedPlatform, owner
       live.domains.push({
         name: (d.DomainName ?? '').toLowerCase(),
         service: d.Tags?.[SERVICE_TAG],
+        target: d.DomainNameConfigurations?.[0]?.ApiGatewayDomainName,
         mappings: mappings.map((m) => ({ apiId: m.ApiId ?? '', stage: m.Stage ?? '', key: m.ApiMappingKey ?? '' })),
       });
     }
@@ -133,9 +227,25 @@ export function liveReader(motoEndpoint: string, platform: SharedPlatform, owner
         });
       }
     }
+    if (options.outputsPrefix) {
+      let token: string | undefined;
+      do {
+        const page = await ssm.send(new GetParametersByPathCommand({ Path: `${options.outputsPrefix}/services`, Recursive: true, MaxResults: 10, ...(token ? { NextToken: token } : {}) }));
+        for (const p of page.Parameters ?? []) live.parameters.push({ name: p.Name!, value: p.Value ?? '', type: p.Type ?? '', version: p.Version ?? 0, tags: {}, owned: false });
+        token = page.NextToken;
+      } while (token);
+      await Promise.all(
+        live.parameters.map(async (p) => {
+          const t = (await ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: p.name }))).TagList ?? [];
+          p.tags = Object.fromEntries(t.map((x) => [x.Key!, x.Value ?? '']));
+          p.owned = ours(p.tags);
+        }),
+      );
+      live.parameters.sort((a, b) => a.name.localeCompare(b.name));
+    }
     return live;
   };
-  return { read, destroy: () => [elbv2, apigw, acm, r53].forEach((c) => c.destroy()) };
+  return { read, destroy: () => [elbv2, apigw, acm, r53, ssm].forEach((c) => c.destroy()) };
 }
 
 /**
@@ -165,36 +275,81 @@ function registryEntry(values: string[]): Record<string, string> | undefined {
 }
 
 /**
- * The end-state invariants, as messages (empty: all hold). Every declared service has
- * exactly one owned rule (forwarding to its one owned target group), one owned API with
- * one integration, each declared route once (targeting that integration) and exactly one
- * stage, `$default`; a service with a domain has it, with one mapping to that API, an
- * ISSUED certificate and alias records; nothing owned is left that the document does not
- * declare (rules, target groups, APIs, domains, certificates, registry entries).
+ * The end-state invariants, as messages (empty: all hold). Every declared service has one
+ * owned API with one integration, each declared route once (targeting that integration) and
+ * exactly one stage, `$default`; a service with a domain has it, with one mapping to that
+ * API, an ISSUED certificate and alias records. Its rules and target groups:
+ *
+ * - without ECS deployments, exactly one owned rule forwarding (forward only) to its one
+ *   owned target group;
+ * - with `deployment: {strategy: "ecs"}`, exactly two owned groups (one tagged primary, one
+ *   alternate) and one production rule (role tag production, or none) forwarding to exactly
+ *   those two, whatever the weights; with `testTraffic`, exactly one test rule (role test) at
+ *   the priority just before it, forwarding to the same two, and none without it;
+ * - each rule matches exactly its http-header conditions (the routing header with the
+ *   service's value; the test rule also the test header), at the declared priority.
+ *
+ * With an outputs prefix, every key the service publishes exists as an owned (tagged with
+ * this owner and the service), String parameter whose value is what it describes, as live
+ * (target-group-arn: the only group, or the primary; api-endpoint: GetApis' ApiEndpoint;
+ * domain-target: the domain's regional target name), no owned parameter sits at a key the
+ * service does not publish, and a foreign parameter at one of its names is exactly as the
+ * test made it (value, version, no owner tag).
+ *
+ * Nothing owned is left that the document does not declare (rules, target groups, APIs,
+ * domains, certificates, registry entries, parameters).
  */
 export function checkInvariants(live: LiveState, declared: Declared[]): string[] {
   const bad: string[] = [];
   const names = new Set(declared.map((s) => s.name));
+  const sameSet = (a: string[], b: string[]) => [...a].sort().join('|') === [...b].sort().join('|');
+  const checkRule = (s: Declared, label: string, rule: LiveRule, groups: string[], headers: { name: string; value: string }[], priority: number | undefined) => {
+    if (rule.actionTypes.join() !== 'forward') bad.push(`${s.name}: its ${label} has actions ${JSON.stringify(rule.actionTypes)} (want forward only)`);
+    if (!sameSet(rule.targetGroups, groups)) bad.push(`${s.name}: its ${label} forwards to ${rule.targetGroups.join(', ') || 'nothing'}, not to ${groups.join(', ') || '?'}`);
+    const want = Object.fromEntries(headers.map((h) => [h.name.toLowerCase(), [h.value]]));
+    if (JSON.stringify(Object.entries(rule.headers).sort()) !== JSON.stringify(Object.entries(want).sort()) || rule.otherConditions.length > 0) {
+      bad.push(`${s.name}: its ${label} matches ${JSON.stringify(rule.headers)}${rule.otherConditions.length ? ` and ${rule.otherConditions.join(', ')}` : ''} (want ${JSON.stringify(want)})`);
+    }
+    if (priority !== undefined && rule.priority !== String(priority)) bad.push(`${s.name}: its ${label} is at priority ${rule.priority} (want ${priority})`);
+  };
   for (const s of declared) {
     const rules = live.rules.filter((r) => r.service === s.name);
     const groups = live.targetGroups.filter((g) => g.service === s.name);
     const apis = live.apis.filter((a) => a.service === s.name);
-    if (rules.length !== 1) bad.push(`${s.name}: ${rules.length} owned listener rules (want 1)`);
-    if (groups.length !== 1) bad.push(`${s.name}: ${groups.length} owned target groups (want 1)`);
-    if (rules.length === 1 && groups.length === 1 && rules[0]!.targetGroups.join() !== groups[0]!.arn) {
-      bad.push(`${s.name}: its rule forwards to ${rules[0]!.targetGroups.join(', ') || 'nothing'}, not to its target group ${groups[0]!.name}`);
+    // What the outputs must say, where the live state has it.
+    const values: Partial<Record<OutputKey, string>> = {};
+    if (s.ecs) {
+      const primary = groups.filter((g) => g.role === 'primary');
+      const alternate = groups.filter((g) => g.role === 'alternate');
+      if (groups.length !== 2 || primary.length !== 1 || alternate.length !== 1) {
+        bad.push(`${s.name}: owned target groups ${JSON.stringify(groups.map((g) => `${g.name} (${g.role ?? 'no role'})`))} (want one primary and one alternate)`);
+      }
+      const production = rules.filter((r) => r.role !== 'test');
+      const tests = rules.filter((r) => r.role === 'test');
+      const pair = groups.map((g) => g.arn);
+      if (production.length !== 1) bad.push(`${s.name}: ${production.length} owned production rules (want 1)`);
+      else checkRule(s, 'production rule', production[0]!, pair, [s.header], s.priority);
+      if (s.ecs.testTraffic) {
+        if (tests.length !== 1) bad.push(`${s.name}: ${tests.length} owned test rules (want 1)`);
+        else checkRule(s, 'test rule', tests[0]!, pair, [s.header, { name: s.ecs.testTraffic.header, value: s.ecs.testTraffic.value }], s.priority === undefined ? undefined : s.priority - 1);
+      } else if (tests.length > 0) bad.push(`${s.name}: ${tests.length} owned test rule(s) without deployment.testTraffic`);
+      if (primary.length === 1) values['target-group-arn'] = primary[0]!.arn;
+      if (alternate.length === 1) values['alternate-target-group-arn'] = alternate[0]!.arn;
+      if (production.length === 1) values['production-rule-arn'] = production[0]!.arn;
+      if (tests.length === 1) values['test-rule-arn'] = tests[0]!.arn;
+    } else {
+      if (rules.length !== 1) bad.push(`${s.name}: ${rules.length} owned listener rules (want 1)`);
+      if (groups.length !== 1) bad.push(`${s.name}: ${groups.length} owned target groups (want 1)`);
+      if (rules.length === 1 && groups.length === 1) checkRule(s, 'rule', rules[0]!, [groups[0]!.arn], [s.header], s.priority);
+      if (groups.length === 1) values['target-group-arn'] = groups[0]!.arn;
+      if (rules.length === 1) values['production-rule-arn'] = rules[0]!.arn;
     }
     if (apis.length !== 1) bad.push(`${s.name}: ${apis.length} owned HTTP APIs (want 1): ${apis.map((a) => a.id).join(', ')}`);
-    for (const api of apis) {
-      if (api.integrations.length !== 1) bad.push(`${s.name}: API ${api.id} has ${api.integrations.length} integrations (want 1)`);
-      const keys = api.routes.map((r) => r.key).sort();
-      if (keys.join('|') !== [...s.routes].sort().join('|')) bad.push(`${s.name}: API ${api.id} routes ${JSON.stringify(keys)} (want ${JSON.stringify([...s.routes].sort())})`);
-      for (const r of api.routes) {
-        if (!api.integrations.some((i) => r.target === `integrations/${i.id}`)) bad.push(`${s.name}: API ${api.id} route ${r.key} targets ${r.target ?? 'nothing'}, not its integration`);
-      }
-      if (api.stages.join('|') !== '$default') bad.push(`${s.name}: API ${api.id} stages ${JSON.stringify(api.stages)} (want ["$default"])`);
+    else {
+      values['api-id'] = apis[0]!.id;
+      if (apis[0]!.endpoint) values['api-endpoint'] = apis[0]!.endpoint;
     }
-    if (s.domain) {
+  if (s.domain) {
       const domain = live.domains.find((d) => d.name === s.domain);
       if (!domain) bad.push(`${s.name}: custom domain ${s.domain} missing`);
       else if (domain.mappings.length !== 1 || apis.length !== 1 || domain.mappings[0]!.apiId !== apis[0]!.id || domain.mappings[0]!.stage !== '$default') {
@@ -208,6 +363,11 @@ export function checkInvariants(live: LiveState, declared: Declared[]): string[]
       if (!s.aliasTypes.includes('AAAA') && live.records.some((r) => r.zone === 'public' && r.name === s.domain && r.type === 'AAAA')) bad.push(`${s.name}: an AAAA record for the ipv4 domain ${s.domain}`);
     }
     if (s.privateDns && !live.records.some((r) => r.zone === 'private' && r.name === s.privateDns && r.type === 'A' && r.alias)) bad.push(`${s.name}: no private alias A record for ${s.privateDns}`);
+    if (s.domain) {
+      const target = live.domains.find((d) => d.name === s.domain && d.service === s.name)?.target;
+      if (target) values['domain-target'] = target;
+    }
+    if (s.outputs) checkOutputs(s, s.outputs, live, values, bad);
   }
   const undeclared = (what: string, items: { service: string | undefined; id: string }[]) => {
     for (const x of items) if (!x.service || !names.has(x.service)) bad.push(`leftover ${what} ${x.id} of undeclared service ${x.service ?? '(none)'}`);
@@ -217,6 +377,12 @@ export function checkInvariants(live: LiveState, declared: Declared[]): string[]
   undeclared('HTTP API', live.apis.map((a) => ({ service: a.service, id: `${a.id} (${a.name})` })));
   undeclared('custom domain', live.domains.map((d) => ({ service: d.service, id: d.name })));
   undeclared('certificate', live.certificates.map((c) => ({ service: c.service, id: `${c.arn} (${c.domain})` })));
+  // Owned parameters under the prefix: each of a declared service (by its name and its tag).
+  const prefix = declared.find((s) => s.outputs)?.outputs?.prefix;
+  for (const p of live.parameters.filter((x) => x.owned)) {
+    const inName = prefix && p.name.startsWith(`${prefix}/services/`) ? p.name.slice(`${prefix}/services/`.length).split('/')[0] : undefined;
+    if (!inName || !names.has(inName)) bad.push(`leftover parameter ${p.name} of undeclared service ${inName ?? '(none)'} (tagged ${p.tags[SERVICE_TAG] ?? '(none)'})`);
+  }
   for (const d of live.domains) {
     if (!declared.some((s) => s.domain === d.name)) bad.push(`leftover custom domain ${d.name}: no service declares it`);
   }
@@ -234,6 +400,37 @@ export function checkInvariants(live: LiveState, declared: Declared[]): string[]
   return bad;
 }
 
+/** One service's published outputs: see checkInvariants. `values`: what each key describes, as live. */
+function checkOutputs(s: Declared, outputs: NonNullable<Declared['outputs']>, live: LiveState, values: Partial<Record<OutputKey, string>>, bad: string[]): void {
+  const base = `${outputs.prefix}/services/${s.name}/`;
+  for (const key of outputs.keys) {
+    const name = `${base}${key}`;
+    const p = live.parameters.find((x) => x.name === name);
+    const foreign = outputs.foreign.find((f) => f.name === name);
+    if (foreign) {
+      if (!p) bad.push(`${s.name}: the foreign parameter ${name} is gone`);
+      else if (p.value !== foreign.value || p.version !== foreign.version || OWNER_TAG in p.tags || SERVICE_TAG in p.tags) {
+        bad.push(`${s.name}: the foreign parameter ${name} was changed: ${JSON.stringify({ value: p.value, version: p.version, tags: p.tags })} (was ${JSON.stringify({ value: foreign.value, version: foreign.version, tags: {} })})`);
+      }
+      continue;
+    }
+    if (!p) {
+      bad.push(`${s.name}: parameter ${key} missing (${name})`);
+      continue;
+    }
+    if (!p.owned || p.tags[SERVICE_TAG] !== s.name) bad.push(`${s.name}: parameter ${name} is not owned by it (tags ${JSON.stringify(p.tags)})`);
+    if (p.type !== 'String') bad.push(`${s.name}: parameter ${name} is a ${p.type} (want String)`);
+    const want = values[key];
+    if (want === undefined) bad.push(`${s.name}: parameter ${name} says ${p.value}, and nothing live for it to describe`);
+    else if (p.value !== want) bad.push(`${s.name}: parameter ${name} says ${p.value} (want ${want})`);
+  }
+  for (const p of live.parameters) {
+    if (!p.owned || !p.name.startsWith(base)) continue;
+    const key = p.name.slice(base.length);
+    if (!(outputs.keys as string[]).includes(key)) bad.push(`${s.name}: owned parameter ${p.name} at a key the service does not publish`);
+  }
+}
+
 /** Counts for the printed figures. */
 export function countOwned(live: LiveState): Record<string, number> {
   return {
@@ -246,6 +443,7 @@ export function countOwned(live: LiveState): Record<string, number> {
     domains: live.domains.length,
     mappings: live.domains.reduce((n, d) => n + d.mappings.length, 0),
     certificates: live.certificates.length,
+    parameters: live.parameters.filter((p) => p.owned).length,
   };
 }
 
@@ -289,5 +487,6 @@ export function ownedIds(live: LiveState, service: string): string[] {
       ...a.stages.map((s) => `stage ${a.id}/${s}`),
     ]),
     ...live.domains.filter((d) => d.service === service).flatMap((d) => [`domain ${d.name}`, ...d.mappings.map((m) => `mapping ${d.name} -> ${m.apiId}`)]),
+    ...live.parameters.filter((p) => p.owned && p.tags[SERVICE_TAG] === service).map((p) => `parameter ${p.name}`),
   ].sort();
 }
