@@ -1,8 +1,9 @@
 // The controller's task role, statement by statement. The rule: read calls on "*" only where
 // AWS offers no resource for them; every write scoped to a resource (the shared listener and
-// its rules, `ry-` target groups, this Region's HTTP APIs and domain names, certificates, the
-// named hosted zones, the lease table, the document) and, where the service evaluates tags,
-// to routeyard's owner tag: `aws:RequestTag` on create, `aws:ResourceTag` on change and delete.
+// its rules, this account's and Region's target groups, this Region's HTTP APIs and domain
+// names, certificates, the named hosted zones, the lease table, the document) and, where the
+// service evaluates tags, to routeyard's owner tag: `aws:RequestTag` on create and on the
+// tagging that adopts an existing resource (issue #17), `aws:ResourceTag` on change and delete.
 //
 // Sources: the Service Authorization Reference (SAR) pages for each service ("Actions defined
 // by ..."; resource types and condition keys per action), the ELB guide "Tag resources during
@@ -75,7 +76,17 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
   const ownerResourceTag = { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: owner };
   const elb = (resource: string) => `arn:${partition}:elasticloadbalancing:${region}:${account}:${resource}`;
   const listenerRules = input.listenerRulesArnPattern;
-  const targetGroups = elb(`targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`);
+  /** The groups routeyard creates: `ry-<hash>` (CreateTargetGroup and its create-time AddTags). */
+  const createdTargetGroups = elb(`targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`);
+  /**
+   * Any group of this account and Region (`targetgroup/<name>/<id>`): adoption tags a group the
+   * user's stack named, and never renames or recreates it, so the groups routeyard changes and
+   * deletes are not all `ry-`. Every grant on it requires the owner tag (in the request to tag
+   * it; on the group to change or delete it), and a Deny refuses a group another owner has.
+   */
+  const anyTargetGroup = elb('targetgroup/*/*');
+  const onlyRouteyardTagKeys = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEY, SERVICE_TAG_KEY] } };
+  const otherOwner = { StringNotEquals: ownerResourceTag, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } };
   // API Gateway ARNs carry the Region and no account.
   const apigw = (path: string) => `arn:${partition}:apigateway:${region}::${path}`;
   const certificates = `arn:${partition}:acm:${region}:${account}:certificate/*`;
@@ -97,6 +108,8 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       conditions: { StringEquals: ownerRequestTag },
     }),
     statement('ElbChangeOwnedRules', {
+      // Rules routeyard created or adopted (the adopted rule keeps its ARN and priority; once
+      // tagged it is changed and deleted like routeyard's own).
       actions: ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule'],
       resources: [listenerRules],
       conditions: { StringEquals: ownerResourceTag },
@@ -107,21 +120,50 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       resources: [listenerRules],
     }),
     statement('ElbCreateOwnedTargetGroups', {
+      // routeyard creates only `ry-` names (src/plan/naming); adoption never creates.
       actions: ['elasticloadbalancing:CreateTargetGroup'],
-      resources: [targetGroups],
+      resources: [createdTargetGroups],
       conditions: { StringEquals: ownerRequestTag },
     }),
     statement('ElbChangeOwnedTargetGroups', {
+      // The health check (ModifyTargetGroup) and the removal of a group routeyard owns by tag:
+      // one it created (`ry-`) or one it adopted under the user's name. SAR: both actions take
+      // targetgroup* with aws:ResourceTag, so the owner tag on the group is what scopes them;
+      // DescribeTargetHealth takes no resource type and stays on "*" with the other reads.
       actions: ['elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:DeleteTargetGroup'],
-      resources: [targetGroups],
+      resources: [anyTargetGroup],
       conditions: { StringEquals: ownerResourceTag },
     }),
     statement('ElbTagOnCreateOnly', {
       // ELB guide "Tag resources during creation": tags passed to CreateRule/CreateTargetGroup
-      // also need AddTags; CreateAction limits this grant to that case.
+      // also need AddTags; CreateAction limits this grant to that case (any of routeyard's tag
+      // keys, routeyard:role included).
       actions: ['elasticloadbalancing:AddTags'],
-      resources: [input.listenerArn, listenerRules, targetGroups],
+      resources: [input.listenerArn, listenerRules, createdTargetGroups],
       conditions: { StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateRule', 'CreateTargetGroup'], ...ownerRequestTag } },
+    }),
+    statement('ElbTagToAdopt', {
+      // Adoption (src/plan/adoption.ts, src/aws/elbv2/apply.ts addTags): AddTags on an existing
+      // rule of the shared listener or target group, outside any create. SAR: AddTags takes
+      // listener-rule/app and targetgroup with aws:RequestTag, aws:TagKeys and aws:ResourceTag.
+      // The request must name this RouteSet as owner and carry routeyard's two keys only, so it
+      // can neither rewrite the user's own tags nor hand the resource to another owner
+      // (`aws:cloudformation:*` tags are reserved: no caller changes them); the Deny below
+      // refuses a resource another owner has already tagged.
+      actions: ['elasticloadbalancing:AddTags'],
+      resources: [listenerRules, anyTargetGroup],
+      conditions: { StringEquals: ownerRequestTag, ...onlyRouteyardTagKeys },
+    }),
+    statement('ElbDenyOtherOwners', {
+      // Null=false: only where the owner tag is visible and names another RouteSet, so an
+      // untagged (adoptable) rule or group is not refused. AddTags is the ELB write allowed
+      // without the owner tag on the resource. SetRulePriorities, the other rule write not
+      // conditioned on it, is refused too where AWS evaluates the rule's tags for it (copies of
+      // SAR disagree on that row); routeyard never moves a rule it does not own.
+      effect: Effect.DENY,
+      actions: ['elasticloadbalancing:AddTags', 'elasticloadbalancing:SetRulePriorities'],
+      resources: [listenerRules, anyTargetGroup],
+      conditions: otherOwner,
     }),
 
     // --- API Gateway (HTTP APIs, custom domain names) ---
@@ -136,10 +178,16 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       conditions: { StringEquals: ownerRequestTag },
     }),
     statement('ApiGatewayTagOwned', {
-      // TagResource (adopting an API with adopt: true) must put routeyard's owner tag.
+      // TagResource when adopting an HTTP API or a custom domain (src/aws/apigateway/apply.ts
+      // tagApi, domains.ts tagDomainName): POST on `/tags/<url-encoded ARN>`, whose ARN is the
+      // API's (`/apis/<id>`) or the domain's (`/domainnames/<name>`), so `/tags/*` covers both.
+      // SAR: the Tags resource type has no condition key of its own; POST's are aws:RequestTag
+      // and aws:TagKeys. The request must name this RouteSet as owner, with routeyard's two keys
+      // only. Once tagged, the domain's UpdateDomainName/DeleteDomainName and its API mappings
+      // fall under ApiGatewayChangeOwnedApisAndDomains like a domain routeyard created.
       actions: ['apigateway:POST'],
       resources: [apigw('/tags/*')],
-      conditions: { StringEquals: ownerRequestTag },
+      conditions: { StringEquals: ownerRequestTag, ...onlyRouteyardTagKeys },
     }),
     statement('ApiGatewayChangeOwnedApisAndDomains', {
       // UpdateApi, DeleteApi; UpdateDomainName, DeleteDomainName, and the domain's API mappings
@@ -158,11 +206,15 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       resources: [...API_CHILD_PATHS.map(apigw), apigw('/domainnames/*/apimappings')],
     }),
     statement('ApiGatewayDenyOtherOwners', {
-      // Null=false: only where the owner tag is visible and names someone else.
+      // Null=false: only where the owner tag is visible and names someone else. On `/tags/*`
+      // it is kept for where API Gateway exposes the tagged resource's tags, but SAR lists no
+      // aws:ResourceTag for the Tags resource type: there, what keeps routeyard from tagging
+      // another RouteSet's API or domain is that adoption only tags resources without an owner
+      // tag (src/plan/adoption.ts, src/plan/http-apis.ts).
       effect: Effect.DENY,
       actions: ['apigateway:POST', 'apigateway:PATCH', 'apigateway:PUT', 'apigateway:DELETE'],
       resources: [apigw('/apis/*'), apigw('/domainnames/*'), apigw('/tags/*')],
-      conditions: { StringNotEquals: ownerResourceTag, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } },
+      conditions: otherOwner,
     }),
     statement('ApiGatewayDenyForeignAccessLogDestinations', {
       // SAR: apigateway:Request/AccessLoggingDestination on stages. Stages log only to the
@@ -332,7 +384,11 @@ export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRoleP
     ['Resource::*', 'Only actions the Service Authorization Reference defines with no resource type: elasticloadbalancing:Describe*, acm:ListCertificates, ' +
       'route53:ListHostedZonesByName, the CloudWatch Logs delivery actions HTTP API access logging needs, ssm:DescribeParameters (with an outputs prefix), ' +
       'and acm:RequestCertificate, which the policy conditions on the owner tag and DNS validation.'],
-    [arn(`elasticloadbalancing:${here}:targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`), 'Target groups routeyard creates are named ry-<hash> by AWS-assigned ids; create requires the owner tag in the request, modify and delete require it on the group.'],
+    [arn(`elasticloadbalancing:${here}:targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`), 'Target groups routeyard creates are named ry-<hash> with AWS-assigned ids: CreateTargetGroup (and the AddTags of that create) only, with the owner tag in the request.'],
+    [arn(`elasticloadbalancing:${here}:targetgroup/*/*`),
+      'Target groups routeyard owns by tag: the ry- groups it created and the groups it adopted (issue #17), which keep the name the user\'s stack gave them. ' +
+        'ModifyTargetGroup and DeleteTargetGroup require the owner tag on the group; AddTags requires it in the request with only routeyard\'s two tag keys; ' +
+        'a Deny refuses AddTags on a group another owner has tagged. Group ids are AWS-assigned.'],
     [arn(`apigateway:${stack.region}::/apis/*`), "Reads only (apigateway:GET) of this Region's HTTP APIs and their children, and the Deny that refuses writes to another owner's."],
     [arn(`apigateway:${stack.region}::/domainnames/*`), 'Custom domain names come from the document and change with it: reads, and PATCH/DELETE conditioned on the owner tag of the domain (which its API mappings inherit).'],
     ...['routes', 'integrations', 'stages'].map((child): [string, string] => [
@@ -340,7 +396,7 @@ export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRoleP
       `HTTP API ${child} get AWS-assigned ids (stages: the $default stage) and cannot carry tags, so no tag condition can scope them; the path keeps them under one API, and a Deny refuses an API another owner has tagged.`,
     ]),
     [arn(`apigateway:${stack.region}::/domainnames/*/apimappings`), "CreateApiMapping on a domain the document names; a Deny refuses a domain another owner has tagged."],
-    [arn(`apigateway:${stack.region}::/tags/*`), 'Tag paths embed the ARN of an API the controller adopts (adopt: true); writes require the owner tag in the request and a Deny refuses resources tagged for another owner.'],
+    [arn(`apigateway:${stack.region}::/tags/*`), 'Tag paths embed the URL-encoded ARN of the HTTP API or custom domain the controller adopts (adopt: true); TagResource requires the owner tag in the request and only routeyard\'s two tag keys. The Tags resource type has no condition key of its own (SAR), so adoption tags only resources without an owner tag.'],
     [arn(`acm:${here}:certificate/*`), 'Certificate ids are assigned by ACM; reads are needed to find a certificate covering a name, deletion requires the owner tag on the certificate.'],
     [arn(`logs:${here}:log-group:${input.config.accessLogGroupPrefix}*`), 'The access-log groups the document names, under the configured prefix (API Gateway "Configure logging for HTTP APIs").'],
     [arn(`ssm:${here}:parameter${input.sharedParameterPrefix}/*`), "Read only: the shared parameters the document's ssm: references name (listener, VPC link, VPC, ALB DNS name and zone)."],

@@ -99,8 +99,8 @@ describe('task role: least privilege', () => {
       expect(byAction.has(a), a).toBe(true);
       expect(tagCondition(a, 'aws:ResourceTag'), a).toBe(true);
     }
-    // ELB tag-on-create only: AddTags is limited to CreateRule/CreateTargetGroup.
-    const addTags = byAction.get('elasticloadbalancing:AddTags')![0]!;
+    // ELB AddTags: either part of CreateRule/CreateTargetGroup, or (adoption) limited to routeyard's two tag keys.
+    const addTags = taskRoleStatements().find((s) => s.Sid === 'ElbTagOnCreateOnly')!;
     expect(addTags.Condition!.StringEquals!['elasticloadbalancing:CreateAction']).toEqual(['CreateRule', 'CreateTargetGroup']);
     // API Gateway: changing or deleting an API or a domain (and its mappings) needs the owner
     // tag on it; children that cannot carry tags are scoped by path, and a Deny refuses
@@ -139,6 +139,259 @@ describe('task role: least privilege', () => {
     expect(JSON.stringify(modify.Resource)).toMatch(/SsmParameterValueacmecorpsharedalblistenerrulesarnpattern/);
     const lease = statements.find((s) => list(s.Action).includes('dynamodb:UpdateItem'))!;
     expect(JSON.stringify(lease.Resource)).toMatch(/LeaseTable/);
+  });
+});
+
+// --- Adoption (issue #17): the policy evaluated for the calls adoption makes ---
+
+const ACCOUNT = '123456789012';
+const LISTENER = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/acmecorp-shared/0123456789abcdef/fedcba9876543210`;
+const RULE = (id: string) => `${LISTENER.replace(':listener/', ':listener-rule/')}/${id}`;
+const GROUP = (name: string) => `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgroup/${name}/73e2d6bc24d8a067`;
+const APIGW = (path: string) => `arn:aws:apigateway:eu-west-1::${path}`;
+/** TagResource's IAM resource: `/tags/<url-encoded ARN>` (as CloudTrail records it). */
+const TAGS_OF = (arn: string) => APIGW(`/tags/${encodeURIComponent(arn)}`);
+const OWNER = 'acmecorp-qa';
+const ours = (service = 'orders') => ({ [OWNER_TAG_KEY]: OWNER, [SERVICE_TAG_KEY]: service });
+const STACK_TAGS = { 'aws:cloudformation:stack-name': 'PrivateFastApiStack', 'aws:cloudformation:logical-id': 'Rule' };
+
+/** Deploy-time values of the parameters the policy names (what the shared stacks write). */
+function resolve(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(resolve);
+  if (typeof value !== 'object' || value === null) return value;
+  const v = value as Record<string, unknown>;
+  if ('Ref' in v) {
+    const ref = String(v.Ref);
+    if (ref === 'AWS::Partition') return 'aws';
+    if (/listenerrulesarnpattern/.test(ref)) return `${LISTENER.replace(':listener/', ':listener-rule/')}/*`;
+    if (/listenerarn/.test(ref)) return LISTENER;
+    if (/privatehostedzoneid/.test(ref)) return 'Z0PRIVATEZONE000000000';
+    return `<${ref}>`;
+  }
+  if ('Fn::Join' in v) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map((x) => String(resolve(x))).join(sep);
+  }
+  if ('Fn::GetAtt' in v) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+}
+
+/** IAM's wildcard match for Resource and *Like operators: `*` any run of characters, `?` one. */
+const glob = (pattern: string, text: string) =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's').test(text);
+
+type Context = Record<string, string | string[]>;
+interface Request {
+  action: string;
+  resource: string;
+  /** Tags in the request (aws:RequestTag/*, aws:TagKeys). */
+  requestTags?: Record<string, string>;
+  /** Tags the resource already has (aws:ResourceTag/*). */
+  resourceTags?: Record<string, string>;
+  extra?: Context;
+}
+
+function contextOf(r: Request): Context {
+  const ctx: Context = { ...r.extra };
+  for (const [k, v] of Object.entries(r.requestTags ?? {})) ctx[`aws:RequestTag/${k}`] = v;
+  if (r.requestTags) ctx['aws:TagKeys'] = Object.keys(r.requestTags);
+  for (const [k, v] of Object.entries(r.resourceTags ?? {})) ctx[`aws:ResourceTag/${k}`] = v;
+  return ctx;
+}
+
+/** The condition operators the policy uses, with IAM's semantics for a missing key. */
+function conditionHolds(operator: string, key: string, expected: unknown, ctx: Context): boolean {
+  const want = list(expected as string | string[]).map(String);
+  const have = ctx[key];
+  const values = have === undefined ? [] : list(have);
+  switch (operator) {
+    case 'StringEquals': return values.length > 0 && values.some((v) => want.includes(v));
+    case 'StringNotEquals': return !values.some((v) => want.includes(v));
+    case 'StringLike': return values.length > 0 && values.some((v) => want.some((w) => glob(w, v)));
+    case 'StringNotLike': return !values.some((v) => want.some((w) => glob(w, v)));
+    case 'Null': return (want[0] === 'true') === (have === undefined);
+    case 'ForAllValues:StringEquals': return values.every((v) => want.includes(v));
+    case 'ForAllValues:StringLike': return values.every((v) => want.some((w) => glob(w, v)));
+    default: throw new Error(`the evaluator does not know ${operator}`);
+  }
+}
+
+function applies(s: Statement, r: Request): boolean {
+  if (!list(s.Action).some((a) => glob(a, r.action))) return false;
+  if (!list(s.Resource as string | string[]).some((res) => glob(String(res), r.resource))) return false;
+  const ctx = contextOf(r);
+  return Object.entries(s.Condition ?? {}).every(([op, byKey]) => Object.entries(byKey).every(([k, v]) => conditionHolds(op, k, v, ctx)));
+}
+
+/** IAM's identity-policy decision: an applicable Deny wins, then an applicable Allow, else denied. */
+function decide(statements: Statement[], r: Request): 'Allow' | 'Deny' | 'ImplicitDeny' {
+  const hit = statements.filter((s) => applies(s, r));
+  if (hit.some((s) => s.Effect === 'Deny')) return 'Deny';
+  return hit.some((s) => s.Effect === 'Allow') ? 'Allow' : 'ImplicitDeny';
+}
+const allowed = (statements: Statement[], r: Request) => decide(statements, r) === 'Allow';
+
+describe('task role: adoption (issue #17)', () => {
+  const statements = () => taskRoleStatements().map((s) => resolve(s) as Statement);
+  const bySid = (sid: string) => {
+    const found = taskRoleStatements().find((s) => s.Sid === sid);
+    expect(found, sid).toBeDefined();
+    return found!;
+  };
+  const onlyOurKeys = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [OWNER_TAG_KEY, SERVICE_TAG_KEY] } };
+  const otherOwnerCondition = { StringNotEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: OWNER }, Null: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: 'false' } };
+
+  it('the evaluator follows IAM: a Deny wins, a missing key fails StringEquals and passes StringNotEquals and ForAllValues (the check can fail)', () => {
+    const p: Statement[] = [
+      { Effect: 'Allow', Action: 'x:Tag', Resource: 'arn:x:*', Condition: { StringEquals: { 'aws:RequestTag/o': 'me' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['o'] } } },
+      { Effect: 'Deny', Action: 'x:Tag', Resource: 'arn:x:*', Condition: { StringNotEquals: { 'aws:ResourceTag/o': 'me' }, Null: { 'aws:ResourceTag/o': 'false' } } },
+    ];
+    expect(decide(p, { action: 'x:Tag', resource: 'arn:x:1', requestTags: { o: 'me' } })).toBe('Allow');
+    expect(decide(p, { action: 'x:Tag', resource: 'arn:x:1', requestTags: { o: 'me', other: 'v' } })).toBe('ImplicitDeny');
+    expect(decide(p, { action: 'x:Tag', resource: 'arn:x:1' })).toBe('ImplicitDeny');
+    expect(decide(p, { action: 'x:Tag', resource: 'arn:x:1', requestTags: { o: 'me' }, resourceTags: { o: 'you' } })).toBe('Deny');
+    expect(decide(p, { action: 'x:Tag', resource: 'arn:y:1', requestTags: { o: 'me' } })).toBe('ImplicitDeny');
+  });
+
+  it('AddTags outside a create: the shared listener\'s rules and any target group, the owner tag in the request, routeyard\'s two tag keys only', () => {
+    const adopt = bySid('ElbTagToAdopt');
+    expect(adopt.Effect).toBe('Allow');
+    expect(adopt.Action).toBe('elasticloadbalancing:AddTags');
+    expect(JSON.stringify(adopt.Resource)).toMatch(/SsmParameterValueacmecorpsharedalblistenerrulesarnpattern/);
+    expect(JSON.stringify(adopt.Resource)).toContain(':elasticloadbalancing:eu-west-1:123456789012:targetgroup/*/*"');
+    expect(JSON.stringify(adopt.Resource)).not.toMatch(/listenerarn[^p]/); // not the listener itself
+    expect(adopt.Condition).toEqual({ StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEY}`]: OWNER }, ...onlyOurKeys });
+    // Every AddTags Allow is either part of a create or limited to routeyard's keys.
+    for (const s of taskRoleStatements().filter((x) => x.Effect === 'Allow' && list(x.Action).includes('elasticloadbalancing:AddTags'))) {
+      const create = s.Condition?.StringEquals?.['elasticloadbalancing:CreateAction'];
+      expect(create ?? s.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'], s.Sid).toEqual(create ? ['CreateRule', 'CreateTargetGroup'] : [OWNER_TAG_KEY, SERVICE_TAG_KEY]);
+    }
+  });
+
+  it('a Deny refuses AddTags (and SetRulePriorities) on a rule or group already tagged for another owner', () => {
+    const deny = bySid('ElbDenyOtherOwners');
+    expect(deny.Effect).toBe('Deny');
+    expect(deny.Action).toEqual(['elasticloadbalancing:AddTags', 'elasticloadbalancing:SetRulePriorities']);
+    expect(JSON.stringify(deny.Resource)).toMatch(/SsmParameterValueacmecorpsharedalblistenerrulesarnpattern/);
+    expect(JSON.stringify(deny.Resource)).toContain('targetgroup/*/*"');
+    expect(deny.Condition).toEqual(otherOwnerCondition);
+  });
+
+  it('target group modify and delete: any name of this account and Region, the owner tag on the group; create stays on ry- names', () => {
+    const change = bySid('ElbChangeOwnedTargetGroups');
+    expect(change.Action).toEqual(['elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:DeleteTargetGroup']);
+    expect(JSON.stringify(change.Resource)).toContain(':elasticloadbalancing:eu-west-1:123456789012:targetgroup/*/*"');
+    expect(change.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: OWNER } });
+    const create = bySid('ElbCreateOwnedTargetGroups');
+    expect(JSON.stringify(create.Resource)).toContain(':targetgroup/ry-*/*"');
+    expect(JSON.stringify(bySid('ElbTagOnCreateOnly').Resource)).toContain(':targetgroup/ry-*/*"');
+    // No other statement grants a target group write on any name.
+    for (const s of taskRoleStatements().filter((x) => x.Effect === 'Allow' && JSON.stringify(x.Resource).includes('targetgroup/*/*'))) {
+      expect(requiresOwnerTag(s), s.Sid).toBe(true);
+    }
+  });
+
+  it('adopting a stack\'s rule and group: tagging is allowed, then routeyard changes them like its own', () => {
+    const p = statements();
+    const rule = RULE('9a8b7c6d5e4f3a2b');
+    const group = GROUP('PrivateFastApiStack-TG-1X2Y3Z'); // the name the user's stack gave it
+    // 1. Tagging (AddTags of owner and service), also beside CloudFormation's tags.
+    for (const resource of [rule, group]) {
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource, requestTags: ours() }), resource).toBe('Allow');
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource, requestTags: ours(), resourceTags: STACK_TAGS }), resource).toBe('Allow');
+      // Re-tagging what it already owns (a missing service tag completed).
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource, requestTags: ours('billing'), resourceTags: { [OWNER_TAG_KEY]: OWNER } })).toBe('Allow');
+    }
+    // 2. Managed from then on: the adopted rule and the adopted group (not ry-).
+    const owned = { ...STACK_TAGS, ...ours() };
+    for (const action of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:SetRulePriorities']) {
+      expect(decide(p, { action, resource: rule, resourceTags: owned }), action).toBe('Allow');
+    }
+    for (const action of ['elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:DeleteTargetGroup']) {
+      expect(decide(p, { action, resource: group, resourceTags: owned }), action).toBe('Allow');
+      expect(decide(p, { action, resource: GROUP('ry-0123456789abcdef0123456789ab'), resourceTags: ours() }), action).toBe('Allow');
+    }
+    // Reads are unscoped.
+    expect(allowed(p, { action: 'elasticloadbalancing:DescribeTargetHealth', resource: '*' })).toBe(true);
+  });
+
+  it('refuses what adoption must not do: another owner\'s resource, other tag keys or owners, other listeners, accounts and Regions, untagged groups', () => {
+    const p = statements();
+    const rule = RULE('9a8b7c6d5e4f3a2b');
+    const group = GROUP('PrivateFastApiStack-TG-1X2Y3Z');
+    const theirs = { [OWNER_TAG_KEY]: 'acmecorp-prod', [SERVICE_TAG_KEY]: 'orders' };
+    for (const resource of [rule, group]) {
+      // Stealing another RouteSet's resource: the Deny.
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource, requestTags: ours(), resourceTags: theirs }), resource).toBe('Deny');
+      // A tag other than routeyard's two (the user's Name, routeyard:role), or another owner in the request.
+      expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource, requestTags: { ...ours(), Name: 'x' } })).toBe(false);
+      expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource, requestTags: { ...ours(), 'routeyard:role': 'test' } })).toBe(false);
+      expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource, requestTags: { [OWNER_TAG_KEY]: 'acmecorp-prod', [SERVICE_TAG_KEY]: 'orders' } })).toBe(false);
+      expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource, requestTags: { [SERVICE_TAG_KEY]: 'orders' } })).toBe(false);
+    }
+    // Not the listener itself, not another listener's rule, not another account's or Region's group.
+    expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: LISTENER, requestTags: ours() })).toBe(false);
+    const otherListenerRule = RULE('1').replace('fedcba9876543210', '1111111111111111');
+    expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: otherListenerRule, requestTags: ours() })).toBe(false);
+    expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: group.replace(ACCOUNT, '210987654321'), requestTags: ours() })).toBe(false);
+    expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: group.replace('eu-west-1', 'eu-central-1'), requestTags: ours() })).toBe(false);
+    // A group that is not routeyard's (untagged, a stack's, another owner's) is neither changed nor deleted.
+    for (const action of ['elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:DeleteTargetGroup']) {
+      for (const resourceTags of [undefined, STACK_TAGS, theirs]) expect(allowed(p, { action, resource: group, resourceTags }), `${action} ${JSON.stringify(resourceTags)}`).toBe(false);
+    }
+    for (const action of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule']) {
+      for (const resourceTags of [undefined, STACK_TAGS, theirs]) expect(allowed(p, { action, resource: rule, resourceTags })).toBe(false);
+    }
+    // routeyard creates only ry- groups.
+    expect(allowed(p, { action: 'elasticloadbalancing:CreateTargetGroup', resource: GROUP('PrivateFastApiStack-TG-2'), requestTags: ours() })).toBe(false);
+    expect(allowed(p, { action: 'elasticloadbalancing:CreateTargetGroup', resource: GROUP('ry-0123456789abcdef0123456789ab'), requestTags: ours() })).toBe(true);
+    // Another RouteSet's rule is not moved where AWS shows its tags.
+    expect(decide(p, { action: 'elasticloadbalancing:SetRulePriorities', resource: rule, resourceTags: theirs })).toBe('Deny');
+  });
+
+  it('creates keep their tags: CreateRule and CreateTargetGroup with routeyard:role pass through the create-time AddTags grant', () => {
+    const p = statements();
+    const withRole = { ...ours(), 'routeyard:role': 'alternate' };
+    expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: GROUP('ry-0123456789abcdef0123456789ab'), requestTags: withRole, extra: { 'elasticloadbalancing:CreateAction': 'CreateTargetGroup' } })).toBe(true);
+    expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: RULE('new'), requestTags: { ...ours(), 'routeyard:role': 'test' }, extra: { 'elasticloadbalancing:CreateAction': 'CreateRule' } })).toBe(true);
+    expect(allowed(p, { action: 'elasticloadbalancing:CreateRule', resource: LISTENER, requestTags: ours() })).toBe(true);
+  });
+
+  it('adopting a custom domain: TagResource on its /tags path, then UpdateDomainName, DeleteDomainName and its API mappings', () => {
+    const p = statements();
+    const domain = APIGW('/domainnames/api.acmecorp.com');
+    const api = APIGW('/apis/a1b2c3d4e5');
+    expect(bySid('ApiGatewayTagOwned').Condition).toEqual({ StringEquals: { [`aws:RequestTag/${OWNER_TAG_KEY}`]: OWNER }, ...onlyOurKeys });
+    // TagResource (apigatewayv2: POST /v2/tags/{resource-arn}) for a domain and for an API.
+    for (const arn of [domain, api]) {
+      expect(decide(p, { action: 'apigateway:POST', resource: TAGS_OF(arn), requestTags: ours() }), arn).toBe('Allow');
+      expect(allowed(p, { action: 'apigateway:POST', resource: TAGS_OF(arn), requestTags: { ...ours(), Name: 'x' } })).toBe(false);
+      expect(allowed(p, { action: 'apigateway:POST', resource: TAGS_OF(arn), requestTags: { [OWNER_TAG_KEY]: 'acmecorp-prod' } })).toBe(false);
+    }
+    // Once tagged: the domain and its mappings change like one routeyard created.
+    const owned = { ...STACK_TAGS, ...ours() };
+    for (const action of ['apigateway:PATCH', 'apigateway:DELETE']) {
+      expect(decide(p, { action, resource: domain, resourceTags: owned }), action).toBe('Allow');
+      expect(decide(p, { action, resource: `${domain}/apimappings/abc123`, resourceTags: owned }), action).toBe('Allow');
+      // Not before (untagged, a stack's) and never another owner's.
+      expect(allowed(p, { action, resource: domain, resourceTags: STACK_TAGS })).toBe(false);
+      expect(decide(p, { action, resource: domain, resourceTags: { [OWNER_TAG_KEY]: 'acmecorp-prod' } })).toBe('Deny');
+    }
+    expect(decide(p, { action: 'apigateway:POST', resource: `${domain}/apimappings`, resourceTags: owned })).toBe('Allow');
+    expect(decide(p, { action: 'apigateway:POST', resource: `${domain}/apimappings`, resourceTags: { [OWNER_TAG_KEY]: 'acmecorp-prod' } })).toBe('Deny');
+  });
+
+  it('registry TXT entries beside existing alias records: below the named zones, never the apex', () => {
+    const p = statements();
+    const zone = 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ';
+    const change = (names: string[], types: string[]) => ({
+      action: 'route53:ChangeResourceRecordSets',
+      resource: zone,
+      extra: { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': names, 'route53:ChangeResourceRecordSetsRecordTypes': types },
+    });
+    expect(allowed(p, change(['_routeyard-a.orders.acmecorp.com', '_routeyard-aaaa.orders.acmecorp.com'], ['TXT']))).toBe(true);
+    expect(allowed(p, change(['acmecorp.com'], ['TXT']))).toBe(false);
+    expect(allowed(p, change(['orders.acmecorp.com'], ['MX']))).toBe(false);
   });
 });
 
