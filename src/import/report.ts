@@ -10,6 +10,8 @@ import type { ImportResult, LeftOut } from './to-document.ts';
 
 /** The most lines one section lists; the rest are counted. */
 export const REPORT_LINES = 200;
+/** Resources that have nothing to do with the pattern: this many named, the rest counted. */
+const UNRELATED_LISTED = 50;
 
 const KIND_LABEL: Record<LeftOut['kind'], string> = {
   listenerRule: 'listener rule',
@@ -50,7 +52,16 @@ export function renderImportReport(result: ImportResult, ctx: ImportReportContex
       ...(s.privateName ? [`private name ${s.privateName}`] : []),
     ].join('; '),
   );
-  section(lines, 'left out', result.leftOut, (x) => `${KIND_LABEL[x.kind]} ${x.id}${x.service ? ` (service ${x.service})` : ''}: ${x.reason}`);
+  section(lines, 'left out', result.leftOut.filter((x) => !x.unrelated), (x) => `${KIND_LABEL[x.kind]} ${x.id}${x.service ? ` (service ${x.service})` : ''}: ${x.reason}`);
+  const unrelated = result.leftOut.filter((x) => x.unrelated);
+  if (unrelated.length > 0) {
+    lines.push(`not part of the pattern (${unrelated.length}):`);
+    for (const kind of [...new Set(unrelated.map((x) => x.kind))]) {
+      const of = unrelated.filter((x) => x.kind === kind);
+      const why = kind === 'httpApi' ? 'no integration to the listener' : `no condition on ${ctx.headerName}`;
+      lines.push(`  ${of.length} ${KIND_LABEL[kind]}(s) with ${why}: ${of.slice(0, UNRELATED_LISTED).map((x) => x.id).join(', ')}${of.length > UNRELATED_LISTED ? `, ... and ${of.length - UNRELATED_LISTED} more` : ''}`);
+    }
+  }
   section(lines, 'notes', result.notes, (n) => `${n.service ? `${n.service}: ` : ''}${n.message}`);
   if (result.stacks.length > 0) {
     lines.push(`CloudFormation stacks still holding described resources (${result.stacks.length}):`);

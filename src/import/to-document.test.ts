@@ -330,6 +330,23 @@ describe('import: live snapshot → RouteSet', () => {
     expect(r.document.spec.services[0]!.api).toBeUndefined();
   });
 
+  it('what has nothing to do with the pattern is summarized in the report, not listed line by line; CORS methods are written as the schema spells them', () => {
+    const snap = snapshot(THREE);
+    snap.apis[0]!.cors!.allowMethods = ['get', 'Post'];
+    for (let i = 0; i < 60; i++) snap.apis.push({ id: `other${i}`, name: `other-${i}`, tags: {}, integrations: [{ id: 'x', integrationUri: 'https://example.com', requestParameters: {} }] });
+    snap.rules.push({ arn: RULE(77), priority: '77', isDefault: false, conditions: [{ field: 'host-header', values: ['admin.acmecorp.com'], regexValues: [] }], actions: [{ type: 'forward', targetGroups: [{ arn: TG('admin') }] }], transforms: [], tags: {} });
+    const r = toDocument(snap, request());
+    validates(r);
+    expect(r.document.spec.services[0]!.api!.cors!.allowMethods).toEqual(['GET', 'POST']);
+    expect(r.leftOut.filter((x) => x.unrelated)).toHaveLength(61);
+    const text = renderImportReport(r, { listenerArn: LISTENER, loadBalancerName: 'alb', headerName: 'X-Target-Service', awsCalls: { total: 0, mutating: 0, throttled: 0, retries: 0, lostAnswers: 0, byService: {}, byOperation: {} }, durationMs: 1 });
+    expect(text).toContain('not part of the pattern (61):');
+    expect(text).toContain('60 HTTP API(s) with no integration to the listener: other0 "other-0", ');
+    expect(text).toContain(', ... and 10 more');
+    expect(text).toMatch(/1 listener rule\(s\) with no condition on X-Target-Service: \S+ \(priority 77\)/);
+    expect(text).not.toContain('left out (');
+  });
+
   it('service and RouteSet names from odd inputs', () => {
     expect(serviceNameFor('---')).toBe('service');
     expect(serviceNameFor('Ab..Cd__')).toBe('ab-cd');

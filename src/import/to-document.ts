@@ -39,6 +39,8 @@ export interface LeftOut {
   /** The service it would have belonged to, when known. */
   service?: string;
   reason: string;
+  /** Nothing to do with the pattern (an API without an integration to the listener, a rule not on the header): summarized, not listed one by one. */
+  unrelated?: true;
 }
 
 /** A remark on a described service: a value that could not be carried over, what a dry run will show. */
@@ -217,7 +219,7 @@ export function toDocument(snapshot: LiveSnapshot, request: ImportRequest): Impo
     const ours = rule.conditions.filter((c) => c.field === 'http-header' && (c.headerName ?? '').toLowerCase() === headerLower);
     const fields = rule.conditions.map((c) => (c.field === 'http-header' ? `http-header ${excerpt(c.headerName ?? '', 40)}` : excerpt(c.field, 40)));
     if (ours.length === 0) {
-      why(`does not match on ${headerName} (conditions: ${fields.join(', ') || 'none'}): not a service's rule`);
+      leftOut.push({ kind: 'listenerRule', id: ruleId(rule), reason: `does not match on ${headerName} (conditions: ${fields.join(', ') || 'none'}): not a service's rule`, unrelated: true });
       continue;
     }
     if (rule.conditions.length !== 1) {
@@ -465,7 +467,7 @@ function matchApis(
   for (const api of snapshot.apis) {
     const reaching = api.integrations.filter((i) => integrationReachesListener(i, listenerArn));
     if (reaching.length === 0) {
-      leftOut.push({ kind: 'httpApi', id: apiId(api), reason: 'has no integration to the listener: not part of the pattern' });
+      leftOut.push({ kind: 'httpApi', id: apiId(api), reason: 'has no integration to the listener: not part of the pattern', unrelated: true });
       continue;
     }
     const found: Injection[] = [];
@@ -546,12 +548,13 @@ function matchApis(
       out(api, `no route uses integration ${excerpt(integration.id, 40)}: the API serves nothing`);
       continue;
     }
+    // Methods compare case-insensitively (the planner does so too): written as the schema spells them.
+    const cors = api.cors ? { ...api.cors, ...(api.cors.allowMethods ? { allowMethods: api.cors.allowMethods.map((m) => m.toUpperCase()) } : {}) } : undefined;
     const spec: Record<string, unknown> = {
       name: api.name,
       ...(api.description ? { description: api.description } : {}),
-      ...(api.cors ? { cors: { ...api.cors } } : {}),
+      ...(cors ? { cors } : {}),
       routes: [...routes.map((r) => r.routeKey)].sort((a, b) => (a === '$default' ? -1 : b === '$default' ? 1 : a.localeCompare(b))),
-      payloadFormatVersion: '1.0',
     };
     const apiProblem = schemaProblems(ApiSchema, spec);
     if (apiProblem) {
@@ -592,6 +595,7 @@ function matchApis(
     if (integration.managed) notes.push({ service: c.name, message: `integration ${excerpt(integration.id, 40)} was made by quick create: AWS refuses to change it on its own` });
     const guarded = routes.filter((r) => r.authorizationType && r.authorizationType !== 'NONE');
     if (guarded.length > 0) notes.push({ service: c.name, message: `route(s) ${guarded.slice(0, 5).map((r) => quoted(r.routeKey, 60)).join(', ')} use an authorizer (${excerpt(guarded[0]!.authorizationType!, 20)}); a document cannot say so, and routeyard leaves it as it is` });
+    spec.payloadFormatVersion = '1.0';
     apis.set(c, { api, integration, spec });
   }
   // APIs that reach the listener but serve no imported service.

@@ -16,7 +16,7 @@ import { readDomainsForImport, readHttpApisForImport } from '../aws/apigateway/i
 import { readListenerForImport } from '../aws/elbv2/import-reads.ts';
 import { listHostedZonesForImport, readZoneForImport, type ZoneSummary } from '../aws/route53/import-reads.ts';
 import { loadRouteSet } from '../desired/load.ts';
-import { resolveDesiredState } from '../desired/resolve.ts';
+import { DEFAULT_HEADER_NAME, resolveDesiredState } from '../desired/resolve.ts';
 import { excerpt } from '../desired/excerpt.ts';
 import { RouteyardError, describeError, faultOfAwsError } from '../errors.ts';
 import type { ImportRequest, LiveSnapshot, LiveZone } from '../import/snapshot.ts';
@@ -90,7 +90,7 @@ async function importRequest(opts: ImportOptions, wiring: Wiring): Promise<Impor
   if (!opts.sourceUri) {
     return {
       listenerArn: opts.listenerArn!,
-      headerName: opts.headerName ?? 'X-Target-Service',
+      headerName: opts.headerName ?? DEFAULT_HEADER_NAME,
       ...(opts.name ? { name: opts.name } : {}),
       ...(opts.manage ? { manage: opts.manage } : {}),
       ...(opts.privateZone ? { privateZoneRef: opts.privateZone } : {}),

@@ -134,7 +134,7 @@ describe('routeyard --import against moto', () => {
 
     // The report on stderr: what was left out and why, and the stack that still holds fastapi-app.
     expect(res.stderr).toContain(`listener rule ${foreign.ruleArn} (priority 50): has 2 conditions (http-header X-Target-Service, path-pattern)`);
-    expect(res.stderr).toContain(`HTTP API ${foreign.apiId} "partner-webhooks-api": has no integration to the listener`);
+    expect(res.stderr).toContain(`1 HTTP API(s) with no integration to the listener: ${foreign.apiId} "partner-webhooks-api"`);
     expect(res.stderr).toMatch(/PrivateFastApiStack: 4 resource\(s\) of fastapi-app/);
     expect(res.stderr).toContain('(logical id FastapiAppListenerRule)');
     expect(res.stderr).toContain('"adopt": { "fromStacks": ["PrivateFastApiStack"] }');
