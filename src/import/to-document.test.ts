@@ -347,6 +347,29 @@ describe('import: live snapshot → RouteSet', () => {
     expect(text).not.toContain('left out (');
   });
 
+  it('what only the whole document refuses (a private name that is also a custom domain) leaves out that block, not the service; a --source document without the alias target gets no private names', () => {
+    const snap = snapshot([
+      { value: 'fastapi-app', priority: 2, domain: 'fastapi-app.internal.acmecorp.com' },
+      { value: 'loopback-app', priority: 3, privateName: 'fastapi-app.internal.acmecorp.com' },
+      { value: 'zeropoint-app', priority: 4, privateName: 'zeropoint-app.internal.acmecorp.com' },
+    ]);
+    // The private alias at a name whose first label is fastapi-app belongs to fastapi-app.
+    const r = toDocument(snap, request());
+    validates(r);
+    expect(r.document.spec.services.map((s) => [s.name, s.domain?.name, s.privateDns?.name])).toEqual([
+      ['fastapi-app', 'fastapi-app.internal.acmecorp.com', undefined],
+      ['loopback-app', undefined, undefined],
+      ['zeropoint-app', undefined, 'zeropoint-app.internal.acmecorp.com'],
+    ]);
+    expect(reasons(r).join('\n')).toContain('does not make a valid privateDns block: privateDns.name: claims the DNS name fastapi-app.internal.acmecorp.com, already claimed by spec.services[0].domain.name');
+
+    const fromSource = toDocument(snapshot(THREE), request({ shared: { listenerArn: 'ssm:/shared/listener', vpcLinkId: 'ssm:/shared/link', vpcId: 'ssm:/shared/vpc', privateHostedZone: 'internal.acmecorp.com' } }));
+    validates(fromSource);
+    expect(fromSource.document.spec.shared).toEqual({ listenerArn: 'ssm:/shared/listener', vpcLinkId: 'ssm:/shared/link', vpcId: 'ssm:/shared/vpc', privateHostedZone: 'internal.acmecorp.com' });
+    expect(fromSource.document.spec.services.some((s) => s.privateDns)).toBe(false);
+    expect(reasons(fromSource).join('\n')).toContain('a private name needs spec.shared.albDnsName, spec.shared.albHostedZoneId');
+  });
+
   it('service and RouteSet names from odd inputs', () => {
     expect(serviceNameFor('---')).toBe('service');
     expect(serviceNameFor('Ab..Cd__')).toBe('ab-cd');

@@ -346,11 +346,18 @@ export function toDocument(snapshot: LiveSnapshot, request: ImportRequest): Impo
   if (!shared.vpcLinkId) throw new RouteyardError('UsageError', 'no HTTP API integration reaches the listener through a VPC link, so the shared VPC link is not known: pass --vpc-link ID', { fault: 'user' });
   if (!shared.vpcId) throw new RouteyardError('ObserveFailed', `the load balancer ${excerpt(lb.arn, 200)} reports no VPC`, { fault: 'aws' });
 
-  let kept = candidates.map((c) => {
+  // Private names need the alias target and the zone in spec.shared (a --source document may lack them).
+  const missingShared = (['albDnsName', 'albHostedZoneId', 'privateHostedZone'] as const).filter((k) => !shared[k]);
+  if (privateFor.size > 0 && missingShared.length > 0) {
+    for (const [c, name] of privateFor) leftOut.push({ kind: 'dnsRecord', id: `${excerpt(name, 253)} A`, service: c.name, reason: `a private name needs spec.shared.${missingShared.join(', spec.shared.')}, which the document does not give` });
+    privateFor.clear();
+  }
+
+  const serviceOf = (c: Candidate): Record<string, unknown> => {
     const api = apiFor.apis.get(c);
     const domain = domainFor.get(c);
     const priv = privateFor.get(c);
-    const svc: Record<string, unknown> = {
+    return {
       name: c.name,
       headerValue: c.headerValue,
       priority: c.priority,
@@ -360,44 +367,65 @@ export function toDocument(snapshot: LiveSnapshot, request: ImportRequest): Impo
       ...(priv ? { privateDns: { name: priv } } : {}),
       ...(request.manage === 'observe' ? { manage: 'observe' } : {}),
     };
-    return { c, svc };
-  });
+  };
+  let kept = [...candidates];
   const ruleQuota = Math.max(DEFAULT_RULE_QUOTA, kept.length);
   const build = () => ({
     $schema: SCHEMA_URL,
     apiVersion: 'routeyard/v1',
     kind: 'RouteSet',
     metadata: { name: owner },
-    spec: { shared, adopt: true, services: kept.map((k) => k.svc) },
+    spec: { shared, adopt: true, services: kept.map(serviceOf) },
   });
   if (kept.length === 0) {
     throw new RouteyardError('ObserveFailed', `no rule on the listener is a service's rule (one http-header condition on ${headerName}, one value, a forward to one target group): nothing to import${leftOut.length ? `; ${leftOut.length} rule(s) and resource(s) left out, see the report` : ''}`, { fault: 'user' });
   }
   // The parts were checked one by one; the whole is checked too (uniqueness, names inside
-  // zones, ...). A service the whole refuses is left out with the validator's words.
+  // zones, ...). What the whole refuses is left out with the validator's words: the API,
+  // domain or private name it names, else the service.
   let document: RouteSet | undefined;
   for (let round = 0; round < 5 && !document; round++) {
     try {
       document = validateObject(build(), { ruleQuota });
     } catch (err) {
       if (!(err instanceof RouteyardError)) throw err;
-      const bad = new Map<number, string[]>();
+      const bad = new Map<number, { block: string; message: string }[]>();
       for (const e of err.fieldErrors) {
-        const m = /^spec\.services\[(\d+)\]/.exec(e.path);
+        const m = /^spec\.services\[(\d+)\]\.?([A-Za-z]*)/.exec(e.path);
         if (!m) throw new RouteyardError('ObserveFailed', `the live values do not make a valid document: ${excerpt(err.message, 400)}`, { fault: 'aws', cause: err });
-        bad.set(Number(m[1]), [...(bad.get(Number(m[1])) ?? []), `${e.path.replace(/^spec\.services\[\d+\]\.?/, '') || 'service'}: ${e.message}`]);
+        bad.set(Number(m[1]), [...(bad.get(Number(m[1])) ?? []), { block: m[2] ?? '', message: `${e.path.replace(/^spec\.services\[\d+\]\.?/, '') || 'service'}: ${e.message}` }]);
       }
-      for (const [i, messages] of bad) {
-        const k = kept[i]!;
-        leftOut.push({ kind: 'listenerRule', id: ruleId(k.c.rule), service: k.c.name, reason: `the service it makes is not a valid document entry: ${excerpt(messages.join('; '), 400)}` });
+      const dropped = new Set<Candidate>();
+      for (const [i, problems] of bad) {
+        const c = kept[i]!;
+        const why = excerpt(problems.map((p) => p.message).join('; '), 400);
+        const blocks = new Set(problems.map((p) => p.block));
+        if (![...blocks].every((b) => b === 'api' || b === 'domain' || b === 'privateDns')) {
+          leftOut.push({ kind: 'listenerRule', id: ruleId(c.rule), service: c.name, reason: `the service it makes is not a valid document entry: ${why}` });
+          dropped.add(c);
+          continue;
+        }
+        if (blocks.has('api')) {
+          leftOut.push({ kind: 'httpApi', id: excerpt(apiFor.apis.get(c)?.api.id ?? '', 40), service: c.name, reason: `does not make a valid api block: ${why}` });
+          apiFor.apis.delete(c);
+          domainFor.delete(c);
+        }
+        if (blocks.has('domain') && domainFor.has(c)) {
+          leftOut.push({ kind: 'customDomain', id: excerpt(domainFor.get(c)!.domain.name, 253), service: c.name, reason: `does not make a valid domain block: ${why}` });
+          domainFor.delete(c);
+        }
+        if (blocks.has('privateDns') && privateFor.has(c)) {
+          leftOut.push({ kind: 'dnsRecord', id: `${excerpt(privateFor.get(c)!, 253)} A`, service: c.name, reason: `does not make a valid privateDns block: ${why}` });
+          privateFor.delete(c);
+        }
       }
-      kept = kept.filter((_, i) => !bad.has(i));
+      kept = kept.filter((c) => !dropped.has(c));
       if (kept.length === 0) throw new RouteyardError('ObserveFailed', 'no service the listener holds makes a valid document entry; see the report', { fault: 'user' });
     }
   }
   if (!document) throw new RouteyardError('Internal', 'the imported document did not validate after leaving services out');
 
-  const services: ImportedService[] = kept.map(({ c }) => ({
+  const services: ImportedService[] = kept.map((c) => ({
     name: c.name,
     headerValue: c.headerValue,
     priority: c.priority,
@@ -407,7 +435,7 @@ export function toDocument(snapshot: LiveSnapshot, request: ImportRequest): Impo
     ...(domainFor.get(c) ? { domain: dns(domainFor.get(c)!.domain.name) } : {}),
     ...(privateFor.get(c) ? { privateName: privateFor.get(c)! } : {}),
   }));
-  const stacks = stacksHolding(kept.map((k) => k.c), apiFor.apis, domainFor, snapshot);
+  const stacks = stacksHolding(kept, apiFor.apis, domainFor, snapshot);
   return { document, services, leftOut, notes, stacks, ruleQuota };
 }
 
