@@ -57,7 +57,7 @@ export async function runImport(opts: ImportOptions, wiring: Wiring, io: Io, log
     const result = await withDeadline(deadline, async () => {
       const request = await importRequest(opts, wiring);
       const snapshot = await readSnapshot(wiring, request);
-      log.info({ rules: snapshot.rules.length, apis: snapshot.apis.length, domains: snapshot.domains.length }, 'live state read for import');
+      log.debug({ rules: snapshot.rules.length, apis: snapshot.apis.length, domains: snapshot.domains.length }, 'live state read for import');
       return { request, snapshot, result: toDocument(snapshot, request) };
     });
     io.stdout(`${JSON.stringify(result.result.document, null, 2)}\n`);

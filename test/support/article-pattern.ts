@@ -199,6 +199,14 @@ async function buildOne(c: Clients, platform: SharedPlatform, s: ArticleService)
     }),
   );
   const built: BuiltService = { name: s.name, headerValue, priority: s.priority, ruleArn: rule.Rules![0]!.RuleArn!, targetGroupArn, targetGroupName };
+  if (s.privateName) {
+    // CDK's ARecord with an alias to the load balancer (LoadBalancerTarget), in the private zone.
+    const name = s.privateName.includes('.') ? s.privateName : `${s.privateName}.${PRIVATE_ZONE}`;
+    await changeRecords(c.r53, platform.privateZoneId, [
+      { Action: 'CREATE', ResourceRecordSet: { Name: name, Type: 'A', AliasTarget: { DNSName: platform.albDnsName, HostedZoneId: platform.albHostedZoneId, EvaluateTargetHealth: false } } },
+    ]);
+    built.privateName = name;
+  }
   if (s.api === false) return built;
   const a = s.api ?? {};
   const apiName = a.name ?? `${s.name}-http-api`;
@@ -255,13 +263,6 @@ async function buildOne(c: Clients, platform: SharedPlatform, s: ArticleService)
   );
   Object.assign(built, { apiId, apiName, integrationId, stageName: '$default', ...(accessLogArn ? { accessLogArn } : {}) });
   if (s.domain) Object.assign(built, await buildDomain(c, platform, s, apiId));
-  if (s.privateName) {
-    const name = s.privateName.includes('.') ? s.privateName : `${s.privateName}.${PRIVATE_ZONE}`;
-    await changeRecords(c.r53, platform.privateZoneId, [
-      { Action: 'CREATE', ResourceRecordSet: { Name: name, Type: 'A', AliasTarget: { DNSName: platform.albDnsName, HostedZoneId: platform.albHostedZoneId, EvaluateTargetHealth: false } } },
-    ]);
-    built.privateName = name;
-  }
   return built;
 }
 
