@@ -41,7 +41,7 @@ const SERVICES: ArticleService[] = [
 
 let platform: SharedPlatform;
 let built: BuiltService[];
-let foreign: { ruleArn: string; apiId: string };
+let foreign: { name: string; ruleArn: string; targetGroupArn: string; apiId: string };
 
 /** The document exactly as --import wrote it, as a file source. */
 const asFile = (text: string) => `file:${writeDoc(text)}`;
@@ -63,11 +63,11 @@ describe('routeyard --import against moto', () => {
     built = await buildArticlePattern(platform, SERVICES);
     const rule = await addForeignRule(platform, { priority: 50, headerValue: 'legacy-admin', extraConditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/admin/*'] } }] });
     const api = await addForeignApi(platform, { name: 'partner-webhooks-api' });
-    foreign = { ruleArn: rule.ruleArn, apiId: api.apiId };
+    foreign = { name: 'foreign', ...rule, ...api };
   });
 
   it('describes exactly the three services with their live values; the output validates; the report names the foreign rule and API and the stack; no mutating call', async () => {
-    const before = await readPatternState(platform, built);
+    const before = await readPatternState(platform, [...built, foreign]);
     const res = await importLive();
     expect(res.exitCode, res.stderr).toBe(0);
     const doc = res.doc!;
@@ -145,7 +145,7 @@ describe('routeyard --import against moto', () => {
     expect(res.calls.mutating).toBe(0);
     expect(Object.keys(res.calls.byOperation).filter((op) => isMutatingOperation(op.split('.')[1]!))).toEqual([]);
     expect(res.stderr).toContain(`AWS calls: ${res.calls.total} (0 mutating)`);
-    expect(await readPatternState(platform, built)).toEqual(before);
+    expect(await readPatternState(platform, [...built, foreign])).toEqual(before);
   });
 
   it('a dry run of the imported document finds no difference in any API, integration, route or stage field (only what adoption tags)', async () => {

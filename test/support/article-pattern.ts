@@ -364,9 +364,12 @@ export async function addForeignApi(platform: SharedPlatform, opts: { name: stri
 /**
  * What the built resources look like now, read straight from moto, without tags: for a test
  * to compare before and after an adoption (same rule ARNs, priorities, API ids, integrations,
- * domains, mappings and records). A resource that is gone reads as null.
+ * domains, mappings and records). A resource that is gone reads as null. Foreign parts fit
+ * too: `{ name: 'foreign', ...await addForeignRule(...), ...await addForeignApi(...) }`.
  */
-export async function readPatternState(platform: SharedPlatform, built: readonly BuiltService[]): Promise<Record<string, unknown>> {
+export type PatternPart = Pick<BuiltService, 'name'> & Partial<Pick<BuiltService, 'ruleArn' | 'targetGroupArn' | 'apiId' | 'domainName' | 'privateName'>>;
+
+export async function readPatternState(platform: SharedPlatform, built: readonly PatternPart[]): Promise<Record<string, unknown>> {
   const c = clients();
   try {
     const rules = new Map<string, { priority: string; conditions: unknown; forward: string[] }>();
@@ -407,8 +410,8 @@ export async function readPatternState(platform: SharedPlatform, built: readonly
         }
       }
       out[b.name] = {
-        rule: rules.has(b.ruleArn) ? { arn: b.ruleArn, ...rules.get(b.ruleArn) } : null,
-        targetGroup: groups.has(b.targetGroupArn) ? b.targetGroupArn : null,
+        rule: b.ruleArn && rules.has(b.ruleArn) ? { arn: b.ruleArn, ...rules.get(b.ruleArn) } : null,
+        targetGroup: b.targetGroupArn && groups.has(b.targetGroupArn) ? b.targetGroupArn : null,
         api: api ? { id: api.ApiId, name: api.Name, ...children } : null,
         domain,
         privateName: b.privateName ? { name: b.privateName, records: await records(platform.privateZoneId, b.privateName) } : null,
