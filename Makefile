@@ -13,7 +13,7 @@ VENV := .venv
 MOTO := $(VENV)/bin/moto_server
 export ROUTEYARD_MOTO_SERVER := $(CURDIR)/$(MOTO)
 
-.PHONY: help install system-tools bench-daemon bench-domains bench-verification build schema check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
+.PHONY: help install system-tools bench-daemon bench-domains bench-verification bench-import build schema check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
 
 help:
 	@echo "make demo   converge the example RouteSet on a local AWS emulator (moto) twice, then run the controller and watch it repair drift"
@@ -94,6 +94,10 @@ bench: install build
 	node bench/daemon.ts
 	node bench/domains.ts
 	node bench/verification.ts
+	node bench/import.ts
+
+bench-import: install build
+	node bench/import.ts
 
 bench-verification: install build
 	node bench/verification.ts

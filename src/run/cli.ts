@@ -21,8 +21,12 @@ import { Notifier } from './notifier.ts';
 import { EventQueue, accountOfQueueUrl } from '../aws/sqs/event-queue.ts';
 import { sourceBackends, wire, type Wiring } from './wire.ts';
 import { capDuration } from './durations.ts';
+import { runImport, type ImportOptions } from './import-command.ts';
+import type { ImportResult } from '../import/to-document.ts';
+import { HeaderName, RouteSet } from '../desired/schema.ts';
 
 export const USAGE = `Usage: routeyard [--reconcile-once | --dry-run | --validate] [options]
+       routeyard --import (--listener ARN | --source URI) [import options]
 
 Modes:
   (none)                  run the controller: reconcile every --interval and whenever the
@@ -31,6 +35,9 @@ Modes:
   --reconcile-once        plan and apply once, then exit
   --dry-run               plan and report only (with or without --reconcile-once)
   --validate              check the desired state document only; reads the source, nothing else
+  --import                read the live account around a listener and write a RouteSet that
+                          describes it to stdout (JSON, spec.adopt true); what was left out,
+                          and why, goes to stderr. Read-only.
 
 Options:
   --source URI            file:PATH | ssm:/name | ssm-path:/prefix/ | s3://bucket/key
@@ -69,6 +76,16 @@ Controller (daemon) options:
   --events-queue URL      long-poll this SQS queue (fed by EventBridge with CloudTrail API
                           calls) for hints: a change to a managed resource is checked at once
 
+Import (--import):
+  --listener ARN          the shared ALB listener (or take spec.shared from --source; its
+                          ssm: references are read and kept)
+  --header NAME           the routing header (default X-Target-Service)
+  --private-zone NAME|ID  the private hosted zone of the services' private names
+  --vpc-link ID           the shared VPC link (default: the one the integrations to the
+                          listener use)
+  --name NAME             metadata.name of the document (default: from the load balancer's name)
+  --manage full|observe   observe: every service gets "manage": "observe" (default full)
+
 Leader lease (daemon, and --reconcile-once without --dry-run):
   --lease-table NAME      DynamoDB table (string partition key "id") holding the lease;
                           without it routeyard runs unguarded and says so
@@ -96,6 +113,8 @@ export interface CliIo {
 export interface CliResult {
   exitCode: number;
   report?: Report;
+  /** --import: the document and what was left out. */
+  imported?: ImportResult;
   /** The controller ran and has stopped: the process should exit now (open sockets would keep it alive). */
   stopped?: boolean;
 }
@@ -104,7 +123,8 @@ export interface CliResult {
 export type MakeWiring = (log: Logger, settings: ClientSettings) => Wiring;
 
 interface Config {
-  mode: Mode | 'daemon';
+  mode: Mode | 'daemon' | 'import';
+  import?: Omit<ImportOptions, 'timeoutMs'>;
   output: 'text' | 'json';
   sourceUri: string;
   guards: GuardSettings;
@@ -154,6 +174,10 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
   };
   const wiring = makeWiring ? makeWiring(log, settings) : wire(log, settings);
   if (config.mode === 'daemon') return runController(config, wiring, log, makeWiring, settings);
+  if (config.mode === 'import') {
+    const outcome = await runImport({ ...config.import!, timeoutMs: config.passTimeoutMs }, wiring, io, log);
+    return { exitCode: outcome.exitCode, ...(outcome.result ? { imported: outcome.result } : {}) };
+  }
 
   const mode = config.mode;
   const passOpts = { sourceUri: config.sourceUri, mode, ruleQuota: config.ruleQuota, guards: config.guards, timeoutMs: config.passTimeoutMs };
@@ -331,23 +355,33 @@ function parseConfig(argv: string[], io: CliIo): Config {
       'lease-duration': { type: 'string' },
       'lease-renew': { type: 'string' },
       'lease-wait': { type: 'string' },
+      import: { type: 'boolean' },
+      listener: { type: 'string' },
+      header: { type: 'string' },
+      'private-zone': { type: 'string' },
+      'vpc-link': { type: 'string' },
+      name: { type: 'string' },
+      manage: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) throw new HelpRequested();
-  const mode: Config['mode'] = values.validate ? 'validate' : values['dry-run'] ? 'dry-run' : values['reconcile-once'] ? 'reconcile' : 'daemon';
-  const output = values.output ?? 'text';
+  const importOptions = importConfig(values, io);
+  const mode: Config['mode'] = importOptions ? 'import' : values.validate ? 'validate' : values['dry-run'] ? 'dry-run' : values['reconcile-once'] ? 'reconcile' : 'daemon';
+  const output = values.output ?? (importOptions ? 'json' : 'text');
   if (output !== 'text' && output !== 'json') throw usage(`--output must be text or json, not ${JSON.stringify(output)}`);
-  const sourceUri = values.source ?? io.env.ROUTEYARD_SOURCE;
-  if (!sourceUri) throw usage('no desired state: pass --source URI or set ROUTEYARD_SOURCE');
-  parseSourceUri(sourceUri); // a malformed URI is a usage error, before anything runs
+  if (importOptions && output !== 'json') throw usage('--import writes the document as JSON: --output text does not apply');
+  const sourceUri = importOptions ? (importOptions.sourceUri ?? '') : (values.source ?? io.env.ROUTEYARD_SOURCE);
+  if (!sourceUri && !importOptions) throw usage('no desired state: pass --source URI or set ROUTEYARD_SOURCE');
+  if (sourceUri) parseSourceUri(sourceUri); // a malformed URI is a usage error, before anything runs
   const leaseDuration = durationOption(values['lease-duration'], '--lease-duration', DEFAULT_LEASE.durationMs, 2_000);
   const leaseRenew = durationOption(values['lease-renew'], '--lease-renew', DEFAULT_LEASE.renewEveryMs, 100);
   if (leaseRenew * 2 > leaseDuration) throw usage('--lease-renew must be at most half of --lease-duration, so a renewal can fail once without losing the lease');
   return {
     mode,
+    ...(importOptions ? { import: importOptions } : {}),
     output,
-    sourceUri,
+    sourceUri: sourceUri ?? '',
     guards: {
       maxDeleteShare: numberOption(values['max-delete-share'], '--max-delete-share', DEFAULT_GUARDS.maxDeleteShare, 0, 1),
       allowMassDelete: values['allow-mass-delete'] ?? false,
@@ -379,6 +413,60 @@ function parseConfig(argv: string[], io: CliIo): Config {
           },
         }
       : {}),
+  };
+}
+
+/** The listener ARN form (ELBv2 resource types): `...:listener/app/<lb-name>/<lb-id>/<listener-id>`. */
+const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{1,64}\/[0-9a-f]{1,64}$/;
+
+type ParsedValues = Record<string, string | boolean | undefined>;
+
+/**
+ * --import and its options, checked before anything runs. The import options are refused
+ * without --import, and --import is refused beside another mode. With --source, the header,
+ * private zone and VPC link come from the document's spec.shared.
+ */
+function importConfig(values: ParsedValues, io: CliIo): Config['import'] | undefined {
+  const only = ['listener', 'header', 'private-zone', 'vpc-link', 'name', 'manage'].filter((k) => values[k] !== undefined);
+  if (!values.import) {
+    if (only.length > 0) throw usage(`--${only[0]} applies only with --import`);
+    return undefined;
+  }
+  const modes = ['reconcile-once', 'dry-run', 'validate'].filter((k) => values[k]);
+  if (modes.length > 0) throw usage(`--import is a mode of its own: it cannot be combined with --${modes[0]}`);
+  const str = (k: string) => values[k] as string | undefined;
+  const listener = str('listener');
+  const source = str('source') ?? (listener ? undefined : io.env.ROUTEYARD_SOURCE);
+  if (listener && str('source')) throw usage('--import takes --listener ARN or --source URI (whose spec.shared names the listener), not both');
+  if (!listener && !source) throw usage('--import needs --listener ARN, or --source URI whose spec.shared names the listener');
+  if (listener && !LISTENER_ARN.test(listener)) throw usage(`--listener must be an Application Load Balancer listener ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/NAME/ID/ID), not ${JSON.stringify(listener.slice(0, 200))}`);
+  if (source) {
+    const fromDoc = ['header', 'private-zone', 'vpc-link'].filter((k) => values[k] !== undefined);
+    if (fromDoc.length > 0) throw usage(`--${fromDoc[0]} comes from the document's spec.shared with --source; leave it out, or use --listener instead`);
+  }
+  const header = str('header');
+  if (header !== undefined) {
+    const parsed = HeaderName.safeParse(header);
+    if (!parsed.success) throw usage(`--header ${JSON.stringify(header.slice(0, 60))}: ${parsed.error.issues[0]?.message ?? 'is not a header name'}`);
+  }
+  const name = str('name');
+  if (name !== undefined && !RouteSet.shape.metadata.shape.name.safeParse(name).success) {
+    throw usage(`--name must be a lowercase DNS label (letters, digits and hyphens, at most 63 characters), not ${JSON.stringify(name.slice(0, 80))}`);
+  }
+  const manage = str('manage');
+  if (manage !== undefined && manage !== 'full' && manage !== 'observe') throw usage(`--manage must be full or observe, not ${JSON.stringify(manage.slice(0, 40))}`);
+  const zone = str('private-zone');
+  if (zone !== undefined && !/^[A-Za-z0-9._/-]{1,255}$/.test(zone)) throw usage(`--private-zone must be a hosted zone name or id, not ${JSON.stringify(zone.slice(0, 80))}`);
+  const link = str('vpc-link');
+  if (link !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(link)) throw usage(`--vpc-link must be a VPC link id, not ${JSON.stringify(link.slice(0, 80))}`);
+  return {
+    ...(listener ? { listenerArn: listener } : {}),
+    ...(source ? { sourceUri: source } : {}),
+    ...(header ? { headerName: header } : {}),
+    ...(zone ? { privateZone: zone } : {}),
+    ...(link ? { vpcLinkId: link } : {}),
+    ...(name ? { name } : {}),
+    ...(manage ? { manage: manage as 'full' | 'observe' } : {}),
   };
 }
 
