@@ -32,6 +32,8 @@ from moto.acm import exceptions as acm_exceptions
 from moto.acm import models as acm_models
 from moto.apigatewayv2 import exceptions as apigatewayv2_exceptions
 from moto.apigatewayv2 import models as apigatewayv2_models
+from moto.apigatewayv2 import urls as apigatewayv2_urls
+from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.parse import PROTOCOL_PARSERS
 from moto.core.request import Request, determine_request_protocol
 from moto.core.routing import get_service_router
@@ -153,6 +155,42 @@ def _domain_init_with_regional_target(self, domain_name, domain_name_configurati
 
 
 apigatewayv2_models.DomainName.__init__ = _domain_init_with_regional_target
+
+
+# --- API Gateway v2: TagResource on a custom domain name -------------------------------------
+# The API Gateway V2 API reference (TagResource, "ResourceArn": "The resource ARN for the tag")
+# takes the ARN of any taggable resource, custom domain names included
+# (arn:aws:apigateway:REGION::/domainnames/NAME), and GetDomainName(s) then return the tags
+# added. moto routes /v2/tags/ARN only for APIs and VPC links, and serializes a domain's tags
+# from its creation: routeyard adopts an existing domain by tagging it (issue 17).
+apigatewayv2_urls.url_paths["{0}/v2/tags/(?P<resource_arn_pt1>[^/]+)/domainnames/(?P<resource_arn_pt2>[^/]+)$"] = ApiGatewayV2Response.dispatch
+_tag_resource = apigatewayv2_models.ApiGatewayV2Backend.tag_resource
+_untag_resource = apigatewayv2_models.ApiGatewayV2Backend.untag_resource
+
+
+def _domain_of_arn(backend, resource_arn):
+    marker = "::/domainnames/"
+    if marker not in resource_arn:
+        return None
+    return backend.domain_names.get(resource_arn.split(marker, 1)[1])
+
+
+def _tag_resource_domains_too(self, resource_arn, tags):
+    domain = _domain_of_arn(self, resource_arn)
+    if domain is None:
+        return _tag_resource(self, resource_arn, tags)
+    domain.tags = {**(domain.tags or {}), **(tags or {})}
+
+
+def _untag_resource_domains_too(self, resource_arn, tag_keys):
+    domain = _domain_of_arn(self, resource_arn)
+    if domain is None:
+        return _untag_resource(self, resource_arn, tag_keys)
+    domain.tags = {k: v for k, v in (domain.tags or {}).items() if k not in set(tag_keys or [])}
+
+
+apigatewayv2_models.ApiGatewayV2Backend.tag_resource = _tag_resource_domains_too
+apigatewayv2_models.ApiGatewayV2Backend.untag_resource = _untag_resource_domains_too
 
 _create_domain_name = apigatewayv2_models.ApiGatewayV2Backend.create_domain_name
 
