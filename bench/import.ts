@@ -4,7 +4,8 @@
  * domain, its certificate, mapping and alias records; every fifth with a private name; five
  * with CloudFormation's tags). Prints the AWS calls and the seconds the import takes, at the
  * default pace (API Gateway 10 requests per second, Route 53 5: what an account allows) and
- * unpaced (the emulator's own speed); then the calls of a dry run of the imported document.
+ * unpaced (the emulator's own speed); then the calls of a dry run of the imported document,
+ * of the pass that adopts it (its stacks released) and of the pass after.
  * Figures, not assertions.
  */
 import type { CallStats } from '../src/aws/call-counter.ts';
@@ -67,6 +68,22 @@ try {
   const byStatus: Record<string, number> = {};
   for (const s of report.services) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
   console.log(`    services by status: ${Object.entries(byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+
+  // Adoption: the stacks released (as the migration guide's step 4 leaves them), one pass at
+  // the default pace, then the pass after it.
+  const released = JSON.parse(doc) as { spec: { adopt?: unknown } };
+  released.spec.adopt = { fromStacks: services.flatMap((x) => (x.stack ? [x.stack] : [])) };
+  const source = `file:${writeDoc(JSON.stringify(released))}`;
+  for (const label of ['adoption pass', 'the pass after']) {
+    const r = await cli(['--reconcile-once', '--source', source, '--output', 'json']);
+    const rep = JSON.parse(r.stdout) as Report;
+    const createsOrDeletes = Object.entries(r.calls.byOperation).filter(([op]) => /\.(Create|Delete)/.test(op));
+    const statuses: Record<string, number> = {};
+    for (const x of rep.services) statuses[x.status] = (statuses[x.status] ?? 0) + 1;
+    console.log(`\n  routeyard --reconcile-once, ${label} (default pace): outcome ${rep.outcome}, ${rep.summary.applied} actions applied, ${rep.summary.failed} failed; ${r.calls.total} calls (${r.calls.mutating} mutating), ${r.seconds.toFixed(2)} s; Create/Delete calls: ${createsOrDeletes.length === 0 ? 'none' : createsOrDeletes.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`    services by status: ${Object.entries(statuses).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    printCalls(r.calls);
+  }
 } finally {
   await moto.stop();
 }
