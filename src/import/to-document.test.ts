@@ -217,6 +217,23 @@ describe('import: live snapshot → RouteSet', () => {
     expect(why).toContain('is one of 2 HTTP APIs that inject X-Target-Service: "loopback-app" (api1, twin)');
   });
 
+  it('importing again after adoption: of two APIs that inject a value, the one this RouteSet owns is the service\'s (leaving it out would make the document delete it)', () => {
+    const snap = snapshot(THREE);
+    const name = request().name ?? routeSetNameFor(snap.loadBalancer.name);
+    snap.apis[1]!.tags = { 'routeyard:owner': name, 'routeyard:service': 'loopback-app' };
+    const twin = structuredClone(snap.apis[1]!);
+    twin.id = 'twin';
+    twin.name = 'someone-elses-api';
+    twin.tags = {};
+    snap.apis.push(twin);
+    const r = toDocument(snap, request());
+    validates(r);
+    expect(r.document.spec.services[1]!.api?.name).toBe(snap.apis[1]!.name);
+    const why = reasons(r).join('\n');
+    expect(why).toContain('also injects X-Target-Service: "loopback-app"; the service\'s API is api1, which this RouteSet owns');
+    expect(why).not.toContain('which no imported rule matches');
+  });
+
   it('a domain with a second mapping, or mapped to another stage, is left out; the service keeps its API', () => {
     const snap = snapshot(THREE);
     snap.domains[0]!.mappings.push({ id: 'm9', apiId: 'foreign', stage: '$default', key: 'v2' });

@@ -519,19 +519,35 @@ function matchApis(
   const apis: ApiMatch['apis'] = new Map();
   const claimed = new Set<LiveApi>();
   for (const c of candidates) {
-    const mine = injections.filter((x) => x.value.toLowerCase() === c.headerValue.toLowerCase());
+    let mine = injections.filter((x) => x.value.toLowerCase() === c.headerValue.toLowerCase());
     if (mine.length === 0) {
       notes.push({ service: c.name, message: `no HTTP API injects ${headerName}: ${quoted(c.headerValue, 60)}: described without an api block (internal only)` });
       continue;
     }
     const out = (api: LiveApi, reason: string) => leftOut.push({ kind: 'httpApi', id: apiId(api), service: c.name, reason });
-    const distinct = [...new Set(mine.map((x) => x.api))];
+    let distinct = [...new Set(mine.map((x) => x.api))];
     if (distinct.length > 1) {
-      for (const a of distinct) out(a, `is one of ${distinct.length} HTTP APIs that inject ${headerName}: ${quoted(c.headerValue, 60)} (${distinct.map((x) => excerpt(x.id, 40)).join(', ')}); a service has one API: remove or change the others, then import again`);
-      continue;
+      // Importing again after adoption: the API this RouteSet owns is the service's, whatever
+      // else injects its value (leaving it out would make the document delete it).
+      const ours = distinct.filter((a) => a.tags[OWNER_TAG] === owner);
+      if (ours.length === 1) {
+        for (const a of distinct) {
+          if (a === ours[0]) continue;
+          claimed.add(a);
+          out(a, `also injects ${headerName}: ${quoted(c.headerValue, 60)}; the service's API is ${excerpt(ours[0]!.id, 40)}, which this RouteSet owns`);
+        }
+        distinct = ours;
+      } else {
+        for (const a of distinct) {
+          claimed.add(a);
+          out(a, `is one of ${distinct.length} HTTP APIs that inject ${headerName}: ${quoted(c.headerValue, 60)} (${distinct.map((x) => excerpt(x.id, 40)).join(', ')}); a service has one API: remove or change the others, then import again`);
+        }
+        continue;
+      }
     }
     const api = distinct[0]!;
     claimed.add(api);
+    mine = mine.filter((x) => x.api === api);
     if (mine.some((x) => x.action !== 'overwrite')) {
       const x = mine.find((y) => y.action !== 'overwrite')!;
       out(api, `integration ${excerpt(x.integration.id, 40)} sets ${headerName} with ${quoted(x.key, 80)}, not overwrite:: ${x.action === 'append' ? 'a client could send its own value and choose the backend' : 'the header would not carry the value'}; change it to overwrite:header.${headerName}, then import again`);

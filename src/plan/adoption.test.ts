@@ -115,4 +115,25 @@ describe('adoption (adopt: true)', () => {
     expect((p.observed ?? []).map((a) => a.payload.type)).toEqual(['tagLoadBalancerResource', 'tagLoadBalancerResource']);
     expect(p.services[0]!.manage).toBe('observe');
   });
+
+  it('adoption is all or nothing per service: while its API is a Conflict (two of the wanted name), its rule and group are not tagged either', () => {
+    const d = desiredFrom([svc('blue', { adopt: true, priority: 7, api: {} })]);
+    const observed = handMade();
+    for (const id of ['api-1', 'api-2']) observed.apis.push({ id, name: 'blue-http-api', protocolType: 'HTTP', tags: {}, children: { readable: true, integrations: [], routes: [], stages: [] } });
+    const p = plan(d, observed);
+    expect(p.actions).toEqual([]);
+    expect(p.services[0]!.status).toBe('Conflict');
+    expect(p.services[0]!.resources.find((r) => r.kind === 'listenerRule')?.message).toMatch(/all or nothing/);
+  });
+
+  it('manage: observe compares a stack\'s resources as if adopted (no Conflict), and says which stack must let go', () => {
+    const d = desiredFrom([svc('blue', { adopt: true, priority: 7, manage: 'observe', targetGroup: { port: 8000, protocol: 'HTTP', targetType: 'ip', healthCheck: { path: '/ready' } } })]);
+    const p = plan(d, handMade(CFN));
+    expect(p.actions).toEqual([]);
+    expect(p.services[0]!.status).toBe('Drifted');
+    const observed = (p.observed ?? []).map((a) => a.payload.type);
+    expect(observed).toContain('tagLoadBalancerResource');
+    expect(observed).toContain('modifyTargetGroup');
+    expect((p.observed ?? []).find((a) => a.payload.type === 'tagLoadBalancerResource')?.reason).toContain('PrivateFastApiStack');
+  });
 });

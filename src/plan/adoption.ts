@@ -84,7 +84,7 @@ export function planAdoption(desired: DesiredState, observed: ObservedState): Ad
         else if (differs.length > 0) {
           // Not this service's group as declared: a new one is made beside it, with the usual
           // hand-over; this one is left as it is (never deleted: it is not routeyard's).
-          note(svc.name, { kind: 'targetGroup', id: g.arn, status: 'InSync', diffs: [], message: `not adopted: its ${differs.join(', ')} differ from the document, so routeyard makes a new group and hands the rule over when it has healthy targets; ${g.name} is left as it is` });
+          note(svc.name, { kind: 'targetGroup', id: g.arn, status: 'InSync', diffs: [], message: `not adopted: its ${differs.join(', ')} ${differs.length === 1 ? 'differs' : 'differ'} from the document, so routeyard makes a new group and hands the rule over when it has healthy targets; ${g.name} is left as it is` });
         } else {
           const adopted = withTags(g, tags);
           groups[groups.indexOf(g)] = adopted;
@@ -116,7 +116,9 @@ export function planAdoption(desired: DesiredState, observed: ObservedState): Ad
  */
 export function heldByStack(tags: Tags | undefined, svc: DesiredService): string | undefined {
   const stack = tags?.[CFN_STACK_TAG];
-  if (!stack || svc.releasedStacks?.includes(stack)) return undefined;
+  // manage: observe writes nothing: a stack's resource is compared as if adopted, so a week of
+  // observing beside the stacks shows their drift (what adoption would tag says which stack).
+  if (!stack || svc.releasedStacks?.includes(stack) || svc.manage === 'observe') return undefined;
   return (
     `CloudFormation stack "${stack}" still manages it (tag ${CFN_STACK_TAG}): adopting it would make two owners fight. ` +
     `Release it first (removal policy RETAIN on the construct, deploy, remove it from the stack, deploy: the README's migration guide), ` +
@@ -153,7 +155,7 @@ function tagAction(service: string, kind: Action['kind'], resourceId: string, li
     kind,
     service,
     resourceId,
-    reason: 'adopted (adopt: true): the ownership tags are added, nothing is recreated; routeyard manages it from now on',
+    reason: `adopted: the ownership tags are added, nothing is recreated; routeyard manages it from now on${live?.[CFN_STACK_TAG] ? ` (it carries CloudFormation stack "${live[CFN_STACK_TAG]}"'s tags: that stack must have let go of it first, see adopt.fromStacks)` : ''}`,
     diffs: [{ path: `${kind}.tags`, desired: tags, live: Object.fromEntries(Object.entries(live ?? {}).filter(([k]) => k in tags)) }],
     phase: PHASE.adopt,
     payload,

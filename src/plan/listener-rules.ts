@@ -1,6 +1,6 @@
 import type { DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedRule } from '../model/observed.ts';
-import { ownershipTags } from '../model/tags.ts';
+import { ownerOf, ownershipTags } from '../model/tags.ts';
 import { isManagedElsewhere } from './field-ownership.ts';
 import { albValueMatches, regexCanMatch } from './matching.ts';
 import type { ObservedIndex } from './observed-index.ts';
@@ -239,7 +239,10 @@ function foreignHeaderConflict(headerName: string, headerValue: string, ourPrior
     for (const h of r.headerConditions) {
       if (h.name.toLowerCase() !== headerName.toLowerCase()) continue;
       if (h.values.some((v) => albValueMatches(v, headerValue))) {
-        return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}) already matches ${headerName}: ${headerValue}`;
+        const other = ownerOf(r.tags);
+        if (other) return `a listener rule of RouteSet "${other}" (${r.arn}, priority ${r.priority}) already matches ${headerName}: ${headerValue}; it is never taken over: remove the service from one of the two RouteSets`;
+        const alone = r.headerConditions.length === 1 && r.otherConditions.length === 0 && h.values.length === 1;
+        return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}) already matches ${headerName}: ${headerValue}${alone ? '; set adopt: true on the service to take it over (README, "Taking over a live account"), or remove it' : ''}`;
       }
       const first = ourPriority === undefined || r.priority < ourPriority;
       if (!first) continue;

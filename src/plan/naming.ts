@@ -54,7 +54,7 @@ function planDomain(ctx: NamingContext, svc: DesiredService, want: DesiredDomain
   const existing = naming.domains.find((d) => d.name === want.name && isOwnedBy(d.tags, desired.owner))?.target;
   const squatter = foreignRecordAt(ctx, svc, zone.zone, want.name, ['A', 'AAAA', 'CNAME'], existing);
   if (squatter) {
-    out.resources.push({ kind: 'dnsRecord', id: `${want.name} ${squatter.type}`, status: 'Conflict', diffs: [], message: `${want.name} already has ${squatter.type.startsWith('A') ? 'an' : 'a'} ${squatter.type} record that routeyard does not own (no registry entry of this service): nothing is created for the domain until it is removed` });
+    out.resources.push({ kind: 'dnsRecord', id: `${want.name} ${squatter.type}`, status: 'Conflict', diffs: [], message: `${want.name} already has ${squatter.type.startsWith('A') ? 'an' : 'a'} ${squatter.type} record that routeyard does not own (no registry entry of this service)${squatter.alias ? `, an alias to ${squatter.alias.dnsName}` : ''}: nothing is created for the domain while it is there. With adopt: true, a record that points at the domain's own target is taken over with the domain; otherwise point it there or remove it` });
     keepOwnValidationRecords(ctx, svc, zone.zone, out);
     return;
   }
@@ -432,7 +432,7 @@ function planRecord(ctx: NamingContext, svc: DesiredService, zone: ObservedZone,
       return;
     }
     const diffs = [{ path: `dnsRecord[${regName} TXT]`, desired: wantReg.values[0], live: null }];
-    change('CREATE', wantReg, 'the record holds exactly what routeyard wants but its registry entry is gone: the entry is written back', diffs, 'create');
+    change('CREATE', wantReg, 'the record already holds exactly what routeyard wants but has no registry entry (lost, or a record being taken over): the entry is written beside it', diffs, 'create');
     out.resources.push({ kind: 'dnsRecord', id, status: 'Drifted', diffs });
     return;
   }

@@ -99,6 +99,7 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
     // A group is not created for a rule in Conflict: it would serve nothing (and adoption may
     // still take the live one once the Conflict is resolved).
     const ruleConflict = rule.resources.some((r) => r.kind === 'listenerRule' && r.status === 'Conflict') || explained.has('listenerRule');
+    if (ruleConflict) for (const r of resources) if (r.kind === 'targetGroup' && r.status === 'Missing' && !r.message) r.message = 'not created while the listener rule is a Conflict';
     const own = [
       ...adoption.actions.filter((a) => a.service === svc.name),
       ...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup') && !(ruleConflict && a.op === 'create' && a.payload.type === 'createTargetGroup')),
@@ -106,6 +107,15 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
       ...api.actions,
       ...names.flatMap((n) => n.actions),
     ];
+    // Adoption is all or nothing per service: while anything of it is a Conflict, nothing of
+    // it is tagged (a half-adopted service taken out of the document would have its adopted
+    // rule deleted), and nothing else of it is written either (the plan saw the resources
+    // adoption would take as owned).
+    const adopting = own.some((a) => a.id.startsWith('adopt:'));
+    if (adopting && resources.some((r) => r.status === 'Conflict')) {
+      for (const r of resources) if (r.status !== 'Conflict' && r.diffs.some((d) => d.path.endsWith('.tags'))) r.message = 'not adopted while another resource of the service is a Conflict (adoption is all or nothing per service)';
+      continue;
+    }
     // An output is published only from an action this plan keeps.
     const kept = new Set(own.map((a) => a.id));
     actions.push(...own, ...published.actions.filter((a) => !(a.payload.type === 'putParameter' && 'fromAction' in a.payload.value && !kept.has(a.payload.value.fromAction))));
