@@ -378,7 +378,13 @@ export function toDocument(snapshot: LiveSnapshot, request: ImportRequest): Impo
     spec: { shared, adopt: true, services: kept.map(serviceOf) },
   });
   if (kept.length === 0) {
-    throw new RouteyardError('ObserveFailed', `no rule on the listener is a service's rule (one http-header condition on ${headerName}, one value, a forward to one target group): nothing to import${leftOut.length ? `; ${leftOut.length} rule(s) and resource(s) left out, see the report` : ''}`, { fault: 'user' });
+    // No document, so no report follows: the first reasons are in the message itself.
+    const shown = leftOut.filter((x) => !x.unrelated).slice(0, 5).map((x) => `${x.kind} ${excerpt(x.id, 80)}: ${excerpt(x.reason, 160)}`);
+    throw new RouteyardError(
+      'ObserveFailed',
+      `no rule on the listener is a service's rule (one http-header condition on ${headerName}, one value, a forward to one target group): nothing to import${leftOut.length ? `; ${leftOut.length} rule(s) and resource(s) left out${shown.length ? `, among them: ${shown.join('; ')}` : ' (none of them on the routing header: is --header right?)'}` : ''}`,
+      { fault: 'user' },
+    );
   }
   // The parts were checked one by one; the whole is checked too (uniqueness, names inside
   // zones, ...). What the whole refuses is left out with the validator's words: the API,
