@@ -72,6 +72,25 @@ describe('taking over a live account against moto', () => {
     expect(held.resources.find((r) => r.status === 'Conflict')?.message).toContain('PrivateFastApiStack');
   });
 
+  it('observing beside the stacks (manage: observe): no write in any pass; drift of every service is reported, the stack\'s too', async () => {
+    const doc = JSON.parse(imported) as RouteSet;
+    for (const s of doc.spec.services) s.manage = 'observe';
+    // Someone changes the stack's service's health check by hand: observing must show it.
+    doc.spec.services.find((s) => s.name === 'fastapi-app')!.targetGroup.healthCheck = { path: '/ready' };
+    const observing = JSON.stringify(doc);
+    const before = await readPatternState(platform, [...built, foreign]);
+    for (let i = 0; i < 2; i++) {
+      const pass = await run(['--reconcile-once'], observing);
+      expect(pass.report.stats.awsCalls.mutating).toBe(0);
+      expect(pass.exitCode).toBe(2);
+      const held = service(pass.report, 'fastapi-app');
+      expect(held.status).toBe('Drifted');
+      expect(held.resources.flatMap((r) => r.diffs.map((d) => d.path))).toContain('targetGroup.healthCheck.path');
+      expect(pass.report.actions.every((a) => a.result === 'observe')).toBe(true);
+    }
+    expect(await readPatternState(platform, [...built, foreign])).toEqual(before);
+  });
+
   it('one pass adopts the two unmanaged services without a create or delete; ARNs, priorities, API ids, domains and records stay; the next pass is InSync with zero writes; foreign resources untouched', async () => {
     const before = await readPatternState(platform, [...built, foreign]);
     const adopt = await run(['--reconcile-once'], imported);
