@@ -16,7 +16,7 @@ export ROUTEYARD_MOTO_SERVER := $(CURDIR)/$(MOTO)
 .PHONY: help install system-tools bench-daemon bench-domains bench-verification bench-import build schema check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
 
 help:
-	@echo "make demo   converge the example RouteSet on a local AWS emulator (moto) twice, then run the controller and watch it repair drift"
+	@echo "make demo   converge the example RouteSet on a local AWS emulator (moto) twice, hand a service to ECS deployments, then run the controller and watch it repair drift"
 	@echo "make test   type-check, lint, unit and integration tests"
 	@echo "make bench  benchmarks that print figures"
 	@echo "make synth  synthesize the CDK app in deploy/ offline (deploy/cdk.out)"
