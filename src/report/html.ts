@@ -24,6 +24,9 @@ const KINDS: { kind: ResourceKind; label: string }[] = [
 
 const SEVERITY: Status[] = ['InSync', 'Orphaned', 'Missing', 'Drifted', 'Pending', 'Conflict', 'Error'];
 
+/** In-sync services shown as grid rows; more than this are summarized in one line (issue 18: 1,000 services). */
+export const IN_SYNC_ROWS = 50;
+
 const COLOURS: Record<Status, string> = {
   InSync: '#d9f2d9',
   Drifted: '#ffe8a3',
@@ -82,7 +85,15 @@ export function renderDashboard(report: DriftResponse, opts: { refreshSeconds: n
         : `${lease.holder ?? 'nobody (the lease is free)'}; this copy (${lease.self}) observes only${lease.lastError ? `; lease error: ${lease.lastError}` : ''}`;
   const headline = r.sourceError ? `source broken (last pass: ${r.outcome})` : r.outcome;
   const calls = r.stats.awsCalls;
-  const rows = r.services.map((s) => {
+  // Problems first (worst status first, then by name); past IN_SYNC_ROWS in-sync services,
+  // those are one summary line instead of grid rows, so a page of 1,000 services stays usable.
+  const ordered = [...r.services].sort((a, b) => SEVERITY.indexOf(b.status) - SEVERITY.indexOf(a.status) || a.name.localeCompare(b.name));
+  const inSync = ordered.filter((s) => s.status === 'InSync' && !r.actions.some((a) => a.service === s.name));
+  const folded = inSync.length > IN_SYNC_ROWS ? new Set(inSync.map((s) => s.name)) : new Set<string>();
+  const foldedNote = folded.size
+    ? `<details class="in-sync"><summary>${folded.size} services in sync, nothing to do (not listed in the grid)</summary><p>${[...folded].map((n) => `<code>${esc(n)}</code>`).join(' ')}</p></details>`
+    : '';
+  const rows = ordered.filter((s) => !folded.has(s.name)).map((s) => {
     const actions = r.actions.filter((a) => a.service === s.name);
     // An API's children not re-read this pass show in their three columns, as last verified.
     const inColumn = (x: ResourceReport, kind: ResourceKind) => x.kind === kind || (x.kind === 'httpApiChildren' && (kind === 'integration' || kind === 'route' || kind === 'stage'));
@@ -126,6 +137,7 @@ ${banner}${passError}
 ${rows.join('\n')}
 </tbody>
 </table>
+${foldedNote}
 <h2>Recent passes</h2>
 <table class="passes"><thead><tr><th>At</th><th>Trigger</th><th>Mode</th><th>Outcome</th><th>Duration</th><th>AWS calls</th><th>Applied</th></tr></thead>
 <tbody>${passes.join('')}</tbody></table>
