@@ -63,4 +63,15 @@ describe('ControllerMemory', () => {
     m.record(report('2026-11-25T10:00:10.000Z', { a: 'Error' }, [failedAction('a')]), 'interval', t0 + 10_000);
     expect(m.heldServices(t0 + 10_000).get('a')).toMatch(/after 1 failed pass:/);
   });
+
+  it('forgets everything of a service that left the report: a service added again later starts afresh (and memory does not grow as services come and go)', () => {
+    const m = new ControllerMemory(silentLogger());
+    m.record(report('2026-11-25T10:00:00.000Z', { a: 'InSync', b: 'InSync' }), 'start', 0);
+    m.record(report('2026-11-25T10:01:00.000Z', { a: 'InSync' }), 'interval', 0);
+    const back = m.record(report('2026-11-25T10:02:00.000Z', { a: 'InSync', b: 'InSync' }), 'interval', 0);
+    const b = back.services.find((s) => s.name === 'b')!;
+    expect(b.since).toBe('2026-11-25T10:02:00.000Z');
+    expect(b.resources[0]!.since).toBe('2026-11-25T10:02:00.000Z');
+    expect(back.services.find((s) => s.name === 'a')!.resources[0]!.since).toBe('2026-11-25T10:00:00.000Z');
+  });
 });

@@ -89,9 +89,12 @@ export class ControllerMemory {
       };
     });
     if (observed) {
-      // Services gone from the report (removed and deleted) are forgotten.
+      // Services gone from the report (removed and deleted) are forgotten, with everything kept
+      // per service: over months of services coming and going, nothing else may grow.
       const names = new Set(report.services.map((s) => s.name));
       for (const name of [...this.services.keys()]) if (!names.has(name)) this.services.delete(name);
+      for (const name of [...this.childrenVerifiedAt.keys()]) if (!names.has(name)) this.childrenVerifiedAt.delete(name);
+      for (const key of [...this.resources.keys()]) if (!names.has(key.slice(0, key.indexOf('\u0000')))) this.resources.delete(key);
     }
     this.ring.unshift({
       passId: report.passId,
