@@ -2,7 +2,7 @@ import { RouteyardError, type FieldError } from '../errors.ts';
 import { normalizeLogGroupArn } from '../model/arns.ts';
 import { qualifyName } from '../model/dns.ts';
 import { targetGroupName } from '../model/names.ts';
-import type { DesiredApi, DesiredService, DesiredState, DesiredTargetGroup } from '../model/desired.ts';
+import type { DesiredApi, DesiredLoadBalancer, DesiredService, DesiredState, DesiredTargetGroup } from '../model/desired.ts';
 import { HOSTED_ZONE_ID, type ApiSpec, type RouteSet, type ServiceSpec } from './schema.ts';
 import { excerpt } from './excerpt.ts';
 import { secretValues, type SecretValues } from '../secrets.ts';
@@ -18,14 +18,17 @@ export const DEFAULT_ACCESS_LOG_FORMAT =
   '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","integrationLatency":"$context.integrationLatency"}';
 
 const SHARED_REFS = ['listenerArn', 'vpcLinkId', 'vpcId', 'albDnsName', 'albHostedZoneId', 'privateHostedZone'] as const;
-type SharedValues = { listenerArn: string; vpcLinkId: string; vpcId: string; albDnsName?: string; albHostedZoneId?: string; privateHostedZone?: string };
+const SHARD_REFS = ['listenerArn', 'albDnsName', 'albHostedZoneId'] as const;
+type SharedValues = { listenerArn?: string; vpcLinkId: string; vpcId: string; albDnsName?: string; albHostedZoneId?: string; privateHostedZone?: string };
+/** A shard's values once its references are resolved. */
+type ShardValues = { name: string; listenerArn: string; albDnsName?: string; albHostedZoneId?: string; ruleQuota?: number };
 
 /**
- * Resolve `ssm:` references in spec.shared (one batched GetParameters call) and apply
- * defaults. A reference to a parameter that does not exist is an invalid document. The
- * value of a SecureString parameter is added to `secrets` before it is used, so it is
- * scrubbed from every report, log line and message that might quote it; messages here
- * name the parameter, never its value.
+ * Resolve `ssm:` references in spec.shared and its load balancers (one batched GetParameters
+ * call) and apply defaults. A reference to a parameter that does not exist is an invalid
+ * document. The value of a SecureString parameter is added to `secrets` before it is used,
+ * so it is scrubbed from every report, log line and message that might quote it; messages
+ * here name the parameter, never its value.
  */
 export async function resolveDesiredState(
   doc: RouteSet,
@@ -34,44 +37,76 @@ export async function resolveDesiredState(
   secrets: SecretValues = secretValues,
 ): Promise<DesiredState> {
   const shared = doc.spec.shared;
-  const refs = SHARED_REFS.filter((k) => shared[k]?.startsWith('ssm:'));
+  // Every reference with the document path it sits at.
+  const fields: { path: string; value: string; set: (v: string) => void }[] = [];
   const values: Record<string, string> = {};
-  for (const k of SHARED_REFS) if (shared[k] !== undefined) values[k] = shared[k];
+  for (const k of SHARED_REFS) {
+    const v = shared[k];
+    if (v !== undefined) fields.push({ path: `spec.shared.${k}`, value: v, set: (x) => (values[k] = x) });
+  }
+  const shards: ShardValues[] = (shared.loadBalancers ?? []).map((lb) => ({ ...lb }));
+  shards.forEach((lb, j) => {
+    for (const k of SHARD_REFS) {
+      const v = lb[k];
+      if (v !== undefined) fields.push({ path: `spec.shared.loadBalancers[${j}].${k}`, value: v, set: (x) => (lb[k] = x) });
+    }
+  });
+  for (const f of fields) f.set(f.value);
+  const refs = fields.filter((f) => f.value.startsWith('ssm:'));
   if (refs.length > 0) {
-    const names = [...new Set(refs.map((k) => shared[k]!.slice('ssm:'.length)))];
+    const names = [...new Set(refs.map((f) => f.value.slice('ssm:'.length)))];
     const { found, missing } = await parameters().getParameters(names);
     for (const p of found) if (p.secure) secrets.add(p.value);
     const byName = new Map(found.map((p) => [p.name, p.value]));
     const errors: FieldError[] = [];
-    for (const k of refs) {
-      const name = shared[k]!.slice('ssm:'.length);
+    for (const f of refs) {
+      const name = f.value.slice('ssm:'.length);
       const value = byName.get(name);
-      if (value === undefined || missing.includes(name)) errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${excerpt(name)}, which does not exist` });
-      else if (value.trim() === '') errors.push({ path: `spec.shared.${k}`, message: `refers to SSM parameter ${excerpt(name)}, which is empty` });
-      else values[k] = value.trim();
+      if (value === undefined || missing.includes(name)) errors.push({ path: f.path, message: `refers to SSM parameter ${excerpt(name)}, which does not exist` });
+      else if (value.trim() === '') errors.push({ path: f.path, message: `refers to SSM parameter ${excerpt(name)}, which is empty` });
+      else f.set(value.trim());
     }
     if (errors.length > 0) {
       throw new RouteyardError('UnresolvedReference', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { fault: 'user', fieldErrors: errors });
     }
   }
-  return buildDesiredState(doc, values as SharedValues, ruleQuota);
+  return buildDesiredState(doc, values as SharedValues, ruleQuota, shards.length > 0 ? shards : undefined);
 }
 
-/** Pure: the resolved model from a validated document and the shared values. */
-export function buildDesiredState(doc: RouteSet, shared: SharedValues, ruleQuota = DEFAULT_RULE_QUOTA): DesiredState {
+const albDns = (name: string) => name.toLowerCase().replace(/\.$/, '');
+
+/**
+ * Pure: the resolved model from a validated document and the shared values. `shards`: the
+ * resolved spec.shared.loadBalancers (absent with the one-listener shorthand); a shard without
+ * its own ruleQuota takes `ruleQuota` (--rule-quota).
+ */
+export function buildDesiredState(doc: RouteSet, shared: SharedValues, ruleQuota = DEFAULT_RULE_QUOTA, shards?: ShardValues[]): DesiredState {
   const owner = doc.metadata.name;
+  const loadBalancers: DesiredLoadBalancer[] | undefined = shards?.map((lb) => ({
+    name: lb.name,
+    listenerArn: lb.listenerArn,
+    ...(lb.albDnsName ? { albDnsName: albDns(lb.albDnsName) } : {}),
+    ...(lb.albHostedZoneId ? { albHostedZoneId: lb.albHostedZoneId } : {}),
+    ruleQuota: lb.ruleQuota ?? ruleQuota,
+  }));
+  const first = loadBalancers?.[0];
+  const listenerArn = first?.listenerArn ?? shared.listenerArn;
+  if (listenerArn === undefined) throw new RouteyardError('InvalidDesiredState', 'spec.shared.listenerArn: is required (or spec.shared.loadBalancers)', { fault: 'user', fieldErrors: [{ path: 'spec.shared.listenerArn', message: 'is required (or spec.shared.loadBalancers)' }] });
+  const albDnsName = first ? first.albDnsName : shared.albDnsName ? albDns(shared.albDnsName) : undefined;
+  const albHostedZoneId = first ? first.albHostedZoneId : shared.albHostedZoneId;
   return {
     owner,
-    listenerArn: shared.listenerArn,
+    ...(loadBalancers ? { loadBalancers } : {}),
+    listenerArn,
     vpcLinkId: shared.vpcLinkId,
     vpcId: shared.vpcId,
-    ...(shared.albDnsName ? { albDnsName: shared.albDnsName.toLowerCase().replace(/\.$/, '') } : {}),
-    ...(shared.albHostedZoneId ? { albHostedZoneId: shared.albHostedZoneId } : {}),
+    ...(albDnsName ? { albDnsName } : {}),
+    ...(albHostedZoneId ? { albHostedZoneId } : {}),
     ...(shared.privateHostedZone ? { privateHostedZone: shared.privateHostedZone } : {}),
     ...(doc.spec.shared.outputsPrefix ? { outputsPrefix: doc.spec.shared.outputsPrefix } : {}),
     headerName: doc.spec.shared.headerName ?? DEFAULT_HEADER_NAME,
     priorityBand: doc.spec.shared.priorityBand ?? DEFAULT_PRIORITY_BAND,
-    ruleQuota,
+    ruleQuota: first?.ruleQuota ?? ruleQuota,
     targetGroupQuota: TARGET_GROUP_QUOTA,
     customDomainQuota: CUSTOM_DOMAIN_QUOTA,
     services: doc.spec.services.map((s) => buildService(owner, shared.vpcId, s, shared.privateHostedZone && !HOSTED_ZONE_ID.test(shared.privateHostedZone) ? shared.privateHostedZone : undefined, doc.spec.adopt)),
@@ -113,6 +148,7 @@ function buildService(owner: string, vpcId: string, s: ServiceSpec, privateZoneN
     ...(s.deployment
       ? { deployment: { strategy: s.deployment.strategy, ...(s.deployment.testTraffic ? { testTraffic: { ...s.deployment.testTraffic } } : {}) } }
       : {}),
+    ...(s.loadBalancer !== undefined ? { loadBalancer: s.loadBalancer } : {}),
   };
 }
 

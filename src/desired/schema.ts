@@ -20,6 +20,16 @@ const ResourceName = z
   });
 
 /** A literal value, or `ssm:/parameter/name` read from Parameter Store when the pass starts. */
+/** Most shards a RouteSet spreads over (AWS's own ECS gateways spread services over up to 10 ALBs). */
+export const MAX_SHARDS = 20;
+
+/** A shard's name: short, lowercase, stable (it is the pin services refer to). */
+const ShardName = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'must be 1-32 lowercase letters, digits and hyphens, starting and ending with a letter or digit' });
+
 const SharedReference = z
   .string()
   .min(1)
@@ -427,20 +437,39 @@ const Service = z.strictObject({
     .optional()
     .describe('An alias record in spec.shared.privateHostedZone pointing at the shared ALB, for service-to-service calls.'),
   deployment: Deployment.optional().describe('Omit for routeyard-driven target group changes; {"strategy": "ecs"} when ECS deployments move the traffic.'),
+  loadBalancer: ShardName.optional().describe('Pin the service to this shard of spec.shared.loadBalancers; omitted: it stays where it lives, a new service goes where there is most room.'),
 });
 
 const PriorityBand = z
   .strictObject({ from: Priority, to: Priority })
   .refine((b) => b.from <= b.to, { message: '"from" must not be greater than "to"', path: ['to'] });
 
+/** ALB rules per load balancer: 100 by default; AWS raises it per load balancer on request. */
+const RuleQuota = z.number().int().min(1).max(10000);
+
+/** A shard: one listener on its own ALB. Services spread over shards (see plan/placement.ts). */
+const LoadBalancerShard = z.strictObject({
+  name: ShardName.describe('The shard\'s name: what services[].loadBalancer pins to, and what reports show.'),
+  listenerArn: SharedReference.describe('ARN of the shard\'s listener (literal or ssm:/name); one listener per ALB.'),
+  albDnsName: SharedReference.optional().describe('DNS name of the shard\'s ALB, the target of its services\' private alias records (literal or ssm:/name).'),
+  albHostedZoneId: SharedReference.optional().describe('Canonical hosted zone id of the shard\'s ALB (literal or ssm:/name).'),
+  ruleQuota: RuleQuota.optional().describe('Rules the ALB may hold across its listeners, foreign ones included; default 100 (AWS raises it per load balancer).'),
+});
+
 const Shared = z.strictObject({
-  listenerArn: SharedReference.describe('ARN of the shared ALB listener (literal or ssm:/name).'),
+  listenerArn: SharedReference.optional().describe('ARN of the shared ALB listener (literal or ssm:/name): the one-shard shorthand; use loadBalancers for several.'),
+  loadBalancers: z
+    .array(LoadBalancerShard)
+    .min(1)
+    .max(MAX_SHARDS)
+    .optional()
+    .describe('Several ALBs (shards), each a listener on its own ALB: an ALB takes at most 100 target groups. Replaces listenerArn, albDnsName and albHostedZoneId.'),
   vpcLinkId: SharedReference.describe('ID of the shared VPC link (literal or ssm:/name).'),
   vpcId: SharedReference.describe('VPC of the shared ALB; target groups are created in it (literal or ssm:/name).'),
   headerName: HeaderName.optional().describe('Routing header; defaults to X-Target-Service.'),
   priorityBand: PriorityBand.optional().describe('Band automatic priorities are taken from; defaults to 1000..49999.'),
-  albDnsName: SharedReference.optional().describe('DNS name of the shared ALB, the target of private alias records (literal or ssm:/name).'),
-  albHostedZoneId: SharedReference.optional().describe('Canonical hosted zone id of the shared ALB (literal or ssm:/name).'),
+  albDnsName: SharedReference.optional().describe('DNS name of the shared ALB, the target of private alias records (literal or ssm:/name); with loadBalancers, each shard has its own.'),
+  albHostedZoneId: SharedReference.optional().describe('Canonical hosted zone id of the shared ALB (literal or ssm:/name); with loadBalancers, each shard has its own.'),
   privateHostedZone: SharedReference.optional().describe('The private hosted zone (name or id) of services\' private names (literal or ssm:/name).'),
   outputsPrefix: OutputsPrefix.optional(),
 });

@@ -2,11 +2,14 @@ import type { z } from 'zod';
 import { RouteyardError, type FieldError } from '../errors.ts';
 import { excerpt, quoted } from './excerpt.ts';
 import { HOSTED_ZONE_ID, RouteSet } from './schema.ts';
+import { DEFAULT_SHARD_NAME } from '../model/desired.ts';
 import { ACM_COMMON_NAME_MAX, certificateRequestNames, qualifyName } from '../model/dns.ts';
 
 /** Largest document accepted, in bytes. Far above SSM's 8 KB; it guards memory, not AWS. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const DEFAULT_RULE_QUOTA = 100;
+/** The name of the one shard of the shorthand spec.shared.listenerArn. */
+export const DEFAULT_SHARD = DEFAULT_SHARD_NAME;
 /**
  * Deepest nesting of objects and arrays accepted. A RouteSet needs 7 levels
  * (spec.services[i].api.stage.accessLog); far deeper input is refused before the schema
@@ -144,20 +147,43 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
       seenRoutes.add(key);
     });
   });
+  errors.push(...shardErrors(doc));
   if (services.some((svc) => svc.privateDns)) {
-    for (const k of ['albDnsName', 'albHostedZoneId'] as const) {
-      if (!shared[k]) errors.push({ path: `spec.shared.${k}`, message: 'is required when a service declares privateDns (the alias target is the shared ALB)' });
+    if (shared.loadBalancers) {
+      shared.loadBalancers.forEach((lb, j) => {
+        for (const k of ['albDnsName', 'albHostedZoneId'] as const) {
+          if (!lb[k]) errors.push({ path: `spec.shared.loadBalancers[${j}].${k}`, message: "is required when a service declares privateDns (a service's private alias points at its shard's ALB)" });
+        }
+      });
+    } else {
+      for (const k of ['albDnsName', 'albHostedZoneId'] as const) {
+        if (!shared[k]) errors.push({ path: `spec.shared.${k}`, message: 'is required when a service declares privateDns (the alias target is the shared ALB)' });
+      }
     }
   }
   const domains = services.filter((svc) => svc.domain).length;
   if (domains > CUSTOM_DOMAIN_QUOTA) {
     errors.push({ path: 'spec.services', message: `declares ${domains} custom domains; API Gateway allows ${CUSTOM_DOMAIN_QUOTA} per account and Region by default` });
   }
-  const ruleCount = services.length + services.filter((s) => s.deployment?.testTraffic).length;
-  if (ruleCount > ruleQuota) {
+  const rulesOf = (s: (typeof services)[number]) => 1 + Number(Boolean(s.deployment?.testTraffic));
+  const ruleCount = services.reduce((n, s) => n + rulesOf(s), 0);
+  const shards = shared.loadBalancers;
+  const capacity = shards ? shards.reduce((n, lb) => n + (lb.ruleQuota ?? ruleQuota), 0) : ruleQuota;
+  if (ruleCount > capacity) {
     errors.push({
       path: 'spec.services',
-      message: `needs ${ruleCount} listener rules${ruleCount > services.length ? ' (test rules included)' : ''} but the listener quota is ${ruleQuota} (raise it with --rule-quota after AWS raises yours)`,
+      message: shards
+        ? `needs ${ruleCount} listener rules${ruleCount > services.length ? ' (test rules included)' : ''} but the ${shards.length} load balancers' rule quotas add up to ${capacity}: add a load balancer to spec.shared.loadBalancers (or raise a ruleQuota after AWS raises it)`
+        : `needs ${ruleCount} listener rules${ruleCount > services.length ? ' (test rules included)' : ''} but the listener quota is ${ruleQuota} (raise it with --rule-quota after AWS raises yours, or spread the services over several load balancers with spec.shared.loadBalancers)`,
+    });
+  }
+  // Services pinned to one shard must fit in its rule quota (the target group quota is checked at plan time, against what is attached).
+  if (shards) {
+    shards.forEach((lb, j) => {
+      const pinned = services.filter((s) => s.loadBalancer === lb.name);
+      const needed = pinned.reduce((n, s) => n + rulesOf(s), 0);
+      const quota = lb.ruleQuota ?? ruleQuota;
+      if (needed > quota) errors.push({ path: `spec.shared.loadBalancers[${j}]`, message: `${pinned.length} services pinned to ${quoted(lb.name)} need ${needed} rules but its ruleQuota is ${quota}: pin some to another load balancer` });
     });
   }
   const band = doc.spec.shared.priorityBand;
@@ -171,6 +197,47 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
       errors.push({ path: 'spec.shared.priorityBand', message: `has room for ${band.to - band.from + 1 - explicitInBand} automatic priorities but ${automatic} ${automatic === services.filter((x) => x.priority === undefined).length ? 'services need one' : 'are needed (a test rule takes one more)'}` });
     }
   }
+  return errors;
+}
+
+/**
+ * The load balancers: the one-shard shorthand (listenerArn) or the list, never both; names
+ * and listeners unique; every pin names a shard. The shorthand's one shard is named "default".
+ */
+function shardErrors(doc: RouteSet): FieldError[] {
+  const errors: FieldError[] = [];
+  const shared = doc.spec.shared;
+  const shards = shared.loadBalancers;
+  if (!shards && shared.listenerArn === undefined) {
+    errors.push({ path: 'spec.shared.listenerArn', message: 'is required (or spec.shared.loadBalancers, for several load balancers)' });
+  }
+  if (shards) {
+    if (shared.listenerArn !== undefined) errors.push({ path: 'spec.shared.listenerArn', message: 'cannot be combined with spec.shared.loadBalancers: each shard has its own listenerArn' });
+    for (const k of ['albDnsName', 'albHostedZoneId'] as const) {
+      if (shared[k] !== undefined) errors.push({ path: `spec.shared.${k}`, message: `cannot be combined with spec.shared.loadBalancers: each shard has its own ${k}` });
+    }
+    const names = new Map<string, number>();
+    const listeners = new Map<string, number>();
+    shards.forEach((lb, j) => {
+      const seen = names.get(lb.name);
+      if (seen !== undefined) errors.push({ path: `spec.shared.loadBalancers[${j}].name`, message: `duplicates the name ${quoted(lb.name)} of spec.shared.loadBalancers[${seen}]` });
+      else names.set(lb.name, j);
+      const other = listeners.get(lb.listenerArn);
+      if (other !== undefined) errors.push({ path: `spec.shared.loadBalancers[${j}].listenerArn`, message: `is the listener of spec.shared.loadBalancers[${other}] too: each shard is its own ALB` });
+      else listeners.set(lb.listenerArn, j);
+    });
+  }
+  const known = shards ? shards.map((lb) => lb.name) : [DEFAULT_SHARD];
+  doc.spec.services.forEach((svc, i) => {
+    if (svc.loadBalancer !== undefined && !known.includes(svc.loadBalancer)) {
+      errors.push({
+        path: `spec.services[${i}].loadBalancer`,
+        message: shards
+          ? `names no load balancer of spec.shared.loadBalancers (${known.map((n) => quoted(n)).join(', ')})`
+          : `names no load balancer: with spec.shared.listenerArn the one load balancer is ${quoted(DEFAULT_SHARD)}; list several in spec.shared.loadBalancers`,
+      });
+    }
+  });
   return errors;
 }
 

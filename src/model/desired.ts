@@ -94,10 +94,33 @@ export interface DesiredService {
   /** A name in the private hosted zone, aliased to the shared ALB. */
   privateDns?: { name: string };
   deployment?: DesiredDeployment;
+  /** services[].loadBalancer: the shard the service must live on. */
+  loadBalancer?: string;
+}
+
+/**
+ * A shard: one listener on its own ALB. AWS counts rules and target groups per load
+ * balancer, so services spread over shards (plan/placement.ts decides where each lives).
+ */
+export interface DesiredLoadBalancer {
+  name: string;
+  listenerArn: string;
+  /** For private alias records of the services on this shard. */
+  albDnsName?: string;
+  albHostedZoneId?: string;
+  /** Rules the ALB may hold across its listeners, foreign ones included. */
+  ruleQuota: number;
 }
 
 export interface DesiredState {
   owner: string;
+  /**
+   * The shards of spec.shared.loadBalancers, in document order; absent with the shorthand
+   * spec.shared.listenerArn, whose one shard (named "default") is `listenerArn`, `ruleQuota`,
+   * `albDnsName` and `albHostedZoneId` below. With shards, those repeat the first shard's.
+   * Read them through shardsOf().
+   */
+  loadBalancers?: DesiredLoadBalancer[];
   listenerArn: string;
   vpcLinkId: string;
   vpcId: string;
@@ -116,4 +139,21 @@ export interface DesiredState {
   /** Where each service's outputs are published as SSM parameters (<prefix>/services/<name>/...). */
   outputsPrefix?: string;
   services: DesiredService[];
+}
+
+/** The shard of the shorthand spec.shared.listenerArn. */
+export const DEFAULT_SHARD_NAME = 'default';
+
+/** Every shard of the document: spec.shared.loadBalancers, or the shorthand's one. */
+export function shardsOf(desired: DesiredState): DesiredLoadBalancer[] {
+  if (desired.loadBalancers && desired.loadBalancers.length > 0) return desired.loadBalancers;
+  return [
+    {
+      name: DEFAULT_SHARD_NAME,
+      listenerArn: desired.listenerArn,
+      ...(desired.albDnsName ? { albDnsName: desired.albDnsName } : {}),
+      ...(desired.albHostedZoneId ? { albHostedZoneId: desired.albHostedZoneId } : {}),
+      ruleQuota: desired.ruleQuota,
+    },
+  ];
 }

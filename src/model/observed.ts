@@ -30,6 +30,8 @@ export interface ObservedRule {
   /** Transform types on the rule (host-header-rewrite, url-rewrite); routeyard's rules have none. */
   transforms: string[];
   tags: Tags;
+  /** The listener the rule is on; absent means the first shard's (ObservedState.listenerArn). */
+  listenerArn?: string;
 }
 
 export interface ForwardTarget {
@@ -142,10 +144,25 @@ export interface ObservedLoadBalancer {
   attachedTargetGroupArns: string[];
 }
 
-export interface ObservedState {
+/** A listener routeyard reads, with its load balancer as a whole. */
+export interface ObservedListener {
   listenerArn: string;
   loadBalancer: ObservedLoadBalancer;
-  /** Every non-default rule on the shared listener, owned or not. */
+  /**
+   * A listener no shard of the document names, read because this RouteSet's target groups
+   * are still attached to its load balancer (a shard removed from the document): its
+   * services move away, then what routeyard owns there is deleted.
+   */
+  departed?: boolean;
+}
+
+export interface ObservedState {
+  /** The first shard's listener and load balancer (the only ones with the one-listener shorthand). */
+  listenerArn: string;
+  loadBalancer: ObservedLoadBalancer;
+  /** The other shards' listeners, in document order, then departed ones. */
+  moreListeners?: ObservedListener[];
+  /** Every non-default rule on the listeners read, owned or not (each names its listener). */
   rules: ObservedRule[];
   /** Target groups in the account and Region (tags only for routeyard-named ones). */
   targetGroups: ObservedTargetGroup[];
@@ -267,4 +284,14 @@ export interface ObservedNaming {
   account?: string;
   /** When the pass read this (ISO 8601): certificates' expiry is judged against it, so the plan stays pure. */
   observedAt?: string;
+}
+
+/** Every listener read: the first shard's, the other shards', then departed ones. */
+export function listenersOf(observed: Pick<ObservedState, 'listenerArn' | 'loadBalancer' | 'moreListeners'>): ObservedListener[] {
+  return [{ listenerArn: observed.listenerArn, loadBalancer: observed.loadBalancer }, ...(observed.moreListeners ?? [])];
+}
+
+/** The listener a rule is on. */
+export function listenerOfRule(observed: Pick<ObservedState, 'listenerArn'>, rule: ObservedRule): string {
+  return rule.listenerArn ?? observed.listenerArn;
 }

@@ -1,5 +1,5 @@
 import { RouteyardError, describeError } from '../errors.ts';
-import type { DesiredState } from '../model/desired.ts';
+import { shardsOf, type DesiredState } from '../model/desired.ts';
 import type { DeepReadSelector, ObservedNaming, ObservedOutputs, ObservedState } from '../model/observed.ts';
 import { isOwnedBy } from '../model/tags.ts';
 
@@ -35,10 +35,24 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
       throw new RouteyardError('ObserveFailed', `cannot read ${what}: ${describeError(err)}`, { fault: 'aws', cause: err });
     }
   };
-  const [{ rules, targetGroups, loadBalancer }, apis] = await Promise.all([
-    step(`the rules of listener ${desired.listenerArn}, its load balancer and target groups`, () => observer.loadBalancing(desired.listenerArn)),
+  const shards = shardsOf(desired);
+  const [{ rules, targetGroups, listeners }, apis] = await Promise.all([
+    step(
+      shards.length === 1 ? `the rules of listener ${desired.listenerArn}, its load balancer and target groups` : `the rules of the ${shards.length} load balancers' listeners and the target groups`,
+      () => observer.loadBalancing(shards.map((s) => s.listenerArn), desired.owner),
+    ),
     step('HTTP APIs', () => observer.httpApis(desired.owner, wantedApiNames, adoptable, deep.apis, deep.signal)),
   ]);
+  // AWS counts rules and target groups per load balancer: two shards on one ALB would each
+  // count the other's, and placement would promise room that is not there.
+  const lbOf = new Map<string, string>();
+  shards.forEach((shard, i) => {
+    const lb = listeners[i]!.loadBalancer.arn;
+    const other = lbOf.get(lb);
+    if (other !== undefined) throw new RouteyardError('InvalidDesiredState', `spec.shared.loadBalancers: shards ${other} and ${shard.name} are listeners of the same load balancer (${lb}); each shard must be its own ALB`, { fault: 'user' });
+    lbOf.set(lb, shard.name);
+  });
+  const [first, ...more] = listeners;
   // Target health only while a service's target group is being replaced; none in steady state.
   const needHealth = targetGroupsNeedingHealth(desired, targetGroups);
   if (needHealth.length > 0) {
@@ -50,7 +64,16 @@ export async function observeLiveState(desired: DesiredState, observer: Observer
   }
   const naming = await step('custom domains, certificates and DNS', () => observeNaming(desired, observer, deep));
   const outputs = desired.outputsPrefix ? await observeOutputs(desired.outputsPrefix, desired.owner, observer) : undefined;
-  return { listenerArn: desired.listenerArn, loadBalancer, rules, targetGroups, apis, ...(naming ? { naming } : {}), ...(outputs ? { outputs } : {}) };
+  return {
+    listenerArn: first!.listenerArn,
+    loadBalancer: first!.loadBalancer,
+    ...(more.length > 0 ? { moreListeners: more } : {}),
+    rules,
+    targetGroups,
+    apis,
+    ...(naming ? { naming } : {}),
+    ...(outputs ? { outputs } : {}),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import type {
   ObservedApi,
   ObservedCertificate,
   ObservedCustomDomain,
-  ObservedLoadBalancer,
+  ObservedListener,
   ObservedNaming,
   ObservedParameter,
   ObservedRule,
@@ -21,10 +21,12 @@ import type { CorsSpec, IntegrationSpec, RecordChange } from '../plan/types.ts';
  */
 export interface Observer {
   /**
-   * The listener's non-default rules and the account's target groups, with ownership tags,
-   * and the load balancer as a whole (rules on every listener, attached target groups).
+   * The listeners' non-default rules (each naming its listener) and the account's target
+   * groups, with ownership tags, and each listener's load balancer as a whole (rules on every
+   * listener, attached target groups), in the order asked; then, given `owner`, the listeners
+   * of load balancers its groups are attached to that no shard names (departed shards).
    */
-  loadBalancing(listenerArn: string): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[]; loadBalancer: ObservedLoadBalancer }>;
+  loadBalancing(listenerArns: readonly string[], owner?: string): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[]; listeners: ObservedListener[] }>;
   /** Target health of a few groups (a replacement in progress); one entry per ARN asked. */
   targetHealth(targetGroupArns: readonly string[]): Promise<Map<string, TargetHealthSummary>>;
   /** With `select`, only the chosen APIs' children are read (the controller's rolling verification). */

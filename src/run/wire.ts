@@ -55,7 +55,7 @@ export function wire(log: Logger, settings: ClientSettings = {}, clients: AwsCli
     pass: {
       sources: sourceBackends(clients),
       observer: {
-        loadBalancing: (arn) => observeLoadBalancing(clients.elbv2, arn),
+        loadBalancing: (arns, owner) => observeLoadBalancing(clients.elbv2, arns, owner),
         targetHealth: (arns) => observeTargetHealth(clients.elbv2, arns),
         httpApis: (owner, wanted, adoptable, select, signal) => observeHttpApis(clients.apigateway, owner, wanted, adoptable, select, signal),
         customDomains: (owner, wanted, select, signal) => observeCustomDomains(clients.apigateway, owner, wanted, select, signal),

@@ -38,7 +38,7 @@ describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
     });
     mock.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({ TagDescriptions: input.ResourceArns.map((ResourceArn) => ({ ResourceArn, Tags: [{ Key: 'k', Value: ResourceArn }] })) }));
 
-    const { rules, targetGroups } = await observeLoadBalancing(client, LISTENER);
+    const { rules, targetGroups } = await observeLoadBalancing(client, [LISTENER]);
     expect(rules).toHaveLength(25);
     expect(rules[0]).toEqual({
       arn: 'arn:rule/1',
@@ -50,6 +50,7 @@ describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
       forward: [{ arn: 'arn:tg/1', weight: 1 }],
       transforms: [],
       tags: { k: 'arn:rule/1' },
+      listenerArn: LISTENER,
     });
     const batches = mock.commandCalls(DescribeTagsCommand).map((c) => c.args[0].input.ResourceArns!.length);
     expect(batches).toEqual([20, 6]);
@@ -75,7 +76,8 @@ describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
     mock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
     mock.on(DescribeTagsCommand).resolves({ TagDescriptions: [] });
 
-    const { rules, loadBalancer } = await observeLoadBalancing(client, LISTENER);
+    const { rules, listeners } = await observeLoadBalancing(client, [LISTENER]);
+    const loadBalancer = listeners[0]!.loadBalancer;
     expect(rules.map((r) => r.arn)).toEqual(['arn:rule/a']);
     expect(loadBalancer).toEqual({ arn: LB, listenerCount: 2, ruleCount: 3, attachedTargetGroupArns: ['arn:tg/a', 'arn:tg/default', 'arn:tg/x', 'arn:tg/y'] });
     expect(mock.commandCalls(DescribeListenersCommand)).toHaveLength(1);
@@ -98,7 +100,7 @@ describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
     });
     mock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
     mock.on(DescribeTagsCommand).resolves({ TagDescriptions: [] });
-    const { rules } = await observeLoadBalancing(client, LISTENER);
+    const { rules } = await observeLoadBalancing(client, [LISTENER]);
     expect(rules[0]).toMatchObject({
       headerConditions: [{ name: 'X-Target-Service', values: [], regexValues: ['^fast.*'] }],
       forward: [

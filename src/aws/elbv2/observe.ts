@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { loadBalancerArnOfListener } from '../../model/arns.ts';
 import { TARGET_GROUP_PREFIX } from '../../model/names.ts';
-import type { ForwardTarget, ObservedLoadBalancer, ObservedRule, ObservedTargetGroup, TargetHealthSummary } from '../../model/observed.ts';
+import type { ForwardTarget, ObservedListener, ObservedLoadBalancer, ObservedRule, ObservedTargetGroup, TargetHealthSummary } from '../../model/observed.ts';
+import { OWNER_TAG } from '../../model/tags.ts';
 
 /** DescribeTags accepts at most 20 resource ARNs per call. */
 export const DESCRIBE_TAGS_BATCH = 20;
@@ -20,39 +21,66 @@ export const DESCRIBE_TAGS_BATCH = 20;
 const PAGE_SIZE = 400;
 
 /**
- * The listener's non-default rules and the account's target groups, with tags. Rules and
+ * The listeners' non-default rules and the account's target groups, with tags. Rules and
  * groups are listed in parallel (paged), then tagged together in batches of 20, since one
  * DescribeTags call takes ARNs of both kinds.
  *
  * Tags are fetched for every rule, but only for target groups whose names carry
- * routeyard's prefix (routeyard creates only such names) or that a rule of the shared
+ * routeyard's prefix (routeyard creates only such names) or that a rule of a shard's
  * listener forwards to (an adopted group keeps its name): a large account does not pay a
  * tag call per 20 foreign groups.
+ *
+ * `owner`: a load balancer no listener of `listenerArns` is on, but to which groups this
+ * RouteSet owns are attached, is a shard the document dropped: its listeners are read too
+ * (marked departed), so what lives there can move away and then be deleted.
  */
 export async function observeLoadBalancing(
   elbv2: ElasticLoadBalancingV2Client,
-  listenerArn: string,
-): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[]; loadBalancer: ObservedLoadBalancer }> {
-  const [rules, groups, loadBalancer] = await Promise.all([listRules(elbv2, listenerArn), listTargetGroups(elbv2), observeOtherListeners(elbv2, listenerArn)]);
-  const nonDefault = rules.filter((r) => !isDefaultRule(r));
-  // Groups the shared listener's rules forward to are read with their tags too: a group
-  // routeyard adopted keeps the name it had (adoption never recreates), so the prefix alone
-  // does not find it.
-  const forwardedTo = new Set(nonDefault.flatMap((r) => forwardTargets(r.Actions ?? []).map((t) => t.arn)));
+  listenerArns: readonly string[],
+  owner?: string,
+): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[]; listeners: ObservedListener[] }> {
+  const [groups, shards] = await Promise.all([listTargetGroups(elbv2), Promise.all(listenerArns.map((l) => readListener(elbv2, l)))]);
+  // Groups the shards' rules forward to are read with their tags too: a group routeyard
+  // adopted keeps the name it had (adoption never recreates), so the prefix alone does not find it.
+  const forwardedTo = new Set(shards.flatMap((l) => l.rules.flatMap((r) => forwardTargets(r.Actions ?? []).map((t) => t.arn))));
   const candidates = groups.filter((g) => g.TargetGroupName?.startsWith(TARGET_GROUP_PREFIX) || forwardedTo.has(g.TargetGroupArn!));
-  const tags = await describeTags(elbv2, [...nonDefault.map((r) => r.RuleArn!), ...candidates.map((g) => g.TargetGroupArn!)]);
-  const attached = new Set(loadBalancer.attachedTargetGroupArns);
-  for (const r of rules) for (const t of forwardTargets(r.Actions ?? [])) attached.add(t.arn);
+  const tags = await describeTags(elbv2, [...shards.flatMap((l) => l.rules.map((r) => r.RuleArn!)), ...candidates.map((g) => g.TargetGroupArn!)]);
+  const read = [...shards];
+  if (owner !== undefined) {
+    const known = new Set(shards.map((l) => l.loadBalancer.arn));
+    const departedLbs = new Set<string>();
+    for (const g of candidates) {
+      if (tags.get(g.TargetGroupArn!)?.[OWNER_TAG] !== owner) continue;
+      for (const lb of g.LoadBalancerArns ?? []) if (!known.has(lb)) departedLbs.add(lb);
+    }
+    for (const lb of [...departedLbs].sort()) {
+      for (const l of await listListeners(elbv2, lb)) {
+        const departed = await readListener(elbv2, l.ListenerArn!, true);
+        for (const [arn, t] of await describeTags(elbv2, departed.rules.map((r) => r.RuleArn!))) tags.set(arn, t);
+        read.push(departed);
+      }
+    }
+  }
   return {
-    rules: nonDefault.map((r) => toObservedRule(r, tags.get(r.RuleArn!) ?? {})),
+    rules: read.flatMap((l) => l.rules.map((r) => ({ ...toObservedRule(r, tags.get(r.RuleArn!) ?? {}), listenerArn: l.listenerArn }))),
     targetGroups: groups.map((g) => toObservedTargetGroup(g, tags.get(g.TargetGroupArn!))),
-    loadBalancer: {
-      arn: loadBalancer.arn,
-      listenerCount: loadBalancer.listenerCount,
-      ruleCount: loadBalancer.ruleCount + nonDefault.length,
-      attachedTargetGroupArns: [...attached].sort(),
-    },
+    listeners: read.map((l) => ({ listenerArn: l.listenerArn, loadBalancer: l.loadBalancer, ...(l.departed ? { departed: true } : {}) })),
   };
+}
+
+/** One listener's non-default rules, and its load balancer as a whole (see observeOtherListeners). */
+async function readListener(elbv2: ElasticLoadBalancingV2Client, listenerArn: string, departed = false): Promise<{ listenerArn: string; rules: Rule[]; loadBalancer: ObservedLoadBalancer; departed: boolean }> {
+  const [rules, lb] = await Promise.all([listRules(elbv2, listenerArn), observeOtherListeners(elbv2, listenerArn)]);
+  const nonDefault = rules.filter((r) => !isDefaultRule(r));
+  const attached = new Set(lb.attachedTargetGroupArns);
+  for (const r of rules) for (const t of forwardTargets(r.Actions ?? [])) attached.add(t.arn);
+  return { listenerArn, rules: nonDefault, departed, loadBalancer: { arn: lb.arn, listenerCount: lb.listenerCount, ruleCount: lb.ruleCount + nonDefault.length, attachedTargetGroupArns: [...attached].sort() } };
+}
+
+async function listListeners(elbv2: ElasticLoadBalancingV2Client, loadBalancerArn: string): Promise<Listener[]> {
+  const listeners: Listener[] = [];
+  for await (const page of paginateDescribeListeners({ client: elbv2 }, { LoadBalancerArn: loadBalancerArn, PageSize: PAGE_SIZE })) listeners.push(...(page.Listeners ?? []));
+  return listeners;
 }
 
 /**
@@ -65,8 +93,7 @@ export async function observeLoadBalancing(
  */
 async function observeOtherListeners(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<ObservedLoadBalancer> {
   const arn = loadBalancerArnOfListener(listenerArn);
-  const listeners: Listener[] = [];
-  for await (const page of paginateDescribeListeners({ client: elbv2 }, { LoadBalancerArn: arn, PageSize: PAGE_SIZE })) listeners.push(...(page.Listeners ?? []));
+  const listeners = await listListeners(elbv2, arn);
   if (!listeners.some((l) => l.ListenerArn === listenerArn)) {
     throw new Error(`listener ${listenerArn} is not among the listeners of load balancer ${arn}`);
   }
