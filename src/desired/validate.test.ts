@@ -268,3 +268,67 @@ describe('validateDocument: ECS deployments and published outputs (issue 16)', (
     ]);
   });
 });
+
+describe('spec.shared.loadBalancers (several ALBs)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const withShards = (change: (doc: Record<string, any>) => void) => {
+    const doc = JSON.parse(example);
+    const { listenerArn, albDnsName, albHostedZoneId, ...rest } = doc.spec.shared;
+    doc.spec.shared = { ...rest, loadBalancers: [{ name: 'alb-1', listenerArn, albDnsName, albHostedZoneId }, { name: 'alb-2', listenerArn: 'ssm:/acmecorp/shared/alb-2/listener-arn', albDnsName: 'ssm:/x/dns', albHostedZoneId: 'Z32O12XQLNTSW2', ruleQuota: 200 }] };
+    change(doc);
+    return JSON.stringify(doc);
+  };
+
+  it('accepts two shards and a pin', () => {
+    expect(() => validateDocument(withShards((d) => (d.spec.services[0].loadBalancer = 'alb-2')))).not.toThrow();
+  });
+
+  it('refuses the shorthand and the list together, and the shared ALB fields beside the list', () => {
+    const errors = errorsOf(withShards((d) => Object.assign(d.spec.shared, { listenerArn: 'arn:x', albDnsName: 'x' })));
+    expect(errors).toContainEqual({ path: 'spec.shared.listenerArn', message: 'cannot be combined with spec.shared.loadBalancers: each shard has its own listenerArn' });
+    expect(errors).toContainEqual({ path: 'spec.shared.albDnsName', message: 'cannot be combined with spec.shared.loadBalancers: each shard has its own albDnsName' });
+  });
+
+  it('needs one of them', () => {
+    expect(errorsOf(withShards((d) => delete d.spec.shared.loadBalancers))).toContainEqual({ path: 'spec.shared.listenerArn', message: 'is required (or spec.shared.loadBalancers, for several load balancers)' });
+  });
+
+  it('refuses duplicate names and listeners, and a pin to no shard', () => {
+    const errors = errorsOf(
+      withShards((d) => {
+        d.spec.shared.loadBalancers[1].name = 'alb-1';
+        d.spec.shared.loadBalancers[1].listenerArn = d.spec.shared.loadBalancers[0].listenerArn;
+        d.spec.services[2].loadBalancer = 'alb-9';
+      }),
+    );
+    expect(errors.map((e) => e.path)).toEqual(['spec.shared.loadBalancers[1].name', 'spec.shared.loadBalancers[1].listenerArn', 'spec.services[2].loadBalancer']);
+  });
+
+  it('with the shorthand, the one load balancer is "default"', () => {
+    const doc = JSON.parse(example);
+    doc.spec.services[0].loadBalancer = 'default';
+    expect(() => validateDocument(JSON.stringify(doc))).not.toThrow();
+    doc.spec.services[0].loadBalancer = 'alb-2';
+    expect(errorsOf(JSON.stringify(doc))[0]!.message).toContain('the one load balancer is "default"');
+  });
+
+  it('counts rules against the shards\' quotas added up, and pinned services against their shard', () => {
+    const many = (d: Record<string, unknown> & { spec: { services: unknown[] } }, n: number, pin?: string) => {
+      d.spec.services = Array.from({ length: n }, (_, i) => ({ name: `s${i}`, headerValue: `s${i}`, targetGroup: { port: 80, protocol: 'HTTP', targetType: 'ip' }, ...(pin ? { loadBalancer: pin } : {}) }));
+    };
+    // 100 + 200 rules: 250 services fit, 301 do not.
+    expect(() => validateDocument(withShards((d) => many(d as never, 250)))).not.toThrow();
+    expect(errorsOf(withShards((d) => many(d as never, 301)))[0]!.message).toContain('add a load balancer to spec.shared.loadBalancers');
+    expect(errorsOf(withShards((d) => many(d as never, 101, 'alb-1')))).toContainEqual({ path: 'spec.shared.loadBalancers[0]', message: '101 services pinned to "alb-1" need 101 rules but its ruleQuota is 100: pin some to another load balancer' });
+  });
+
+  it('needs each shard\'s ALB name and zone when a service has a private name', () => {
+    const errors = errorsOf(
+      withShards((d) => {
+        delete d.spec.shared.loadBalancers[1].albDnsName;
+        d.spec.services[0].privateDns = { name: 'x' };
+      }),
+    );
+    expect(errors).toContainEqual({ path: 'spec.shared.loadBalancers[1].albDnsName', message: "is required when a service declares privateDns (a service's private alias points at its shard's ALB)" });
+  });
+});

@@ -13,10 +13,12 @@ export function targetGroupName(
   owner: string,
   service: string,
   immutable: { port: number; protocol: string; targetType: string; vpcId: string },
-  role: 'primary' | 'alternate' = 'primary',
+  role: 'primary' | 'alternate' | 'moved' = 'primary',
 ): string {
-  // The primary group's name is what it always was; the alternate (ECS deployments) differs by its hash.
-  const parts = [owner, service, immutable.port, immutable.protocol, immutable.targetType, immutable.vpcId, ...(role === 'alternate' ? ['alternate'] : [])];
+  // The primary group's name is what it always was; the alternate (ECS deployments) differs by
+  // its hash, and so does the twin a service moving to another load balancer gets while its
+  // group of the usual name still serves on the old one (an ALB target group serves one ALB).
+  const parts = [owner, service, immutable.port, immutable.protocol, immutable.targetType, immutable.vpcId, ...(role === 'primary' ? [] : [role])];
   const hash = createHash('sha256')
     .update(parts.join('\n'))
     .digest('hex')

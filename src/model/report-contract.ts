@@ -53,6 +53,10 @@ export const ServiceReport = z.object({
   name: z.string(),
   status: Status,
   manage: z.literal('observe').optional().describe('Set when the service has manage: observe: read and reported, never written.'),
+  loadBalancer: z
+    .string()
+    .optional()
+    .describe('The shard of spec.shared.loadBalancers the service lives on (or is moving to); set when the document lists several load balancers or pins the service.'),
   resources: z.array(ResourceReport),
   outputs: z
     .partialRecord(OutputKey, z.string())

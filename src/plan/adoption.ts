@@ -1,5 +1,5 @@
 import type { DesiredService, DesiredState } from '../model/desired.ts';
-import type { ObservedCustomDomain, ObservedRule, ObservedState } from '../model/observed.ts';
+import { listenerOfRule, listenersOf, type ObservedCustomDomain, type ObservedRule, type ObservedState } from '../model/observed.ts';
 import { ownerOf, ownershipTags, type Tags } from '../model/tags.ts';
 import { PHASE } from './phases.ts';
 import type { Action, ResourceState } from './types.ts';
@@ -76,7 +76,9 @@ export function planAdoption(desired: DesiredState, observed: ObservedState): Ad
       // A group whose tags were not read is never taken for untagged.
       if (g && g.tags !== undefined && !owned(g.tags)) {
         const differs = (['port', 'protocol', 'targetType', 'vpcId'] as const).filter((k) => String(g[k]) !== String(tg[k]));
-        const elsewhere = (g.loadBalancerArns ?? []).filter((lb) => lb !== observed.loadBalancer.arn);
+        // The load balancer of the listener the rule is on (a shard's).
+        const ruleLb = listenersOf(observed).find((l) => l.listenerArn === listenerOfRule(observed, liveRule))?.loadBalancer.arn ?? observed.loadBalancer.arn;
+        const elsewhere = (g.loadBalancerArns ?? []).filter((lb) => lb !== ruleLb);
         const held = heldByStack(g.tags, svc);
         const conflict = (message: string) => note(svc.name, { kind: 'targetGroup', id: g.arn, status: 'Conflict', diffs: [], message });
         if (held) conflict(held);

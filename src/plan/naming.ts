@@ -28,6 +28,13 @@ export interface NamingContext {
   creating: number;
   /** Registry-looking TXT records whose names routeyard never writes: ignored, counted. */
   ignoredRegistryEntries?: number;
+  /**
+   * The ALB a service's private alias points at: its shard's (plan/placement.ts, moves.ts);
+   * 'keep' leaves the record as it is this pass. Absent: the document's one ALB.
+   */
+  albFor?: (svc: DesiredService) => { dnsName: string; hostedZoneId: string } | 'keep' | undefined;
+  /** Every ALB of the document's shards: an alias to any of them is one routeyard would write. */
+  albs?: { dnsName: string; hostedZoneId: string }[];
 }
 
 export function planNaming(ctx: NamingContext, svc: DesiredService, apiRef: Ref | undefined): NamingPlan {
@@ -377,7 +384,12 @@ function planPrivateRecord(ctx: NamingContext, svc: DesiredService, given: strin
   const zone = zoneFor(naming, desired.privateHostedZone ?? '', true);
   // A relative name (the zone given by id) is completed with the zone's name: reports show the full name.
   const name = qualifyName(given, zone.zone?.name);
-  if (!zone.zone || !desired.albDnsName || !desired.albHostedZoneId) {
+  const alb = ctx.albFor ? ctx.albFor(svc) : desired.albDnsName && desired.albHostedZoneId ? { dnsName: desired.albDnsName, hostedZoneId: desired.albHostedZoneId } : undefined;
+  if (alb === 'keep') {
+    out.resources.push({ kind: 'dnsRecord', id: name, status: 'Pending', diffs: [], message: "follows the service's load balancer once its move is done" });
+    return;
+  }
+  if (!zone.zone || !alb) {
     out.resources.push({ kind: 'dnsRecord', id: name, status: 'Error', diffs: [], message: `private hosted zone ${desired.privateHostedZone ?? '(none)'}: ${zone.error ?? 'albDnsName and albHostedZoneId are needed'}` });
     return;
   }
@@ -385,7 +397,7 @@ function planPrivateRecord(ctx: NamingContext, svc: DesiredService, given: strin
     out.resources.push({ kind: 'dnsRecord', id: name, status: 'Error', diffs: [], message: `privateDns.name ${name} is not inside the private hosted zone ${zone.zone.name}` });
     return;
   }
-  planRecord(ctx, svc, zone.zone, { name, type: 'A', values: [], alias: { dnsName: desired.albDnsName, hostedZoneId: desired.albHostedZoneId, evaluateTargetHealth: false } }, out);
+  planRecord(ctx, svc, zone.zone, { name, type: 'A', values: [], alias: { dnsName: alb.dnsName, hostedZoneId: alb.hostedZoneId, evaluateTargetHealth: false } }, out);
 }
 
 /**
@@ -567,6 +579,7 @@ function pointsWhereRoutyardWould(ctx: NamingContext, r: ObservedRecord): boolea
   if (r.alias) {
     const to = (t: { dnsName: string; hostedZoneId: string } | undefined) => !!t && r.alias!.dnsName === t.dnsName.toLowerCase().replace(/\.$/, '') && r.alias!.hostedZoneId === t.hostedZoneId;
     if (naming.domains.some((d) => isOwnedBy(d.tags, desired.owner) && to(d.target))) return true;
+    if (ctx.albs) return ctx.albs.some((a) => to(a));
     return !!desired.albDnsName && !!desired.albHostedZoneId && to({ dnsName: desired.albDnsName, hostedZoneId: desired.albHostedZoneId });
   }
   if (r.type !== 'CNAME') return false;

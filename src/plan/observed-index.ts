@@ -1,6 +1,7 @@
 import type { DesiredState } from '../model/desired.ts';
 import type { ObservedApi, ObservedRule, ObservedState, ObservedTargetGroup } from '../model/observed.ts';
 import { SERVICE_TAG, isOwnedBy, ruleRole } from '../model/tags.ts';
+import { targetGroupName } from '../model/names.ts';
 
 /**
  * The observed snapshot split the way the planner asks about it: what routeyard owns,
@@ -68,6 +69,7 @@ export function indexObserved(desired: DesiredState, observed: ObservedState): O
     if (s.targetGroup.kind !== 'managed') continue;
     byGroupName.set(s.targetGroup.name, s.name);
     if (s.targetGroup.alternateName) byGroupName.set(s.targetGroup.alternateName, s.name);
+    else byGroupName.set(targetGroupName(owner, s.name, s.targetGroup, 'moved'), s.name);
   }
   const ruleService = (r: ObservedRule): string => {
     const tagged = r.tags[SERVICE_TAG];
@@ -92,4 +94,42 @@ export function indexObserved(desired: DesiredState, observed: ObservedState): O
     else push(idx.foreignApisByName, a.name, a);
   }
   return idx;
+}
+
+/**
+ * The index as one shard sees it: rules on its listener only, and the groups that are
+ * attached to its load balancer or to none (a group serves one ALB). A service's rules and
+ * groups are planned against its shard's view (plan/placement.ts), so everything written
+ * for one shard is decided from that shard's rules; what the service has elsewhere is the
+ * planner's move logic's (plan/moves.ts).
+ */
+export function indexForShard(idx: ObservedIndex, shard: { listenerArn: string; loadBalancerArn: string }, listenerOf: (r: ObservedRule) => string): ObservedIndex {
+  const onShard = (m: Map<string, ObservedRule[]>) => {
+    const out = new Map<string, ObservedRule[]>();
+    for (const [k, rules] of m) {
+      const here = rules.filter((r) => listenerOf(r) === shard.listenerArn);
+      if (here.length > 0) out.set(k, here);
+    }
+    return out;
+  };
+  const groups = new Map<string, ObservedTargetGroup[]>();
+  for (const [k, gs] of idx.ownedTargetGroupsByService) {
+    const here = gs.filter((g) => attachedHereOrNowhere(g, shard.loadBalancerArn));
+    if (here.length > 0) groups.set(k, here);
+  }
+  return {
+    ...idx,
+    loadBalancerArn: shard.loadBalancerArn,
+    ownedRulesByService: onShard(idx.ownedRulesByService),
+    productionRulesByService: onShard(idx.productionRulesByService),
+    testRulesByService: onShard(idx.testRulesByService),
+    foreignRules: idx.foreignRules.filter((r) => listenerOf(r) === shard.listenerArn),
+    ownedTargetGroupsByService: groups,
+  };
+}
+
+/** A group attached to this load balancer, or to none (free to attach here). */
+export function attachedHereOrNowhere(g: ObservedTargetGroup, loadBalancerArn: string): boolean {
+  const lbs = g.loadBalancerArns ?? [];
+  return lbs.length === 0 || lbs.includes(loadBalancerArn);
 }

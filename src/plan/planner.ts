@@ -5,7 +5,11 @@ import type { ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import { deleteApiTree, planHttpApi } from './http-apis.ts';
 import { planNaming, planNamingOrphans, wantedRecordKeys, type NamingContext, type NamingPlan } from './naming.ts';
 import { deleteRuleAction, planListenerRule, serviceRules } from './listener-rules.ts';
-import { indexObserved, type ObservedIndex } from './observed-index.ts';
+import { indexForShard, indexObserved, type ObservedIndex } from './observed-index.ts';
+import { placeServices, shardsOfPass, type Shard } from './placement.ts';
+import { planAway } from './moves.ts';
+import { targetGroupName } from '../model/names.ts';
+import { attachedHereOrNowhere } from './observed-index.ts';
 import { failedReadsByService, holdDeletesOnPartialView } from './partial-view.ts';
 import { decidePriorities } from './priorities.ts';
 import { assignStagingPriorities } from './staging.ts';
@@ -48,10 +52,39 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
 
   const services: ServicePlan[] = [];
   const actions: Action[] = [];
+  // Where each service lives (plan/placement.ts), its shard's view of the rules and groups,
+  // and what it has on other shards (plan/moves.ts): all decided before anything is planned.
+  const listenerOf = (r: { listenerArn?: string }) => r.listenerArn ?? observed.listenerArn;
+  const shards = shardsOfPass(desired, observed);
+  const views = new Map<string, ObservedIndex>();
+  const viewOf = (shard: Shard) => {
+    let v = views.get(shard.listenerArn);
+    if (!v) views.set(shard.listenerArn, (v = indexForShard(idx, shard, listenerOf)));
+    return v;
+  };
+  const placement = placeServices(desired, shards, idx, (svc) => integrationListenerOf(svc, idx), listenerOf);
+  const away = new Map(desired.services.flatMap((svc) => {
+    const p = placement.get(svc.name)!;
+    return p.unplaced ? [] : [[svc.name, planAway(svc, p, idx, viewOf(p.on), observed, listenerOf)] as const];
+  }));
   // Names: planned in service-name order, so which service gets this pass's one
   // CreateDomainName slot does not depend on document order.
-  const apiPlans = new Map(desired.services.map((svc) => [svc.name, planHttpApi(desired, svc, idx)]));
-  const namingCtx: NamingContext | undefined = observed.naming ? { desired, naming: observed.naming, used: { create: false, update: false, delete: false }, creating: 0 } : undefined;
+  const apiPlans = new Map(
+    desired.services.map((svc) => [svc.name, placement.get(svc.name)!.unplaced ? { resources: [], actions: [] } : planHttpApi({ ...desired, listenerArn: away.get(svc.name)!.integrationListener }, svc, idx)]),
+  );
+  const namingCtx: NamingContext | undefined = observed.naming
+    ? {
+        desired,
+        naming: observed.naming,
+        used: { create: false, update: false, delete: false },
+        creating: 0,
+        albFor: (svc) => {
+          const a = away.get(svc.name);
+          return a?.keepAlias ? 'keep' : a?.alb;
+        },
+        albs: shards.flatMap((s) => (s.albDnsName && s.albHostedZoneId ? [{ dnsName: s.albDnsName, hostedZoneId: s.albHostedZoneId }] : [])),
+      }
+    : undefined;
   const wantedNames = { domains: new Set<string>(), records: new Set<string>(), certificates: new Set<string>(), protectedServices: new Set<string>() };
   const naming = new Map<string, NamingPlan>();
   for (const svc of [...desired.services].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -70,8 +103,18 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
   }
   const namingOrphans = namingCtx ? planNamingOrphans(namingCtx, wantedNames) : new Map<string, NamingPlan>();
   for (const svc of desired.services) {
-    const tg = planTargetGroup(desired, svc, idx);
-    const rule = planListenerRule(desired, svc, idx, priorities.get(svc.name), tg);
+    const where = placement.get(svc.name)!;
+    if (where.unplaced) {
+      // Nothing of a service no load balancer has room for is made: its API would route nowhere.
+      services.push({ name: svc.name, status: 'Error', resources: [{ kind: 'listenerRule', id: svc.name, status: 'Error', diffs: [], message: where.error! }] });
+      continue;
+    }
+    const view = viewOf(where.on);
+    const onShard = { ...desired, listenerArn: where.on.listenerArn };
+    const svcOnShard = withShardGroupName(desired, svc, where.on, view, idx);
+    const tg = planTargetGroup(onShard, svcOnShard, view);
+    const rule = planListenerRule(onShard, svcOnShard, view, priorities.get(svc.name), tg);
+    const moving = away.get(svc.name)!;
     const api = apiPlans.get(svc.name)!;
     const names = [naming.get(svc.name), namingOrphans.get(svc.name)].filter((x): x is NamingPlan => !!x);
     namingOrphans.delete(svc.name);
@@ -82,8 +125,13 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
     const explained = new Set(adoptionNotes.filter((r) => r.status === 'Conflict').map((r) => r.kind));
     const resources = [
       ...adoptionNotes,
-      ...[...rule.resources, ...tg.resources, ...api.resources, ...names.flatMap((n) => n.resources), ...published.resources].filter((r) => !(r.status === 'Conflict' && explained.has(r.kind))),
+      ...(where.error ? [{ kind: 'listenerRule' as const, id: where.on.listenerArn, status: 'Error' as const, diffs: [], message: where.error }] : []),
+      ...[...rule.resources, ...tg.resources, ...moving.resources, ...api.resources, ...names.flatMap((n) => n.resources), ...published.resources].filter((r) => !(r.status === 'Conflict' && explained.has(r.kind))),
     ];
+    if (where.from && shards.length > 1) {
+      const r = resources.find((x) => x.kind === 'listenerRule' && x.status !== 'Pending' && x.status !== 'Orphaned');
+      if (r && !r.message) r.message = `moving from ${where.from.name} to ${where.on.name}: ${where.why ?? ''}`.replace(/: $/, '');
+    }
     // While the rule cannot be converged (Conflict, Error) it may still forward to a
     // superseded target group, so that group is kept until the rule has moved.
     const ruleBlocked = rule.resources.some((r) => r.kind === 'listenerRule' && (r.status === 'Conflict' || r.status === 'Error'));
@@ -95,7 +143,7 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
         if (r.status === 'InSync') r.status = 'Drifted';
       }
     }
-    services.push({ name: svc.name, status: serviceStatus(resources), resources, outputs });
+    services.push({ name: svc.name, status: serviceStatus(resources), resources, outputs, ...(shards.length > 1 || svc.loadBalancer ? { loadBalancer: where.on.name } : {}) });
     // A group is not created for a rule in Conflict: it would serve nothing (and adoption may
     // still take the live one once the Conflict is resolved).
     const ruleConflict = rule.resources.some((r) => r.kind === 'listenerRule' && r.status === 'Conflict') || explained.has('listenerRule');
@@ -104,6 +152,7 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
       ...adoption.actions.filter((a) => a.service === svc.name),
       ...tg.actions.filter((a) => !(ruleBlocked && a.payload.type === 'deleteTargetGroup') && !(ruleConflict && a.op === 'create' && a.payload.type === 'createTargetGroup')),
       ...rule.actions,
+      ...moving.actions,
       ...api.actions,
       ...names.flatMap((n) => n.actions),
     ];
@@ -172,8 +221,19 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
       orphan(svc).resources.push(...o.resources);
     }
   }
-  enforceRuleQuota(desired.ruleQuota, observed.loadBalancer, services, actions);
-  enforceTargetGroupQuota(desired.targetGroupQuota, observed.loadBalancer, idx, services, actions);
+  // Quotas per load balancer: each shard's rule actions against its own counts.
+  const ruleListenerByArn = new Map(observed.rules.map((r) => [r.arn, listenerOf(r)]));
+  const actionListener = (a: Action): string | undefined =>
+    a.payload.type === 'createRule' ? a.payload.listenerArn : a.payload.type === 'modifyRule' || a.payload.type === 'deleteRule' ? ruleListenerByArn.get(a.payload.arn) : undefined;
+  for (const shard of shards.filter((s) => !s.departed)) {
+    const onShard = (a: Action) => {
+      const l = actionListener(a);
+      return l === undefined ? a.payload.type !== 'createRule' && a.payload.type !== 'modifyRule' && a.payload.type !== 'deleteRule' : l === shard.listenerArn;
+    };
+    const label = shards.length > 1 ? `load balancer ${shard.name}` : undefined;
+    enforceRuleQuota(shard.ruleQuota, shard.observed.loadBalancer, services, actions, onShard, label);
+    enforceTargetGroupQuota(desired.targetGroupQuota, shard.observed.loadBalancer, viewOf(shard), services, actions, onShard, label);
+  }
 
   for (const [name, o] of [...orphans].sort(([a], [b]) => a.localeCompare(b))) {
     // Pending while something of it waits (a certificate API Gateway has not released yet), so
@@ -210,15 +270,17 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
  * so creates that would go over the quota become Errors (by service name, last first)
  * instead of calls AWS would refuse with TooManyRules.
  */
-function enforceRuleQuota(quota: number, lb: ObservedLoadBalancer, services: ServicePlan[], actions: Action[]): void {
-  const deletes = actions.filter((a) => a.payload.type === 'deleteRule').length;
-  const creates = actions.filter((a) => a.payload.type === 'createRule').sort((a, b) => a.service.localeCompare(b.service));
+function enforceRuleQuota(quota: number, lb: ObservedLoadBalancer, services: ServicePlan[], actions: Action[], onShard: (a: Action) => boolean = () => true, label?: string): void {
+  const deletes = actions.filter((a) => a.payload.type === 'deleteRule' && onShard(a)).length;
+  const creates = actions.filter((a) => a.payload.type === 'createRule' && onShard(a)).sort((a, b) => a.service.localeCompare(b.service));
   let excess = lb.ruleCount - deletes + creates.length - quota;
   for (const create of creates.reverse()) {
     if (excess <= 0) break;
     excess--;
     blockCreate(create.service, services, actions, 'listenerRule',
-      `the load balancer would hold more than its quota of ${quota} rules (${lb.ruleCount} there now on its ${lb.listenerCount} listener${lb.listenerCount === 1 ? '' : 's'}, foreign ones included; AWS counts every listener); raise the quota with AWS and --rule-quota, or remove services`);
+      label
+        ? `${label} would hold more than its quota of ${quota} rules (${lb.ruleCount} there now on its ${lb.listenerCount} listener${lb.listenerCount === 1 ? '' : 's'}, foreign ones included; AWS counts every listener); raise its ruleQuota after AWS raises it, pin the service elsewhere, or add a load balancer to spec.shared.loadBalancers`
+        : `the load balancer would hold more than its quota of ${quota} rules (${lb.ruleCount} there now on its ${lb.listenerCount} listener${lb.listenerCount === 1 ? '' : 's'}, foreign ones included; AWS counts every listener); raise the quota with AWS and --rule-quota, remove services, or spread them over several load balancers (spec.shared.loadBalancers)`);
   }
 }
 
@@ -227,7 +289,7 @@ function enforceRuleQuota(quota: number, lb: ObservedLoadBalancer, services: Ser
  * rule or default action of any listener forwards to it. A create that would attach a
  * group beyond the quota becomes an Error, last service name first, before any call.
  */
-function enforceTargetGroupQuota(quota: number, lb: ObservedLoadBalancer, idx: ObservedIndex, services: ServicePlan[], actions: Action[]): void {
+function enforceTargetGroupQuota(quota: number, lb: ObservedLoadBalancer, idx: ObservedIndex, services: ServicePlan[], actions: Action[], onShard: (a: Action) => boolean = () => true, label?: string): void {
   const attached = new Set(lb.attachedTargetGroupArns);
   // Groups whose last user is one of our rules being deleted are freed by this pass.
   const deletedRules = new Set(actions.flatMap((a) => (a.payload.type === 'deleteRule' ? [a.payload.arn] : [])));
@@ -248,7 +310,7 @@ function enforceTargetGroupQuota(quota: number, lb: ObservedLoadBalancer, idx: O
     return refs.flatMap((r) => ('value' in r ? (attached.has(r.value) ? [] : [`arn ${r.value}`]) : [`action ${r.fromAction}`]));
   };
   const newByService = new Map<string, Set<string>>();
-  for (const a of actions) for (const key of attaching(a)) newByService.set(a.service, (newByService.get(a.service) ?? new Set()).add(key));
+  for (const a of actions) if (onShard(a)) for (const key of attaching(a)) newByService.set(a.service, (newByService.get(a.service) ?? new Set()).add(key));
   const users = new Map<string, number>();
   for (const keys of newByService.values()) for (const k of keys) users.set(k, (users.get(k) ?? 0) + 1);
   let excess = attached.size - freed + users.size - quota;
@@ -263,7 +325,7 @@ function enforceTargetGroupQuota(quota: number, lb: ObservedLoadBalancer, idx: O
       } else users.set(k, left);
     }
     blockCreate(service, services, actions, 'targetGroup',
-      `the load balancer would have more than its quota of ${quota} target groups attached (${attached.size} attached now, across its ${lb.listenerCount} listener${lb.listenerCount === 1 ? '' : 's'}); AWS does not raise this quota`);
+      `${label ?? 'the load balancer'} would have more than its quota of ${quota} target groups attached (${attached.size} attached now, across its ${lb.listenerCount} listener${lb.listenerCount === 1 ? '' : 's'}); AWS does not raise this quota: ${label ? 'pin the service elsewhere or add' : 'add'} a load balancer to spec.shared.loadBalancers`);
   }
 }
 
@@ -357,4 +419,30 @@ export function serviceStatus(resources: ResourceState[]): Status {
   if (resources.length > 0 && resources.every((r) => r.status === 'Missing')) return 'Missing';
   if (has('Missing') || has('Drifted') || has('Orphaned')) return 'Drifted';
   return 'InSync';
+}
+
+/** Where the service's API integration points now, when its children were read this pass. */
+function integrationListenerOf(svc: DesiredService, idx: ObservedIndex): string | undefined {
+  const api = (idx.ownedApisByService.get(svc.name) ?? [])[0];
+  if (!api?.children?.readable) return undefined;
+  return (api.children.integrations.find((i) => i.connectionType === 'VPC_LINK') ?? api.children.integrations[0])?.integrationUri;
+}
+
+/**
+ * The name of the service's group on its shard. An ALB target group serves one load balancer
+ * and names are unique in the Region, so a service moving to another shard while its group of
+ * the usual name still serves on the old one gets the twin name (model/names.ts, 'moved');
+ * whichever of the two lives on the shard is the service's group there.
+ */
+function withShardGroupName(desired: DesiredState, svc: DesiredService, shard: Shard, view: ObservedIndex, idx: ObservedIndex): DesiredService {
+  const tg = svc.targetGroup;
+  if (tg.kind !== 'managed' || tg.alternateName) return svc;
+  const here = view.ownedTargetGroupsByService.get(svc.name) ?? [];
+  if (here.some((g) => g.name === tg.name)) return svc;
+  const moved = targetGroupName(desired.owner, svc.name, tg, 'moved');
+  const twin = { ...svc, targetGroup: { ...tg, name: moved } };
+  if (here.some((g) => g.name === moved)) return twin;
+  const taken = idx.targetGroupsByName.get(tg.name);
+  if (taken && isOwnedBy(taken.tags, desired.owner) && !attachedHereOrNowhere(taken, shard.loadBalancerArn)) return twin;
+  return svc;
 }

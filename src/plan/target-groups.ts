@@ -1,6 +1,6 @@
 import type { DesiredService, DesiredState } from '../model/desired.ts';
 import type { ObservedTargetGroup } from '../model/observed.ts';
-import { TARGET_GROUP_PREFIX } from '../model/names.ts';
+import { TARGET_GROUP_PREFIX, targetGroupName } from '../model/names.ts';
 import { ROLE_TAG, SERVICE_TAG, isOwnedBy, ownerOf, ownershipTags, type TargetGroupRole } from '../model/tags.ts';
 import { declaredFieldDiffs } from './diff.ts';
 import { serviceRules } from './listener-rules.ts';
@@ -232,7 +232,10 @@ function replacementDiffs(tg: Extract<DesiredService['targetGroup'], { kind: 'ma
  * state this is none, so health costs nothing.
  */
 export function targetGroupsNeedingHealth(desired: DesiredState, groups: readonly ObservedTargetGroup[]): string[] {
-  const wantedNames = new Map(desired.services.flatMap((s) => (s.targetGroup.kind === 'managed' ? [[s.name, new Set([s.targetGroup.name, ...(s.targetGroup.alternateName ? [s.targetGroup.alternateName] : [])])] as const] : [])));
+  const movedName = (svc: string, tg: ManagedGroup) => (tg.alternateName ? [] : [targetGroupName(desired.owner, svc, tg, 'moved')]);
+  const wantedNames = new Map(
+    desired.services.flatMap((s) => (s.targetGroup.kind === 'managed' ? [[s.name, new Set([s.targetGroup.name, ...(s.targetGroup.alternateName ? [s.targetGroup.alternateName] : []), ...movedName(s.name, s.targetGroup)])] as const] : [])),
+  );
   const bySvc = new Map<string, ObservedTargetGroup[]>();
   for (const g of groups) {
     if (!isOwnedBy(g.tags, desired.owner)) continue;
@@ -245,7 +248,10 @@ export function targetGroupsNeedingHealth(desired: DesiredState, groups: readonl
   for (const [svc, owned] of bySvc) {
     // An adopted group is the service's group only while no group has the derived name.
     const adopted = owned.some((g) => g.name === tgOf.get(svc)!.name) ? undefined : adoptedGroup(owned, tgOf.get(svc)!);
-    if (owned.some((g) => !wantedNames.get(svc)!.has(g.name) && g !== adopted)) out.push(...owned.map((g) => g.arn));
+    // A replacement under way (a group of other settings), or a move between load balancers
+    // (the group of the usual name and its twin: plan/moves.ts hands over on health too).
+    const primaries = owned.filter((g) => g.tags?.[ROLE_TAG] !== 'alternate');
+    if (owned.some((g) => !wantedNames.get(svc)!.has(g.name) && g !== adopted) || primaries.length > 1) out.push(...owned.map((g) => g.arn));
   }
   return out.sort();
 }

@@ -155,6 +155,8 @@ export interface ServicePlan {
   manage?: 'observe';
   /** What the service publishes (plan/outputs.ts): values now, or from an action of this plan. */
   outputs?: Partial<Record<OutputKey, Ref>>;
+  /** The shard (spec.shared.loadBalancers) the service lives on or moves to; set when the document has several, or pins it. */
+  loadBalancer?: string;
 }
 
 export interface Plan {
