@@ -88,3 +88,29 @@ export async function bootstrapSharedPlatform(): Promise<SharedPlatform> {
     parameters: PARAMETER_NAMES,
   };
 }
+
+/** Another internal ALB in the platform's VPC with its HTTP listener (default 404): a second shard. */
+export interface ExtraLoadBalancer {
+  loadBalancerArn: string;
+  listenerArn: string;
+  albDnsName: string;
+  albHostedZoneId: string;
+}
+
+export async function addLoadBalancer(platform: SharedPlatform, name: string): Promise<ExtraLoadBalancer> {
+  const elbv2 = new ElasticLoadBalancingV2Client({});
+  try {
+    const lb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: name, Scheme: 'internal', Type: 'application', Subnets: platform.subnetIds }))).LoadBalancers![0]!;
+    const listener = await elbv2.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: lb.LoadBalancerArn!,
+        Port: 80,
+        Protocol: 'HTTP',
+        DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' } }],
+      }),
+    );
+    return { loadBalancerArn: lb.LoadBalancerArn!, listenerArn: listener.Listeners![0]!.ListenerArn!, albDnsName: lb.DNSName!.toLowerCase(), albHostedZoneId: lb.CanonicalHostedZoneId! };
+  } finally {
+    elbv2.destroy();
+  }
+}
