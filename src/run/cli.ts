@@ -45,7 +45,7 @@ Options:
   --output text|json      report format on stdout, one-shot modes (default: text)
   --allow-mass-delete     allow a pass to delete more than --max-delete-share of owned resources
   --max-delete-share N    largest share (0..1) of owned resources one pass may delete (default 0.5)
-  --rule-quota N          listener rules allowed on the load balancer (default 100, the AWS default quota)
+  --rule-quota N          listener rules allowed per load balancer (default 100, the AWS default quota; a shard's own ruleQuota wins)
   --apigw-rps N           client-side pace of API Gateway calls per second (default 10)
   --route53-rps N         client-side pace of Route 53 calls per second (default 5)
   --domain-pace DURATION  least time between two CreateDomainName (or Update-, Delete-)
