@@ -1,9 +1,6 @@
 import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
-  DescribeTagsCommand,
-  paginateDescribeRules,
-  paginateDescribeTargetGroups,
   type Action,
   type ElasticLoadBalancingV2Client,
   type Rule,
@@ -11,10 +8,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LiveAction, LiveLoadBalancer, LiveRule, LiveTargetGroup } from '../../import/snapshot.ts';
 import type { Tags } from '../../model/tags.ts';
-import { DESCRIBE_TAGS_BATCH } from './observe.ts';
-
-/** DescribeRules and DescribeTargetGroups allow pages of up to 400. */
-const PAGE_SIZE = 400;
+import { describeTags, healthCheckOf, isDefaultRule, listRules, listTargetGroups } from './observe.ts';
 
 /**
  * `routeyard --import`, the load-balancing side: the listener's load balancer (its DNS name,
@@ -36,7 +30,7 @@ export async function readListenerForImport(
   const lb = lbs.LoadBalancers?.[0];
   if (!lb) throw new Error(`the load balancer of listener ${listenerArn} was not found`);
   const forwarded = new Set(rules.flatMap((r) => forwardArns(r.Actions ?? [])));
-  const tagged = [...rules.filter((r) => !isDefault(r)).map((r) => r.RuleArn!), ...groups.filter((g) => forwarded.has(g.TargetGroupArn ?? '')).map((g) => g.TargetGroupArn!)];
+  const tagged = [...rules.filter((r) => !isDefaultRule(r)).map((r) => r.RuleArn!), ...groups.filter((g) => forwarded.has(g.TargetGroupArn ?? '')).map((g) => g.TargetGroupArn!)];
   const tags = await describeTags(elbv2, tagged);
   return {
     loadBalancer: {
@@ -53,41 +47,8 @@ export async function readListenerForImport(
   };
 }
 
-function isDefault(r: Rule): boolean {
-  return Boolean(r.IsDefault) || r.Priority === 'default';
-}
-
 function forwardArns(actions: readonly Action[]): string[] {
   return actions.flatMap((a) => (a.Type === 'forward' ? [...(a.ForwardConfig?.TargetGroups ?? []).map((t) => t.TargetGroupArn ?? ''), a.TargetGroupArn ?? ''] : [])).filter(Boolean);
-}
-
-async function listRules(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<Rule[]> {
-  const rules: Rule[] = [];
-  for await (const page of paginateDescribeRules({ client: elbv2 }, { ListenerArn: listenerArn, PageSize: PAGE_SIZE })) rules.push(...(page.Rules ?? []));
-  return rules;
-}
-
-async function listTargetGroups(elbv2: ElasticLoadBalancingV2Client): Promise<TargetGroup[]> {
-  const groups: TargetGroup[] = [];
-  for await (const page of paginateDescribeTargetGroups({ client: elbv2 }, { PageSize: PAGE_SIZE })) groups.push(...(page.TargetGroups ?? []));
-  return groups;
-}
-
-async function describeTags(elbv2: ElasticLoadBalancingV2Client, arns: string[]): Promise<Map<string, Tags>> {
-  const out = new Map<string, Tags>();
-  const batches: string[][] = [];
-  for (let i = 0; i < arns.length; i += DESCRIBE_TAGS_BATCH) batches.push(arns.slice(i, i + DESCRIBE_TAGS_BATCH));
-  await Promise.all(
-    batches.map(async (batch) => {
-      const page = await elbv2.send(new DescribeTagsCommand({ ResourceArns: batch }));
-      for (const d of page.TagDescriptions ?? []) {
-        const tags: Tags = {};
-        for (const t of d.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
-        if (d.ResourceArn) out.set(d.ResourceArn, tags);
-      }
-    }),
-  );
-  return out;
 }
 
 function toLiveAction(a: Action): LiveAction {
@@ -105,7 +66,7 @@ function toLiveRule(r: Rule, tags: Tags): LiveRule {
   return {
     arn: r.RuleArn ?? '',
     priority: r.Priority ?? '',
-    isDefault: isDefault(r),
+    isDefault: isDefaultRule(r),
     conditions: (r.Conditions ?? []).map((c) => {
       const header = c.Field === 'http-header' ? c.HttpHeaderConfig : undefined;
       return {
@@ -132,16 +93,7 @@ function toLiveTargetGroup(g: TargetGroup, tags: Tags): LiveTargetGroup {
     ...(g.TargetType !== undefined ? { targetType: g.TargetType } : {}),
     ...(g.VpcId !== undefined ? { vpcId: g.VpcId } : {}),
     ...(g.HealthCheckEnabled !== undefined ? { healthCheckEnabled: g.HealthCheckEnabled } : {}),
-    healthCheck: {
-      ...(g.HealthCheckPath !== undefined ? { path: g.HealthCheckPath } : {}),
-      ...(g.HealthCheckProtocol !== undefined ? { protocol: g.HealthCheckProtocol } : {}),
-      ...(g.HealthCheckPort !== undefined ? { port: g.HealthCheckPort } : {}),
-      ...(g.HealthCheckIntervalSeconds !== undefined ? { intervalSeconds: g.HealthCheckIntervalSeconds } : {}),
-      ...(g.HealthCheckTimeoutSeconds !== undefined ? { timeoutSeconds: g.HealthCheckTimeoutSeconds } : {}),
-      ...(g.HealthyThresholdCount !== undefined ? { healthyThresholdCount: g.HealthyThresholdCount } : {}),
-      ...(g.UnhealthyThresholdCount !== undefined ? { unhealthyThresholdCount: g.UnhealthyThresholdCount } : {}),
-      ...(g.Matcher?.HttpCode !== undefined ? { matcher: g.Matcher.HttpCode } : {}),
-    },
+    healthCheck: healthCheckOf(g),
     tags,
   };
 }

@@ -136,7 +136,7 @@ export async function observeTargetHealth(elbv2: ElasticLoadBalancingV2Client, a
   return out;
 }
 
-function isDefaultRule(r: Rule): boolean {
+export function isDefaultRule(r: Rule): boolean {
   return Boolean(r.IsDefault) || r.Priority === 'default';
 }
 
@@ -156,13 +156,13 @@ export function forwardTargets(actions: readonly Action[]): ForwardTarget[] {
   return targets.length === 1 ? [{ arn: targets[0]!.arn, weight: 1 }] : targets;
 }
 
-async function listRules(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<Rule[]> {
+export async function listRules(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<Rule[]> {
   const rules: Rule[] = [];
   for await (const page of paginateDescribeRules({ client: elbv2 }, { ListenerArn: listenerArn, PageSize: PAGE_SIZE })) rules.push(...(page.Rules ?? []));
   return rules;
 }
 
-async function listTargetGroups(elbv2: ElasticLoadBalancingV2Client): Promise<TargetGroup[]> {
+export async function listTargetGroups(elbv2: ElasticLoadBalancingV2Client): Promise<TargetGroup[]> {
   const groups: TargetGroup[] = [];
   for await (const page of paginateDescribeTargetGroups({ client: elbv2 }, { PageSize: PAGE_SIZE })) {
     groups.push(...(page.TargetGroups ?? []));
@@ -170,7 +170,7 @@ async function listTargetGroups(elbv2: ElasticLoadBalancingV2Client): Promise<Ta
   return groups;
 }
 
-async function describeTags(elbv2: ElasticLoadBalancingV2Client, arns: string[]): Promise<Map<string, Record<string, string>>> {
+export async function describeTags(elbv2: ElasticLoadBalancingV2Client, arns: string[]): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   for (let i = 0; i < arns.length; i += DESCRIBE_TAGS_BATCH) {
     const page = await elbv2.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + DESCRIBE_TAGS_BATCH) }));
@@ -218,17 +218,22 @@ function toObservedTargetGroup(g: TargetGroup, tags: Record<string, string> | un
     ...(g.Protocol !== undefined ? { protocol: g.Protocol } : {}),
     ...(g.TargetType !== undefined ? { targetType: g.TargetType } : {}),
     ...(g.VpcId !== undefined ? { vpcId: g.VpcId } : {}),
-    healthCheck: {
-      ...(g.HealthCheckPath !== undefined ? { path: g.HealthCheckPath } : {}),
-      ...(g.HealthCheckProtocol !== undefined ? { protocol: g.HealthCheckProtocol } : {}),
-      ...(g.HealthCheckPort !== undefined ? { port: g.HealthCheckPort } : {}),
-      ...(g.HealthCheckIntervalSeconds !== undefined ? { intervalSeconds: g.HealthCheckIntervalSeconds } : {}),
-      ...(g.HealthCheckTimeoutSeconds !== undefined ? { timeoutSeconds: g.HealthCheckTimeoutSeconds } : {}),
-      ...(g.HealthyThresholdCount !== undefined ? { healthyThresholdCount: g.HealthyThresholdCount } : {}),
-      ...(g.UnhealthyThresholdCount !== undefined ? { unhealthyThresholdCount: g.UnhealthyThresholdCount } : {}),
-      ...(g.Matcher?.HttpCode !== undefined ? { matcher: g.Matcher.HttpCode } : {}),
-    },
+    healthCheck: healthCheckOf(g),
     ...(tags ? { tags } : {}),
     ...(g.LoadBalancerArns ? { loadBalancerArns: [...g.LoadBalancerArns] } : {}),
+  };
+}
+
+/** A group's health-check settings as AWS reports them, in the document's field names. */
+export function healthCheckOf(g: TargetGroup): ObservedTargetGroup['healthCheck'] {
+  return {
+    ...(g.HealthCheckPath !== undefined ? { path: g.HealthCheckPath } : {}),
+    ...(g.HealthCheckProtocol !== undefined ? { protocol: g.HealthCheckProtocol } : {}),
+    ...(g.HealthCheckPort !== undefined ? { port: g.HealthCheckPort } : {}),
+    ...(g.HealthCheckIntervalSeconds !== undefined ? { intervalSeconds: g.HealthCheckIntervalSeconds } : {}),
+    ...(g.HealthCheckTimeoutSeconds !== undefined ? { timeoutSeconds: g.HealthCheckTimeoutSeconds } : {}),
+    ...(g.HealthyThresholdCount !== undefined ? { healthyThresholdCount: g.HealthyThresholdCount } : {}),
+    ...(g.UnhealthyThresholdCount !== undefined ? { unhealthyThresholdCount: g.UnhealthyThresholdCount } : {}),
+    ...(g.Matcher?.HttpCode !== undefined ? { matcher: g.Matcher.HttpCode } : {}),
   };
 }
