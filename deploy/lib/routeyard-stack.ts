@@ -21,7 +21,7 @@ import { controllerCommand } from './controller-command.ts';
 import { EventHints } from './event-hints.ts';
 import { Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { addTaskRolePolicy } from './task-role-policy.ts';
-import { outputParameterNames } from './config.ts';
+import { outputParameterNames, shardParameterNames } from './config.ts';
 
 export type RouteyardStackProps = PlatformStackProps;
 
@@ -139,8 +139,15 @@ export class RouteyardStack extends PlatformStack {
     const publicZones = config.publicHostedZones.map((zoneName, i) => HostedZone.fromLookup(this, `PublicZone${i}`, { domainName: zoneName }));
     addTaskRolePolicy(this, taskRole, {
       config,
-      listenerArn: StringParameter.valueForStringParameter(this, names.listenerArn),
-      listenerRulesArnPattern: StringParameter.valueForStringParameter(this, names.listenerRulesArnPattern),
+      // The first shard by today's parameter names (the one-ALB template stays as it was), the
+      // others by their own (`<prefix>/load-balancers/<shard>/`).
+      listeners: config.loadBalancers.map((shard) => {
+        const p = shard.index === 1 ? names : shardParameterNames(config.parameterPrefix, shard.name);
+        return {
+          listenerArn: StringParameter.valueForStringParameter(this, p.listenerArn),
+          listenerRulesArnPattern: StringParameter.valueForStringParameter(this, p.listenerRulesArnPattern),
+        };
+      }),
       hostedZoneIds: [
         ...publicZones.map((z) => z.hostedZoneId),
         ...(config.privateHostedZoneName ? [StringParameter.valueForStringParameter(this, names.privateHostedZoneId)] : []),

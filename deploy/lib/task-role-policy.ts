@@ -1,6 +1,6 @@
 // The controller's task role, statement by statement. The rule: read calls on "*" only where
-// AWS offers no resource for them; every write scoped to a resource (the shared listener and
-// its rules, this account's and Region's target groups, this Region's HTTP APIs and domain
+// AWS offers no resource for them; every write scoped to a resource (the shared listeners,
+// one per ALB shard, and their rules, this account's and Region's target groups, this Region's HTTP APIs and domain
 // names, certificates, the named hosted zones, the lease table, the document) and, where the
 // service evaluates tags, to routeyard's owner tag: `aws:RequestTag` on create and on the
 // tagging that adopts an existing resource (issue #17), `aws:ResourceTag` on change and delete.
@@ -55,9 +55,11 @@ export const UNSCOPABLE_WRITES: Record<string, string> = {
 
 export interface TaskRolePolicyInput {
   config: DeployConfig;
-  /** The shared listener's ARN and its rules' ARN pattern (deploy-time tokens read from SSM). */
-  listenerArn: string;
-  listenerRulesArnPattern: string;
+  /**
+   * Each shared ALB's listener ARN and its rules' ARN pattern (deploy-time tokens read from
+   * SSM), one per shard: routeyard's rule writes are scoped to these listeners and their rules.
+   */
+  listeners: { listenerArn: string; listenerRulesArnPattern: string }[];
   hostedZoneIds: string[];
   /** The same zones' names (the records routeyard writes are below them). */
   zoneNames: string[];
@@ -75,7 +77,9 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
   const ownerRequestTag = { [`aws:RequestTag/${OWNER_TAG_KEY}`]: owner };
   const ownerResourceTag = { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: owner };
   const elb = (resource: string) => `arn:${partition}:elasticloadbalancing:${region}:${account}:${resource}`;
-  const listenerRules = input.listenerRulesArnPattern;
+  // Every shard's listener and its rules, and no other listener's (issue #18).
+  const listeners = input.listeners.map((l) => l.listenerArn);
+  const listenerRules = input.listeners.map((l) => l.listenerRulesArnPattern);
   /** The groups routeyard creates: `ry-<hash>` (CreateTargetGroup and its create-time AddTags). */
   const createdTargetGroups = elb(`targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`);
   /**
@@ -102,25 +106,32 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       resources: ['*'],
     }),
     statement('ElbCreateRuleOnSharedListener', {
-      // CreateRule is authorized on the listener (the rule has no ARN yet); the owner tag is required in the request.
+      // CreateRule is authorized on the listener (the rule has no ARN yet); the owner tag is
+      // required in the request. Each shard's listener by its ARN: no other listener of the
+      // account, even on an ALB of a similar name.
       actions: ['elasticloadbalancing:CreateRule'],
-      resources: [input.listenerArn],
+      resources: listeners,
       conditions: { StringEquals: ownerRequestTag },
     }),
     statement('ElbChangeOwnedRules', {
       // Rules routeyard created or adopted (the adopted rule keeps its ARN and priority; once
       // tagged it is changed and deleted like routeyard's own).
       actions: ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule'],
-      resources: [listenerRules],
+      resources: listenerRules,
       conditions: { StringEquals: ownerResourceTag },
     }),
     statement('ElbReorderRulesOfSharedListener', {
-      // SAR lists no condition key on SetRulePriorities' row: the listener's rules are the narrowest scope.
+      // SAR lists no condition key on SetRulePriorities' row: the shared listeners' rules are the
+      // narrowest scope (one call reorders rules of one listener).
       actions: ['elasticloadbalancing:SetRulePriorities'],
-      resources: [listenerRules],
+      resources: listenerRules,
     }),
     statement('ElbCreateOwnedTargetGroups', {
-      // routeyard creates only `ry-` names (src/plan/naming); adoption never creates.
+      // routeyard creates only `ry-` names (src/plan/naming); adoption never creates. A target
+      // group serves one ALB only, so a service moving to another shard gets a new group;
+      // target group ARNs name no ALB, so these grants are the same for every shard.
+      // RegisterTargets and DeregisterTargets are not granted: the services' deployments
+      // (ECS) register targets, and routeyard only waits for a healthy one.
       actions: ['elasticloadbalancing:CreateTargetGroup'],
       resources: [createdTargetGroups],
       conditions: { StringEquals: ownerRequestTag },
@@ -139,19 +150,19 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       // also need AddTags; CreateAction limits this grant to that case (any of routeyard's tag
       // keys, routeyard:role included).
       actions: ['elasticloadbalancing:AddTags'],
-      resources: [input.listenerArn, listenerRules, createdTargetGroups],
+      resources: [...listeners, ...listenerRules, createdTargetGroups],
       conditions: { StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateRule', 'CreateTargetGroup'], ...ownerRequestTag } },
     }),
     statement('ElbTagToAdopt', {
       // Adoption (src/plan/adoption.ts, src/aws/elbv2/apply.ts addTags): AddTags on an existing
-      // rule of the shared listener or target group, outside any create. SAR: AddTags takes
+      // rule of a shared listener or target group, outside any create. SAR: AddTags takes
       // listener-rule/app and targetgroup with aws:RequestTag, aws:TagKeys and aws:ResourceTag.
       // The request must name this RouteSet as owner and carry routeyard's two keys only, so it
       // can neither rewrite the user's own tags nor hand the resource to another owner
       // (`aws:cloudformation:*` tags are reserved: no caller changes them); the Deny below
       // refuses a resource another owner has already tagged.
       actions: ['elasticloadbalancing:AddTags'],
-      resources: [listenerRules, anyTargetGroup],
+      resources: [...listenerRules, anyTargetGroup],
       conditions: { StringEquals: ownerRequestTag, ...onlyRouteyardTagKeys },
     }),
     statement('ElbDenyOtherOwners', {
@@ -162,7 +173,7 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       // SAR disagree on that row); routeyard never moves a rule it does not own.
       effect: Effect.DENY,
       actions: ['elasticloadbalancing:AddTags', 'elasticloadbalancing:SetRulePriorities'],
-      resources: [listenerRules, anyTargetGroup],
+      resources: [...listenerRules, anyTargetGroup],
       conditions: otherOwner,
     }),
 

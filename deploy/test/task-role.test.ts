@@ -146,7 +146,10 @@ describe('task role: least privilege', () => {
 
 const ACCOUNT = '123456789012';
 const LISTENER = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/acmecorp-shared/0123456789abcdef/fedcba9876543210`;
-const RULE = (id: string) => `${LISTENER.replace(':listener/', ':listener-rule/')}/${id}`;
+const RULE = (id: string, listener = LISTENER) => `${listener.replace(':listener/', ':listener-rule/')}/${id}`;
+/** The listener of ALB shard n (alb-n): the first is LISTENER. */
+const SHARD_LISTENER = (n: number) =>
+  n === 1 ? LISTENER : `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/acmecorp-shared-${n}/${String(n).repeat(16)}/${String(n).repeat(4)}abcdef${String(n).repeat(6)}`;
 const GROUP = (name: string) => `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgroup/${name}/73e2d6bc24d8a067`;
 const APIGW = (path: string) => `arn:aws:apigateway:eu-west-1::${path}`;
 /** TagResource's IAM resource: `/tags/<url-encoded ARN>` (as CloudTrail records it). */
@@ -163,8 +166,10 @@ function resolve(value: unknown): unknown {
   if ('Ref' in v) {
     const ref = String(v.Ref);
     if (ref === 'AWS::Partition') return 'aws';
-    if (/listenerrulesarnpattern/.test(ref)) return `${LISTENER.replace(':listener/', ':listener-rule/')}/*`;
-    if (/listenerarn/.test(ref)) return LISTENER;
+    // Shard n > 1: <prefix>/load-balancers/alb-<n>/...; shard 1: today's names.
+    const shard = Number(/loadbalancersalb(\d+)/.exec(ref)?.[1] ?? 1);
+    if (/listenerrulesarnpattern/.test(ref)) return `${SHARD_LISTENER(shard).replace(':listener/', ':listener-rule/')}/*`;
+    if (/listenerarn/.test(ref)) return SHARD_LISTENER(shard);
     if (/privatehostedzoneid/.test(ref)) return 'Z0PRIVATEZONE000000000';
     return `<${ref}>`;
   }
@@ -458,5 +463,77 @@ describe('task role: published outputs (spec.shared.outputsPrefix)', () => {
     expect(ssmStatements({ 'routeyard:outputsPrefix': '' })).toEqual([]);
     const all = taskRoleStatements({ 'routeyard:outputsPrefix': '' }).flatMap((s) => list(s.Action));
     expect(all.filter((a) => a.startsWith('ssm:')).sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+  });
+});
+
+describe('task role: several ALBs (issue #18)', () => {
+  const TWO = { 'routeyard:albCount': 2 };
+  const statements = (overrides: Record<string, unknown> = TWO) => taskRoleStatements(overrides).map((x) => resolve(x) as Statement);
+  const LISTENER2 = SHARD_LISTENER(2);
+  /** ALBs of the account the stacks did not make: one named like the shards, a third shard's that is not deployed. */
+  const FOREIGN = [
+    `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/acmecorp-shared-legacy/5555555555555555/6666666666666666`,
+    SHARD_LISTENER(3),
+    // Another listener on shard 2's ALB (not the stack's).
+    LISTENER2.replace(/\/[^/]+$/, '/7777777777777777'),
+  ];
+
+  it('still grants no mutating action on "*" where the service offers resource or tag scoping', () => {
+    expect(wildcardWrites(taskRoleStatements(TWO))).toEqual([]);
+    expect(wildcardWrites(taskRoleStatements({ 'routeyard:albCount': 10 }))).toEqual([]);
+  });
+
+  it('names each shard\'s listener and rules, read from its parameters', () => {
+    const raw = taskRoleStatements(TWO);
+    const bySid = (sid: string) => JSON.stringify(raw.find((x) => x.Sid === sid)!.Resource);
+    expect(bySid('ElbCreateRuleOnSharedListener')).toMatch(/SsmParameterValueacmecorpsharedalblistenerarn.*SsmParameterValueacmecorpsharedloadbalancersalb2listenerarn/);
+    for (const sid of ['ElbChangeOwnedRules', 'ElbReorderRulesOfSharedListener', 'ElbTagToAdopt', 'ElbDenyOtherOwners']) {
+      expect(bySid(sid), sid).toMatch(/SsmParameterValueacmecorpsharedalblistenerrulesarnpattern.*SsmParameterValueacmecorpsharedloadbalancersalb2listenerrulesarnpattern/);
+    }
+  });
+
+  it('a rule on shard 2: created on its listener, changed, reordered, deleted, adopted, like a rule on the first', () => {
+    const p = statements();
+    for (const listener of [LISTENER, LISTENER2]) {
+      const rule = RULE('0a0b0c0d0e0f0a0b', listener);
+      expect(decide(p, { action: 'elasticloadbalancing:CreateRule', resource: listener, requestTags: ours() }), listener).toBe('Allow');
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource: rule, requestTags: { ...ours(), 'routeyard:role': 'test' }, extra: { 'elasticloadbalancing:CreateAction': 'CreateRule' } })).toBe('Allow');
+      for (const action of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:SetRulePriorities']) {
+        expect(decide(p, { action, resource: rule, resourceTags: ours() }), `${action} ${rule}`).toBe('Allow');
+      }
+      // Adoption on shard 2 as on the first, and never another owner's rule.
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource: rule, requestTags: ours(), resourceTags: STACK_TAGS })).toBe('Allow');
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource: rule, requestTags: ours(), resourceTags: { [OWNER_TAG_KEY]: 'acmecorp-prod' } })).toBe('Deny');
+      expect(allowed(p, { action: 'elasticloadbalancing:CreateRule', resource: listener, requestTags: { [OWNER_TAG_KEY]: 'acmecorp-prod' } })).toBe(false);
+      expect(allowed(p, { action: 'elasticloadbalancing:ModifyRule', resource: rule, resourceTags: STACK_TAGS })).toBe(false);
+    }
+  });
+
+  it('refuses the listener of a foreign ALB (a similar name, a shard not deployed, another listener of a shard\'s ALB) and its rules', () => {
+    const p = statements();
+    for (const listener of FOREIGN) {
+      const rule = RULE('0a0b0c0d0e0f0a0b', listener);
+      expect(allowed(p, { action: 'elasticloadbalancing:CreateRule', resource: listener, requestTags: ours() }), listener).toBe(false);
+      expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: listener, requestTags: ours(), extra: { 'elasticloadbalancing:CreateAction': 'CreateRule' } })).toBe(false);
+      for (const action of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:SetRulePriorities']) {
+        expect(allowed(p, { action, resource: rule, resourceTags: ours() }), `${action} ${rule}`).toBe(false);
+      }
+      expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: rule, requestTags: ours() })).toBe(false);
+    }
+    // With one ALB, shard 2's listener is as foreign as any.
+    expect(allowed(statements({}), { action: 'elasticloadbalancing:CreateRule', resource: LISTENER2, requestTags: ours() })).toBe(false);
+  });
+
+  it('target groups: the same grants whatever the number of ALBs (a group serves one ALB; its ARN names none), and never RegisterTargets', () => {
+    const tg = (overrides: Record<string, unknown>) =>
+      taskRoleStatements(overrides).filter((x) => ['ElbCreateOwnedTargetGroups', 'ElbChangeOwnedTargetGroups'].includes(x.Sid!));
+    expect(tg(TWO)).toEqual(tg({}));
+    expect(tg({ 'routeyard:albCount': 10 })).toEqual(tg({}));
+    const p = statements();
+    expect(allowed(p, { action: 'elasticloadbalancing:CreateTargetGroup', resource: GROUP('ry-0123456789abcdef0123456789ab'), requestTags: ours() })).toBe(true);
+    for (const action of ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets']) {
+      expect(allowed(p, { action, resource: GROUP('ry-0123456789abcdef0123456789ab'), resourceTags: ours() }), action).toBe(false);
+      expect(taskRoleStatements(TWO).flatMap((x) => list(x.Action))).not.toContain(action);
+    }
   });
 });
