@@ -12,8 +12,8 @@
 // fine-grained access control" (normalized names, record types), and the Systems Manager
 // guide "Preventing access to Parameter Store API operations" (ssm:Overwrite).
 import { Stack } from 'aws-cdk-lib';
-import { Effect, Policy, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import type { Construct } from 'constructs';
+import { Effect, ManagedPolicy, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { acknowledgeNag } from './compliance.ts';
 import type { DeployConfig } from './config.ts';
 
@@ -384,10 +384,93 @@ export function outputsStatements(stack: Stack, prefix: string, owner: string): 
   ];
 }
 
-/** Attach the statements to the task role as one policy, with the cdk-nag acknowledgements they need. */
-export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRolePolicyInput): Policy {
+/**
+ * IAM quotas ("IAM and AWS STS quotas"): a customer managed policy holds at most 6,144
+ * characters, and the inline policies of a role at most 10,240 together; white space is not
+ * counted. The task role's statements alone pass 10,240 (about 10,700 with one ALB and an
+ * outputs prefix, 900 more per ALB), so they cannot be inline: they are customer managed
+ * policies, as many as they fill. A role takes 10 managed policies by default; ten ALBs need 4.
+ */
+export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
+
+/**
+ * The most characters a value resolved from the template can take at deploy time, by what it
+ * is: a partition (`aws-us-gov`), a listener ARN or its rules' pattern read from SSM (63
+ * characters of `arn:<partition>:elasticloadbalancing:<region>:<account>:listener-rule/app/`
+ * with the longest partition and Region, a 32-character ALB name, two 16-character ids, `/*`),
+ * anything else (a table ARN with a 255-character name).
+ */
+const DEPLOY_TIME_LENGTH = { partition: 10, region: 14, account: 12, ssmParameter: 160, other: 320 };
+
+/** An upper bound of a statement's size once CloudFormation has resolved it (no white space). */
+export function statementSizeBound(stack: Stack, statement: PolicyStatement): number {
+  return sizeBound(stack.resolve(statement.toStatementJson()));
+}
+
+/** An upper bound of the size of a template value (a policy document, a statement) at deploy time. */
+export function sizeBound(template: unknown): number {
+  const bound = (v: unknown): string => {
+    if (Array.isArray(v)) return `[${v.map(bound).join(',')}]`;
+    if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+    const o = v as Record<string, unknown>;
+    const placeholder = (n: number) => JSON.stringify('x'.repeat(n));
+    if ('Ref' in o) {
+      const ref = String(o.Ref);
+      if (ref === 'AWS::Partition') return placeholder(DEPLOY_TIME_LENGTH.partition);
+      if (ref === 'AWS::Region') return placeholder(DEPLOY_TIME_LENGTH.region);
+      if (ref === 'AWS::AccountId') return placeholder(DEPLOY_TIME_LENGTH.account);
+      return placeholder(ref.startsWith('SsmParameterValue') ? DEPLOY_TIME_LENGTH.ssmParameter : DEPLOY_TIME_LENGTH.other);
+    }
+    if ('Fn::Join' in o) {
+      const [separator, parts] = o['Fn::Join'] as [string, unknown[]];
+      const text = parts.map((part) => (typeof part === 'string' ? part : (JSON.parse(bound(part)) as string))).join(separator);
+      return JSON.stringify(text);
+    }
+    if (Object.keys(o).some((k) => k.startsWith('Fn::'))) return placeholder(DEPLOY_TIME_LENGTH.other);
+    return `{${Object.entries(o).map(([k, x]) => `${JSON.stringify(k)}:${bound(x)}`).join(',')}}`;
+  };
+  return bound(template).length;
+}
+
+/** `{"Version":"2012-10-17","Statement":[...]}` around the statements. */
+const DOCUMENT_OVERHEAD = JSON.stringify({ Version: '2012-10-17', Statement: [] }).length;
+
+/**
+ * The statements in order, cut into policies of at most `max` characters each (a statement is
+ * never split; the commas between statements are counted).
+ */
+export function packStatements(stack: Stack, statements: PolicyStatement[], max = MANAGED_POLICY_MAX_CHARACTERS): PolicyStatement[][] {
+  const parts: PolicyStatement[][] = [];
+  let size = Infinity;
+  for (const statement of statements) {
+    const n = statementSizeBound(stack, statement);
+    if (DOCUMENT_OVERHEAD + n > max) throw new Error(`task role statement ${statement.sid ?? ''} may take ${n} characters, more than a managed policy holds (${max})`);
+    if (size + 1 + n > max) {
+      parts.push([]);
+      size = DOCUMENT_OVERHEAD - 1;
+    }
+    parts.at(-1)!.push(statement);
+    size += 1 + n;
+  }
+  return parts;
+}
+
+/**
+ * Attach the statements to the task role as customer managed policies (`TaskRolePolicy/Part<n>`,
+ * in order, each within IAM's 6,144 characters), with the cdk-nag acknowledgements they need.
+ */
+export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRolePolicyInput): ManagedPolicy[] {
   const stack = Stack.of(scope);
-  const policy = new Policy(scope, 'TaskRolePolicy', { roles: [role], statements: taskRoleStatements(stack, input) });
+  const policy = new Construct(scope, 'TaskRolePolicy');
+  const parts = packStatements(stack, taskRoleStatements(stack, input));
+  const policies = parts.map(
+    (statements, i) =>
+      new ManagedPolicy(policy, `Part${i + 1}`, {
+        roles: [role],
+        statements,
+        description: `routeyard task role: least-privilege permissions, part ${i + 1} of ${parts.length}`,
+      }),
+  );
   // cdk-nag names each wildcard resource; one acknowledgement each, with why it is the narrowest.
   const arn = (rest: string) => `Resource::arn:<AWS::Partition>:${rest}`;
   const here = `${stack.region}:${stack.account}`;
@@ -418,5 +501,5 @@ export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRoleP
       : []),
   ];
   for (const [finding, reason] of acks) acknowledgeNag(policy, `AwsSolutions-IAM5[${finding}]`, reason);
-  return policy;
+  return policies;
 }

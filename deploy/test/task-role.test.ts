@@ -3,7 +3,7 @@
 // owner tag; no service-wide resource wildcard; writes conditioned on the owner tag where
 // the service evaluates tags.
 import { describe, expect, it } from 'vitest';
-import { OWNER_TAG_KEY, SERVICE_TAG_KEY, UNSCOPABLE_WRITES } from '../lib/task-role-policy.ts';
+import { MANAGED_POLICY_MAX_CHARACTERS, OWNER_TAG_KEY, SERVICE_TAG_KEY, sizeBound, UNSCOPABLE_WRITES } from '../lib/task-role-policy.ts';
 import { synthesize } from './support.ts';
 
 interface Statement {
@@ -51,8 +51,11 @@ export function wildcardWrites(statements: Statement[]): string[] {
 function taskRoleStatements(overrides: Record<string, unknown> = {}): Statement[] {
   const { routeyard } = synthesize(overrides).templates;
   const roleId = Object.keys(routeyard.findResources('AWS::IAM::Role')).find((id) => id.startsWith('TaskRole'))!;
-  const policies = Object.values(routeyard.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[];
-  const attached = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId));
+  // Inline (CDK's default policy) and customer managed (TaskRolePolicy/Part<n>).
+  const policies = [...Object.values(routeyard.findResources('AWS::IAM::Policy')), ...Object.values(routeyard.findResources('AWS::IAM::ManagedPolicy'))] as {
+    Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
+  }[];
+  const attached = policies.filter((p) => (p.Properties.Roles ?? []).some((r) => r.Ref === roleId));
   expect(attached.length).toBeGreaterThan(0);
   return attached.flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
@@ -159,8 +162,9 @@ const ours = (service = 'orders') => ({ [OWNER_TAG_KEY]: OWNER, [SERVICE_TAG_KEY
 const STACK_TAGS = { 'aws:cloudformation:stack-name': 'PrivateFastApiStack', 'aws:cloudformation:logical-id': 'Rule' };
 
 /** Deploy-time values of the parameters the policy names (what the shared stacks write). */
-function resolve(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(resolve);
+function resolve(value: unknown, listenerOf = SHARD_LISTENER): unknown {
+  const recurse = (x: unknown) => resolve(x, listenerOf);
+  if (Array.isArray(value)) return value.map(recurse);
   if (typeof value !== 'object' || value === null) return value;
   const v = value as Record<string, unknown>;
   if ('Ref' in v) {
@@ -168,17 +172,17 @@ function resolve(value: unknown): unknown {
     if (ref === 'AWS::Partition') return 'aws';
     // Shard n > 1: <prefix>/load-balancers/alb-<n>/...; shard 1: today's names.
     const shard = Number(/loadbalancersalb(\d+)/.exec(ref)?.[1] ?? 1);
-    if (/listenerrulesarnpattern/.test(ref)) return `${SHARD_LISTENER(shard).replace(':listener/', ':listener-rule/')}/*`;
-    if (/listenerarn/.test(ref)) return SHARD_LISTENER(shard);
+    if (/listenerrulesarnpattern/.test(ref)) return `${listenerOf(shard).replace(':listener/', ':listener-rule/')}/*`;
+    if (/listenerarn/.test(ref)) return listenerOf(shard);
     if (/privatehostedzoneid/.test(ref)) return 'Z0PRIVATEZONE000000000';
     return `<${ref}>`;
   }
   if ('Fn::Join' in v) {
     const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map((x) => String(resolve(x))).join(sep);
+    return parts.map((x) => String(recurse(x))).join(sep);
   }
   if ('Fn::GetAtt' in v) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, recurse(x)]));
 }
 
 /** IAM's wildcard match for Resource and *Like operators: `*` any run of characters, `?` one. */
@@ -535,5 +539,51 @@ describe('task role: several ALBs (issue #18)', () => {
       expect(allowed(p, { action, resource: GROUP('ry-0123456789abcdef0123456789ab'), resourceTags: ours() }), action).toBe(false);
       expect(taskRoleStatements(TWO).flatMap((x) => list(x.Action))).not.toContain(action);
     }
+  });
+});
+
+describe('task role: IAM size quotas', () => {
+  type Doc = { Statement: Statement[] };
+  /** The task role's policies: inline ones (CDK's default policy) and the customer managed parts. */
+  function rolePolicies(overrides: Record<string, unknown>) {
+    const { routeyard } = synthesize(overrides).templates;
+    const roleId = Object.keys(routeyard.findResources('AWS::IAM::Role')).find((id) => id.startsWith('TaskRole'))!;
+    const of = (type: string) =>
+      (Object.entries(routeyard.findResources(type)) as [string, { Properties: { Roles?: { Ref: string }[]; PolicyDocument: Doc } }][])
+        .filter(([, p]) => (p.Properties.Roles ?? []).some((r) => r.Ref === roleId))
+        .map(([id, p]) => ({ id, document: p.Properties.PolicyDocument }));
+    return { inline: of('AWS::IAM::Policy'), managed: of('AWS::IAM::ManagedPolicy') };
+  }
+  /** The longest listener ARNs the stacks can make: 32-character ALB names. */
+  const LONGEST_LISTENER = (n: number) => `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/${'a'.repeat(32 - String(n).length - 1)}-${n}/0123456789abcdef/0123456789abcdef`;
+  /** What IAM counts: the resolved document without white space (a GetAtt as a 255-character table's ARN). */
+  const deployTimeSize = (document: Doc) =>
+    JSON.stringify(resolve(document, LONGEST_LISTENER)).replace(/"<[^"]*>"/g, JSON.stringify(`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${'t'.repeat(255)}`)).length;
+
+  it.each([1, 2, 10])('albCount %i: each managed policy within 6,144 characters, at most 10 of them, the inline ones within 10,240', (albCount) => {
+    const { inline, managed } = rolePolicies({ 'routeyard:albCount': albCount, 'routeyard:desiredStateSource': 'ssm' });
+    expect(managed.length).toBeGreaterThan(0);
+    expect(managed.length).toBeLessThanOrEqual(10);
+    for (const { id, document } of managed) {
+      // The bound the stack packed by, and the size AWS would count, both within the quota.
+      expect(sizeBound(document), id).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
+      expect(deployTimeSize(document), id).toBeLessThanOrEqual(sizeBound(document));
+    }
+    expect(managed.map((m) => m.id)).toEqual(managed.map((_, i) => expect.stringMatching(new RegExp(`^TaskRolePolicyPart${i + 1}[0-9A-F]{8}$`))));
+    expect(inline.reduce((n, p) => n + deployTimeSize(p.document), 0)).toBeLessThanOrEqual(10240);
+    console.log(`albCount ${albCount}: ${managed.length} managed policies of ${managed.map((m) => deployTimeSize(m.document)).join(', ')} characters; inline ${inline.map((p) => deployTimeSize(p.document)).join(', ')}`);
+  });
+
+  it('one inline policy could not hold them, even with one ALB (the check can fail)', () => {
+    const { managed } = rolePolicies({});
+    expect(managed.reduce((n, m) => n + deployTimeSize(m.document), 0)).toBeGreaterThan(10240);
+  });
+
+  it('names the policies in an output, for a CI job\'s role', () => {
+    const { routeyard } = synthesize().templates;
+    const output = routeyard.findOutputs('TaskRolePolicyArns').TaskRolePolicyArns as { Value: { 'Fn::Join': [string, { Ref: string }[]] } };
+    const [separator, refs] = output.Value['Fn::Join'];
+    expect(separator).toBe(',');
+    expect(refs.map((r) => r.Ref).sort()).toEqual(Object.keys(routeyard.findResources('AWS::IAM::ManagedPolicy')).filter((id) => id.startsWith('TaskRolePolicyPart')).sort());
   });
 });
