@@ -83,7 +83,11 @@ export interface LoadBalancerShard {
   albName: string;
 }
 
-/** The most ALBs the app creates: the most shards a RouteSet's `spec.shared.loadBalancers` lists. */
+/**
+ * The most ALBs the app creates (a document's `spec.shared.loadBalancers` may list up to 20
+ * shards, ALBs made elsewhere included). With ten, the task role's statements fill 4 of the
+ * 10 managed policies a role takes by default.
+ */
 export const MAX_ALB_COUNT = 10;
 /** ELBv2 load balancer names: at most 32 letters, digits and "-", no "-" first or last, not starting with "internal-". */
 const ALB_NAME = /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/;
@@ -198,7 +202,7 @@ export function readConfig(node: Node): DeployConfig {
   const albCount =
     albCountRaw === undefined || albCountRaw === null || albCountRaw === ''
       ? 1
-      : int('albCount', 1, MAX_ALB_COUNT, ': the number of shared ALBs (a RouteSet lists at most 10 in spec.shared.loadBalancers)');
+      : int('albCount', 1, MAX_ALB_COUNT, ': the number of shared ALBs the SharedAlb stack makes (alb-1 .. alb-N)');
   const loadBalancers = Array.from({ length: albCount }, (_, i): LoadBalancerShard => ({ index: i + 1, name: shardName(i + 1), albName: shardAlbName(albName, i + 1) }));
   const invalid = loadBalancers.find((lb) => !ALB_NAME.test(lb.albName));
   if (invalid) {

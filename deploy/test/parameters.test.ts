@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validateDocument } from '../../src/desired/validate.ts';
 import { DEPLOY_DIR, REPO_DIR, synthesize } from './support.ts';
 
 type Shared = Record<string, unknown> & { loadBalancers?: Record<string, unknown>[] };
@@ -75,6 +76,13 @@ describe('SSM parameters shared between the stacks and the document', () => {
 describe('examples/two-shards.routeset.json: two ALBs (issue #18)', () => {
   const doc = readDoc(TWO_SHARDS);
   const app = synthesize({ 'routeyard:albCount': 2 });
+
+  it("is a valid RouteSet (routeyard's own schema and semantic checks)", () => {
+    const text = readFileSync(TWO_SHARDS, 'utf8');
+    expect(() => validateDocument(text)).not.toThrow();
+    // The check can fail: a pin to a shard the document does not list.
+    expect(() => validateDocument(text.replace('"loadBalancer": "alb-2"', '"loadBalancer": "alb-3"'))).toThrow();
+  });
 
   it('references, per shard, the parameters the ALB stack writes with albCount 2, and the shared ones', () => {
     const referenced = referencedBy(TWO_SHARDS);
