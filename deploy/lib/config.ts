@@ -19,6 +19,12 @@ export interface DeployConfig {
   vpcLinkName: string;
   albName: string;
   listenerPort: number;
+  /**
+   * The shared ALBs ("shards"), 1 to MAX_ALB_COUNT (context `albCount`, default 1). The first
+   * is today's ALB (named `albName`, its resources' logical ids unchanged); each one has its
+   * own listener and its own SSM parameters under `<parameterPrefix>/load-balancers/<name>/`.
+   */
+  loadBalancers: LoadBalancerShard[];
   /** Optional WAF web ACL (regional) associated with the ALB. */
   wafWebAclArn?: string;
   /** Optional private hosted zone the shared ALB stack creates in the VPC. */
@@ -67,6 +73,41 @@ export interface DeployConfig {
   ecsInfrastructureRole: boolean;
 }
 
+/** One shared ALB of the platform: an entry of the document's `spec.shared.loadBalancers`. */
+export interface LoadBalancerShard {
+  /** 1-based: shard 1 is today's ALB. */
+  index: number;
+  /** The shard's name in the document (`spec.shared.loadBalancers[].name`, `services[].loadBalancer`): `alb-<index>`. */
+  name: string;
+  /** The ALB's name (ELBv2 CreateLoadBalancer Name): `albName` for shard 1, `<albName>-<index>` for the others. */
+  albName: string;
+}
+
+/**
+ * The most ALBs the app creates (a document's `spec.shared.loadBalancers` may list up to 20
+ * shards, ALBs made elsewhere included). With ten, the task role's statements fill 4 of the
+ * 10 managed policies a role takes by default.
+ */
+export const MAX_ALB_COUNT = 10;
+/** ELBv2 load balancer names: at most 32 letters, digits and "-", no "-" first or last, not starting with "internal-". */
+const ALB_NAME = /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/;
+
+/** The shard name of the `index`-th ALB (1-based). */
+export function shardName(index: number): string {
+  return `alb-${index}`;
+}
+
+/**
+ * The name of the `index`-th ALB: `albName` itself for the first (existing deployments keep
+ * their ALB), `<albName>-<index>` for the others, `albName` cut short (and any "-" it then
+ * ends with dropped) so the name stays within ELB's 32 characters.
+ */
+export function shardAlbName(albName: string, index: number): string {
+  if (index === 1) return albName;
+  const suffix = `-${index}`;
+  return `${albName.slice(0, 32 - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
 export class ConfigError extends Error {
   constructor(key: string, reason: string) {
     super(`context "${key}": ${reason}`);
@@ -102,11 +143,11 @@ export function readConfig(node: Node): DeployConfig {
     if (v === undefined || v === null || v === '') return undefined;
     return str(name, pattern, why);
   };
-  const int = (name: string, min: number, max: number): number => {
+  const int = (name: string, min: number, max: number, why = ''): number => {
     const v = raw(name);
     const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(PREFIX + name, `${JSON.stringify(v)} must be a whole number from ${min} to ${max}`);
+      throw new ConfigError(PREFIX + name, `${JSON.stringify(v)} must be a whole number from ${min} to ${max}${why}`);
     }
     return n;
   };
@@ -156,6 +197,21 @@ export function readConfig(node: Node): DeployConfig {
   if (wafWebAclArn && wafWebAclArn.split(':')[3] !== region) {
     throw new ConfigError(PREFIX + 'wafWebAclArn', `is in ${wafWebAclArn.split(':')[3]}; a web ACL associated with the ALB must be in its Region, ${region}`);
   }
+  const albName = str('albName', ALB_NAME, 'must be 1-32 letters, digits or "-", not starting or ending with "-" nor starting with "internal-" (ELBv2 CreateLoadBalancer)');
+  const albCountRaw = raw('albCount');
+  const albCount =
+    albCountRaw === undefined || albCountRaw === null || albCountRaw === ''
+      ? 1
+      : int('albCount', 1, MAX_ALB_COUNT, ': the number of shared ALBs the SharedAlb stack makes (alb-1 .. alb-N)');
+  const loadBalancers = Array.from({ length: albCount }, (_, i): LoadBalancerShard => ({ index: i + 1, name: shardName(i + 1), albName: shardAlbName(albName, i + 1) }));
+  const invalid = loadBalancers.find((lb) => !ALB_NAME.test(lb.albName));
+  if (invalid) {
+    throw new ConfigError(PREFIX + 'albName', `${JSON.stringify(albName)} gives ALB ${invalid.index} the name ${JSON.stringify(invalid.albName)}, which ELB refuses (it starts with "internal-"): choose another albName`);
+  }
+  const clash = loadBalancers.find((lb, i) => loadBalancers.findIndex((other) => other.albName === lb.albName) !== i);
+  if (clash) {
+    throw new ConfigError(PREFIX + 'albName', `${JSON.stringify(albName)} with albCount ${albCount} names two ALBs ${JSON.stringify(clash.albName)} (ALB ${clash.index} is <albName>-${clash.index}, cut to 32 characters): choose a shorter albName or one not ending in "-<number>"`);
+  }
   const domainName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
   const parameterPrefix = str('parameterPrefix', /^(\/[a-zA-Z0-9_.-]+)+$/, 'must start with "/" and not end with "/"');
   const outputsPrefix = optional('outputsPrefix');
@@ -175,8 +231,9 @@ export function readConfig(node: Node): DeployConfig {
     vpcId: str('vpcId', /^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)'),
     parameterPrefix,
     vpcLinkName: str('vpcLinkName', /^[\w-]{1,128}$/, 'must be 1-128 letters, digits, "-" or "_"'),
-    albName: str('albName', /^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/, 'must be 1-32 letters, digits or "-", not starting or ending with "-" nor starting with "internal-" (ELBv2 CreateLoadBalancer)'),
+    albName,
     listenerPort: int('listenerPort', 1, 65535),
+    loadBalancers,
     wafWebAclArn,
     privateHostedZoneName: optional('privateHostedZoneName', domainName, 'must be a lower-case DNS name without a trailing dot'),
     albAccessLogExpirationDays: int('albAccessLogExpirationDays', 1, 3650),
@@ -232,6 +289,22 @@ export function sharedParameterNames(prefix: string) {
     vpcLinkSecurityGroupId: `${prefix}/vpc-link-security-group-id`,
     listenerRulesArnPattern: `${prefix}/alb-listener-rules-arn-pattern`,
     privateHostedZoneId: `${prefix}/private-hosted-zone-id`,
+  };
+}
+
+/**
+ * The SSM parameters of one shard, under `<prefix>/load-balancers/<shard>/`, written for every
+ * shard (the first one's too, beside the one-ALB names above): the document's
+ * `spec.shared.loadBalancers[]` references the first three; the routeyard stack reads the
+ * listener and its rules' pattern for the task role.
+ */
+export function shardParameterNames(prefix: string, shard: string) {
+  const base = `${prefix}/load-balancers/${shard}`;
+  return {
+    listenerArn: `${base}/listener-arn`,
+    albDnsName: `${base}/alb-dns-name`,
+    albHostedZoneId: `${base}/alb-hosted-zone-id`,
+    listenerRulesArnPattern: `${base}/listener-rules-arn-pattern`,
   };
 }
 

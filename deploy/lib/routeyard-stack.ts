@@ -2,7 +2,7 @@
 // with no mode flag (the controller), its lease table, its desired-state store, its logs and a
 // least-privilege task role (see task-role-policy.ts).
 import path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerImage, ContainerInsights, CpuArchitecture, FargateService, FargateTaskDefinition, LogDrivers, OperatingSystemFamily } from 'aws-cdk-lib/aws-ecs';
@@ -21,7 +21,7 @@ import { controllerCommand } from './controller-command.ts';
 import { EventHints } from './event-hints.ts';
 import { Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { addTaskRolePolicy } from './task-role-policy.ts';
-import { outputParameterNames } from './config.ts';
+import { outputParameterNames, shardParameterNames } from './config.ts';
 
 export type RouteyardStackProps = PlatformStackProps;
 
@@ -137,10 +137,17 @@ export class RouteyardStack extends PlatformStack {
       description: 'routeyard controller: reads the platform, writes only what it owns',
     });
     const publicZones = config.publicHostedZones.map((zoneName, i) => HostedZone.fromLookup(this, `PublicZone${i}`, { domainName: zoneName }));
-    addTaskRolePolicy(this, taskRole, {
+    const taskRolePolicies = addTaskRolePolicy(this, taskRole, {
       config,
-      listenerArn: StringParameter.valueForStringParameter(this, names.listenerArn),
-      listenerRulesArnPattern: StringParameter.valueForStringParameter(this, names.listenerRulesArnPattern),
+      // The first shard by today's parameter names (the one-ALB template stays as it was), the
+      // others by their own (`<prefix>/load-balancers/<shard>/`).
+      listeners: config.loadBalancers.map((shard) => {
+        const p = shard.index === 1 ? names : shardParameterNames(config.parameterPrefix, shard.name);
+        return {
+          listenerArn: StringParameter.valueForStringParameter(this, p.listenerArn),
+          listenerRulesArnPattern: StringParameter.valueForStringParameter(this, p.listenerRulesArnPattern),
+        };
+      }),
       hostedZoneIds: [
         ...publicZones.map((z) => z.hostedZoneId),
         ...(config.privateHostedZoneName ? [StringParameter.valueForStringParameter(this, names.privateHostedZoneId)] : []),
@@ -234,6 +241,10 @@ export class RouteyardStack extends PlatformStack {
     new CfnOutput(this, 'ServiceName', { value: service.serviceName });
     new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName, description: "The controller's pino JSON logs" });
     new CfnOutput(this, 'TaskRoleArn', { value: taskRole.roleArn, description: "The controller's role; a CI job's role for --reconcile-once needs the same policy" });
+    new CfnOutput(this, 'TaskRolePolicyArns', {
+      value: Fn.join(',', taskRolePolicies.map((p) => p.managedPolicyArn)),
+      description: "The task role's managed policies (comma-separated): attach them to a CI job's role for --reconcile-once",
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
 // The controller's task role, statement by statement. The rule: read calls on "*" only where
-// AWS offers no resource for them; every write scoped to a resource (the shared listener and
-// its rules, this account's and Region's target groups, this Region's HTTP APIs and domain
+// AWS offers no resource for them; every write scoped to a resource (the shared listeners,
+// one per ALB shard, and their rules, this account's and Region's target groups, this Region's HTTP APIs and domain
 // names, certificates, the named hosted zones, the lease table, the document) and, where the
 // service evaluates tags, to routeyard's owner tag: `aws:RequestTag` on create and on the
 // tagging that adopts an existing resource (issue #17), `aws:ResourceTag` on change and delete.
@@ -12,8 +12,8 @@
 // fine-grained access control" (normalized names, record types), and the Systems Manager
 // guide "Preventing access to Parameter Store API operations" (ssm:Overwrite).
 import { Stack } from 'aws-cdk-lib';
-import { Effect, Policy, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import type { Construct } from 'constructs';
+import { Effect, ManagedPolicy, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { acknowledgeNag } from './compliance.ts';
 import type { DeployConfig } from './config.ts';
 
@@ -55,9 +55,11 @@ export const UNSCOPABLE_WRITES: Record<string, string> = {
 
 export interface TaskRolePolicyInput {
   config: DeployConfig;
-  /** The shared listener's ARN and its rules' ARN pattern (deploy-time tokens read from SSM). */
-  listenerArn: string;
-  listenerRulesArnPattern: string;
+  /**
+   * Each shared ALB's listener ARN and its rules' ARN pattern (deploy-time tokens read from
+   * SSM), one per shard: routeyard's rule writes are scoped to these listeners and their rules.
+   */
+  listeners: { listenerArn: string; listenerRulesArnPattern: string }[];
   hostedZoneIds: string[];
   /** The same zones' names (the records routeyard writes are below them). */
   zoneNames: string[];
@@ -75,7 +77,9 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
   const ownerRequestTag = { [`aws:RequestTag/${OWNER_TAG_KEY}`]: owner };
   const ownerResourceTag = { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: owner };
   const elb = (resource: string) => `arn:${partition}:elasticloadbalancing:${region}:${account}:${resource}`;
-  const listenerRules = input.listenerRulesArnPattern;
+  // Every shard's listener and its rules, and no other listener's (issue #18).
+  const listeners = input.listeners.map((l) => l.listenerArn);
+  const listenerRules = input.listeners.map((l) => l.listenerRulesArnPattern);
   /** The groups routeyard creates: `ry-<hash>` (CreateTargetGroup and its create-time AddTags). */
   const createdTargetGroups = elb(`targetgroup/${TARGET_GROUP_NAME_PREFIX}*/*`);
   /**
@@ -102,25 +106,32 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       resources: ['*'],
     }),
     statement('ElbCreateRuleOnSharedListener', {
-      // CreateRule is authorized on the listener (the rule has no ARN yet); the owner tag is required in the request.
+      // CreateRule is authorized on the listener (the rule has no ARN yet); the owner tag is
+      // required in the request. Each shard's listener by its ARN: no other listener of the
+      // account, even on an ALB of a similar name.
       actions: ['elasticloadbalancing:CreateRule'],
-      resources: [input.listenerArn],
+      resources: listeners,
       conditions: { StringEquals: ownerRequestTag },
     }),
     statement('ElbChangeOwnedRules', {
       // Rules routeyard created or adopted (the adopted rule keeps its ARN and priority; once
       // tagged it is changed and deleted like routeyard's own).
       actions: ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule'],
-      resources: [listenerRules],
+      resources: listenerRules,
       conditions: { StringEquals: ownerResourceTag },
     }),
     statement('ElbReorderRulesOfSharedListener', {
-      // SAR lists no condition key on SetRulePriorities' row: the listener's rules are the narrowest scope.
+      // SAR lists no condition key on SetRulePriorities' row: the shared listeners' rules are the
+      // narrowest scope (one call reorders rules of one listener).
       actions: ['elasticloadbalancing:SetRulePriorities'],
-      resources: [listenerRules],
+      resources: listenerRules,
     }),
     statement('ElbCreateOwnedTargetGroups', {
-      // routeyard creates only `ry-` names (src/plan/naming); adoption never creates.
+      // routeyard creates only `ry-` names (src/plan/naming); adoption never creates. A target
+      // group serves one ALB only, so a service moving to another shard gets a new group;
+      // target group ARNs name no ALB, so these grants are the same for every shard.
+      // RegisterTargets and DeregisterTargets are not granted: the services' deployments
+      // (ECS) register targets, and routeyard only waits for a healthy one.
       actions: ['elasticloadbalancing:CreateTargetGroup'],
       resources: [createdTargetGroups],
       conditions: { StringEquals: ownerRequestTag },
@@ -139,19 +150,19 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       // also need AddTags; CreateAction limits this grant to that case (any of routeyard's tag
       // keys, routeyard:role included).
       actions: ['elasticloadbalancing:AddTags'],
-      resources: [input.listenerArn, listenerRules, createdTargetGroups],
+      resources: [...listeners, ...listenerRules, createdTargetGroups],
       conditions: { StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateRule', 'CreateTargetGroup'], ...ownerRequestTag } },
     }),
     statement('ElbTagToAdopt', {
       // Adoption (src/plan/adoption.ts, src/aws/elbv2/apply.ts addTags): AddTags on an existing
-      // rule of the shared listener or target group, outside any create. SAR: AddTags takes
+      // rule of a shared listener or target group, outside any create. SAR: AddTags takes
       // listener-rule/app and targetgroup with aws:RequestTag, aws:TagKeys and aws:ResourceTag.
       // The request must name this RouteSet as owner and carry routeyard's two keys only, so it
       // can neither rewrite the user's own tags nor hand the resource to another owner
       // (`aws:cloudformation:*` tags are reserved: no caller changes them); the Deny below
       // refuses a resource another owner has already tagged.
       actions: ['elasticloadbalancing:AddTags'],
-      resources: [listenerRules, anyTargetGroup],
+      resources: [...listenerRules, anyTargetGroup],
       conditions: { StringEquals: ownerRequestTag, ...onlyRouteyardTagKeys },
     }),
     statement('ElbDenyOtherOwners', {
@@ -162,7 +173,7 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
       // SAR disagree on that row); routeyard never moves a rule it does not own.
       effect: Effect.DENY,
       actions: ['elasticloadbalancing:AddTags', 'elasticloadbalancing:SetRulePriorities'],
-      resources: [listenerRules, anyTargetGroup],
+      resources: [...listenerRules, anyTargetGroup],
       conditions: otherOwner,
     }),
 
@@ -373,10 +384,93 @@ export function outputsStatements(stack: Stack, prefix: string, owner: string): 
   ];
 }
 
-/** Attach the statements to the task role as one policy, with the cdk-nag acknowledgements they need. */
-export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRolePolicyInput): Policy {
+/**
+ * IAM quotas ("IAM and AWS STS quotas"): a customer managed policy holds at most 6,144
+ * characters, and the inline policies of a role at most 10,240 together; white space is not
+ * counted. The task role's statements alone pass 10,240 (about 10,700 with one ALB and an
+ * outputs prefix, 900 more per ALB), so they cannot be inline: they are customer managed
+ * policies, as many as they fill. A role takes 10 managed policies by default; ten ALBs need 4.
+ */
+export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
+
+/**
+ * The most characters a value resolved from the template can take at deploy time, by what it
+ * is: a partition (`aws-us-gov`), a listener ARN or its rules' pattern read from SSM (63
+ * characters of `arn:<partition>:elasticloadbalancing:<region>:<account>:listener-rule/app/`
+ * with the longest partition and Region, a 32-character ALB name, two 16-character ids, `/*`),
+ * anything else (a table ARN with a 255-character name).
+ */
+const DEPLOY_TIME_LENGTH = { partition: 10, region: 14, account: 12, ssmParameter: 160, other: 320 };
+
+/** An upper bound of a statement's size once CloudFormation has resolved it (no white space). */
+export function statementSizeBound(stack: Stack, statement: PolicyStatement): number {
+  return sizeBound(stack.resolve(statement.toStatementJson()));
+}
+
+/** An upper bound of the size of a template value (a policy document, a statement) at deploy time. */
+export function sizeBound(template: unknown): number {
+  const bound = (v: unknown): string => {
+    if (Array.isArray(v)) return `[${v.map(bound).join(',')}]`;
+    if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+    const o = v as Record<string, unknown>;
+    const placeholder = (n: number) => JSON.stringify('x'.repeat(n));
+    if ('Ref' in o) {
+      const ref = String(o.Ref);
+      if (ref === 'AWS::Partition') return placeholder(DEPLOY_TIME_LENGTH.partition);
+      if (ref === 'AWS::Region') return placeholder(DEPLOY_TIME_LENGTH.region);
+      if (ref === 'AWS::AccountId') return placeholder(DEPLOY_TIME_LENGTH.account);
+      return placeholder(ref.startsWith('SsmParameterValue') ? DEPLOY_TIME_LENGTH.ssmParameter : DEPLOY_TIME_LENGTH.other);
+    }
+    if ('Fn::Join' in o) {
+      const [separator, parts] = o['Fn::Join'] as [string, unknown[]];
+      const text = parts.map((part) => (typeof part === 'string' ? part : (JSON.parse(bound(part)) as string))).join(separator);
+      return JSON.stringify(text);
+    }
+    if (Object.keys(o).some((k) => k.startsWith('Fn::'))) return placeholder(DEPLOY_TIME_LENGTH.other);
+    return `{${Object.entries(o).map(([k, x]) => `${JSON.stringify(k)}:${bound(x)}`).join(',')}}`;
+  };
+  return bound(template).length;
+}
+
+/** `{"Version":"2012-10-17","Statement":[...]}` around the statements. */
+const DOCUMENT_OVERHEAD = JSON.stringify({ Version: '2012-10-17', Statement: [] }).length;
+
+/**
+ * The statements in order, cut into policies of at most `max` characters each (a statement is
+ * never split; the commas between statements are counted).
+ */
+export function packStatements(stack: Stack, statements: PolicyStatement[], max = MANAGED_POLICY_MAX_CHARACTERS): PolicyStatement[][] {
+  const parts: PolicyStatement[][] = [];
+  let size = Infinity;
+  for (const statement of statements) {
+    const n = statementSizeBound(stack, statement);
+    if (DOCUMENT_OVERHEAD + n > max) throw new Error(`task role statement ${statement.sid ?? ''} may take ${n} characters, more than a managed policy holds (${max})`);
+    if (size + 1 + n > max) {
+      parts.push([]);
+      size = DOCUMENT_OVERHEAD - 1;
+    }
+    parts.at(-1)!.push(statement);
+    size += 1 + n;
+  }
+  return parts;
+}
+
+/**
+ * Attach the statements to the task role as customer managed policies (`TaskRolePolicy/Part<n>`,
+ * in order, each within IAM's 6,144 characters), with the cdk-nag acknowledgements they need.
+ */
+export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRolePolicyInput): ManagedPolicy[] {
   const stack = Stack.of(scope);
-  const policy = new Policy(scope, 'TaskRolePolicy', { roles: [role], statements: taskRoleStatements(stack, input) });
+  const policy = new Construct(scope, 'TaskRolePolicy');
+  const parts = packStatements(stack, taskRoleStatements(stack, input));
+  const policies = parts.map(
+    (statements, i) =>
+      new ManagedPolicy(policy, `Part${i + 1}`, {
+        roles: [role],
+        statements,
+        description: `routeyard task role: least-privilege permissions, part ${i + 1} of ${parts.length}`,
+      }),
+  );
   // cdk-nag names each wildcard resource; one acknowledgement each, with why it is the narrowest.
   const arn = (rest: string) => `Resource::arn:<AWS::Partition>:${rest}`;
   const here = `${stack.region}:${stack.account}`;
@@ -407,5 +501,5 @@ export function addTaskRolePolicy(scope: Construct, role: Role, input: TaskRoleP
       : []),
   ];
   for (const [finding, reason] of acks) acknowledgeNag(policy, `AwsSolutions-IAM5[${finding}]`, reason);
-  return policy;
+  return policies;
 }

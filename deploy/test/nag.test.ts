@@ -45,6 +45,9 @@ describe('cdk-nag AwsSolutions', () => {
     ['no event hints', { 'routeyard:eventHints': false }],
     ['no outputs prefix and no ECS infrastructure role', { 'routeyard:outputsPrefix': '', 'routeyard:ecsInfrastructureRole': false }],
     ['the ECS infrastructure role without an outputs prefix', { 'routeyard:outputsPrefix': '', 'routeyard:ecsInfrastructureRole': true }],
+    ['two ALBs', { 'routeyard:albCount': 2 }],
+    ['two ALBs and a WAF web ACL', { 'routeyard:albCount': 2, 'routeyard:wafWebAclArn': 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/platform/1' }],
+    ['ten ALBs', { 'routeyard:albCount': 10 }],
   ])('with %s, still no unacknowledged finding', (_what, overrides) => {
     expect(findings(overrides).violations).toEqual([]);
   });

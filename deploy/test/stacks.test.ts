@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../lib/config.ts';
+import { ConfigError, shardAlbName } from '../lib/config.ts';
 import { ECS_INFRASTRUCTURE_POLICY } from '../lib/routeyard-stack.ts';
 import { NO_MATCH_BODY } from '../lib/shared-alb-stack.ts';
 import { only, synthesize, type Synthesized } from './support.ts';
@@ -329,6 +329,13 @@ describe('context settings', () => {
     ['routeyard:outputsPrefix', '/acmecorp', /outputsPrefix.*\/acmecorp\/services\/\*.*parameterPrefix/, { 'routeyard:parameterPrefix': '/acmecorp/services/shared' }],
     ['routeyard:outputsPrefix', '/acmecorp', /outputsPrefix.*desiredStateParameter/, { 'routeyard:desiredStateSource': 'ssm', 'routeyard:desiredStateParameter': '/acmecorp/services/routeset' }],
     ['routeyard:ecsInfrastructureRole', 'yes', /ecsInfrastructureRole.*true or false/],
+    ['routeyard:albCount', 0, /albCount.*whole number from 1 to 10: the number of shared ALBs/],
+    ['routeyard:albCount', 11, /albCount.*whole number from 1 to 10/],
+    ['routeyard:albCount', 'two', /albCount.*whole number from 1 to 10/],
+    ['routeyard:albCount', 1.5, /albCount.*whole number from 1 to 10/],
+    // ALB 2 would be the first ALB's own name (30 characters + "-2").
+    ['routeyard:albName', `${'a'.repeat(30)}-2`, /albName.*names two ALBs "a{30}-2"/, { 'routeyard:albCount': 2 }],
+    ['routeyard:albName', 'internal', /albName.*"internal-2".*starts with "internal-"/, { 'routeyard:albCount': 2 }],
   ] as [string, unknown, RegExp, Record<string, unknown>?][])('a bad %s fails synth with the key and the reason', (key, value, message, more = {}) => {
     expect(() => synthesize({ ...more, [key]: value })).toThrow(ConfigError);
     expect(() => synthesize({ ...more, [key]: value })).toThrow(message);
@@ -340,4 +347,182 @@ describe('context settings', () => {
       expect(synthesize({ 'routeyard:outputsPrefix': prefix }).config.outputsPrefix).toBe(prefix);
     },
   );
+});
+
+describe('several shared ALBs (issue #18)', () => {
+  const WAF = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/platform/0a1b2c3d-1111-2222-3333-444455556666';
+  type Resource = { Type: string; Properties: Record<string, unknown> };
+  const resources = (t: Synthesized['templates']['alb'], type: string) => Object.entries(t.findResources(type)) as [string, Resource][];
+  const parameterValues = (t: Synthesized['templates']['alb']) =>
+    Object.fromEntries(resources(t, 'AWS::SSM::Parameter').map(([, r]) => [r.Properties.Name as string, r.Properties.Value]));
+
+  // The SharedAlb template of the one-ALB app before issue #18: an ALB, its listener or its
+  // security group under another logical id would be replaced (a new DNS name, every rule lost).
+  const ONE_ALB_RESOURCES = {
+    AccessLogsBucket83982689: 'AWS::S3::Bucket',
+    AccessLogsBucketPolicy7F77476F: 'AWS::S3::BucketPolicy',
+    AlbSecurityGroup86A59E99: 'AWS::EC2::SecurityGroup',
+    Alb16C2F182: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+    AlbHttpListener00C8B33E: 'AWS::ElasticLoadBalancingV2::Listener',
+    PrivateHostedZone6354E1BB: 'AWS::Route53::HostedZone',
+    PrivateHostedZoneIdParameterB3A529D3: 'AWS::SSM::Parameter',
+    ListenerArnParameter12B61E0F: 'AWS::SSM::Parameter',
+    AlbDnsNameParameter170A2E77: 'AWS::SSM::Parameter',
+    AlbHostedZoneIdParameterDC3E5367: 'AWS::SSM::Parameter',
+    ListenerRulesArnPatternParameterD7DD2F4C: 'AWS::SSM::Parameter',
+    VpcIdParameter44761537: 'AWS::SSM::Parameter',
+  };
+  const ONE_ALB_PARAMETER_NAMES = [
+    '/acmecorp/shared/alb-dns-name',
+    '/acmecorp/shared/alb-hosted-zone-id',
+    '/acmecorp/shared/alb-listener-arn',
+    '/acmecorp/shared/alb-listener-rules-arn-pattern',
+    '/acmecorp/shared/private-hosted-zone-id',
+    '/acmecorp/shared/vpc-id',
+  ];
+  const SHARD_PARAMETERS = ['listener-arn', 'alb-dns-name', 'alb-hosted-zone-id', 'listener-rules-arn-pattern'];
+
+  it('with the default albCount, the ALB stack keeps every logical id, parameter and output of the one-ALB stack, and only adds alb-1\'s parameters', () => {
+    const t = s.templates.alb;
+    const json = t.toJSON() as { Resources: Record<string, Resource>; Parameters: Record<string, { Default?: string }>; Outputs: Record<string, unknown> };
+    for (const [id, type] of Object.entries(ONE_ALB_RESOURCES)) expect(json.Resources[id]?.Type, id).toBe(type);
+    // The ALB and its listener by name, the WAF association's id too.
+    expect(Object.keys(t.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))).toEqual(['Alb16C2F182']);
+    expect(Object.keys(t.findResources('AWS::ElasticLoadBalancingV2::Listener'))).toEqual(['AlbHttpListener00C8B33E']);
+    expect(Object.keys(t.findResources('AWS::EC2::SecurityGroup'))).toEqual(['AlbSecurityGroup86A59E99']);
+    expect(Object.keys(synthesize({ 'routeyard:wafWebAclArn': WAF }).templates.alb.findResources('AWS::WAFv2::WebACLAssociation'))).toEqual(['WafAssociation']);
+    // What is new: alb-1's own parameters, nothing else.
+    const added = Object.entries(json.Resources).filter(([id]) => !(id in ONE_ALB_RESOURCES));
+    expect(added.map(([, r]) => r.Properties.Name).sort()).toEqual(SHARD_PARAMETERS.map((k) => `/acmecorp/shared/load-balancers/alb-1/${k}`).sort());
+    expect(added.every(([, r]) => r.Type === 'AWS::SSM::Parameter')).toBe(true);
+    // Today's parameter names, the same template parameters and outputs.
+    expect(Object.keys(parameterValues(t)).filter((n) => !n.includes('/load-balancers/')).sort()).toEqual(ONE_ALB_PARAMETER_NAMES);
+    expect(Object.values(json.Parameters).map((p) => p.Default).sort()).toEqual(['/acmecorp/shared/vpc-link-security-group-id', '/cdk-bootstrap/hnb659fds/version']);
+    expect(Object.keys(json.Outputs).sort()).toEqual(['AccessLogsBucketName', 'AlbDnsName', 'ListenerArn', 'PrivateHostedZoneId']);
+    // The routeyard stack reads the first listener by today's names, and no shard parameter.
+    expect(JSON.stringify(s.templates.routeyard.toJSON().Parameters)).not.toContain('load-balancers');
+  });
+
+  it('alb-1\'s parameters name the first ALB, as today\'s do', () => {
+    const values = parameterValues(s.templates.alb);
+    for (const [legacy, shard] of [['alb-listener-arn', 'listener-arn'], ['alb-dns-name', 'alb-dns-name'], ['alb-hosted-zone-id', 'alb-hosted-zone-id'], ['alb-listener-rules-arn-pattern', 'listener-rules-arn-pattern']]) {
+      expect(values[`/acmecorp/shared/load-balancers/alb-1/${shard}`], shard).toEqual(values[`/acmecorp/shared/${legacy}`]);
+    }
+    expect(values['/acmecorp/shared/load-balancers/alb-1/listener-arn']).toEqual({ Ref: 'AlbHttpListener00C8B33E' });
+  });
+
+  describe('albCount 2 with a WAF web ACL', () => {
+    let two: Synthesized;
+    beforeAll(() => {
+      two = synthesize({ 'routeyard:albCount': 2, 'routeyard:wafWebAclArn': WAF });
+    });
+
+    it('two internal ALBs of distinct names in the private subnets, deletion protection and access logs to the one bucket, each under its own prefix', () => {
+      const albs = resources(two.templates.alb, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+      expect(albs.map(([id]) => id).sort()).toEqual(['Alb16C2F182', expect.stringMatching(/^Shard2Alb[0-9A-F]{8}$/)].sort());
+      expect(albs.map(([, r]) => r.Properties.Name).sort()).toEqual(['shared-qa-services-alb', 'shared-qa-services-alb-2']);
+      const bucket = Object.keys(two.templates.alb.findResources('AWS::S3::Bucket'));
+      expect(bucket).toHaveLength(1);
+      const prefixes = albs.map(([, r]) => {
+        expect(r.Properties.Scheme).toBe('internal');
+        expect(r.Properties.Subnets).toEqual(PRIVATE_SUBNETS);
+        const a = Object.fromEntries((r.Properties.LoadBalancerAttributes as { Key: string; Value: unknown }[]).map((x) => [x.Key, x.Value]));
+        expect(a['deletion_protection.enabled']).toBe('true');
+        expect(a['routing.http.drop_invalid_header_fields.enabled']).toBe('true');
+        expect(a['access_logs.s3.enabled']).toBe('true');
+        expect(a['access_logs.s3.bucket']).toEqual({ Ref: bucket[0] });
+        return a['access_logs.s3.prefix'];
+      });
+      expect(prefixes.sort()).toEqual(['shared-alb', 'shared-alb-2']);
+      // The bucket admits each ALB's log delivery under its own prefix.
+      const policy = JSON.stringify(only(two.templates.alb, 'AWS::S3::BucketPolicy').Properties.PolicyDocument);
+      expect(policy).toContain('/shared-alb/AWSLogs/123456789012/*');
+      expect(policy).toContain('/shared-alb-2/AWSLogs/123456789012/*');
+    });
+
+    it('two HTTP listeners on the same port, each answering 404 "no matching service header" when no rule matches', () => {
+      const listeners = resources(two.templates.alb, 'AWS::ElasticLoadBalancingV2::Listener');
+      expect(listeners.map(([id]) => id).sort()).toEqual(['AlbHttpListener00C8B33E', expect.stringMatching(/^Shard2AlbHttpListener[0-9A-F]{8}$/)].sort());
+      for (const [, l] of listeners) {
+        expect(l.Properties.Protocol).toBe('HTTP');
+        expect(l.Properties.Port).toBe(80);
+        expect(l.Properties.DefaultActions).toEqual([{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: NO_MATCH_BODY } }]);
+      }
+      expect(listeners.map(([, l]) => (l.Properties.LoadBalancerArn as { Ref: string }).Ref).sort()).toEqual(
+        resources(two.templates.alb, 'AWS::ElasticLoadBalancingV2::LoadBalancer').map(([id]) => id).sort(),
+      );
+    });
+
+    it("each ALB has its own security group, admitting only the VPC link's group on the listener port", () => {
+      const groups = resources(two.templates.alb, 'AWS::EC2::SecurityGroup');
+      expect(groups).toHaveLength(2);
+      for (const [, g] of groups) {
+        expect(g.Properties.SecurityGroupIngress).toEqual([
+          expect.objectContaining({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, SourceSecurityGroupId: { Ref: expect.stringMatching(/^SsmParameterValueacmecorpsharedvpclinksecuritygroupid/) } }),
+        ]);
+      }
+      expect(two.templates.alb.findResources('AWS::EC2::SecurityGroupIngress')).toEqual({});
+      const albGroups = resources(two.templates.alb, 'AWS::ElasticLoadBalancingV2::LoadBalancer').map(([, r]) => JSON.stringify(r.Properties.SecurityGroups));
+      expect(new Set(albGroups).size).toBe(2);
+    });
+
+    it('associates the WAF web ACL with both ALBs', () => {
+      const associations = resources(two.templates.alb, 'AWS::WAFv2::WebACLAssociation');
+      expect(associations).toHaveLength(2);
+      for (const [, a] of associations) expect(a.Properties.WebACLArn).toBe(WAF);
+      expect(associations.map(([, a]) => (a.Properties.ResourceArn as { Ref: string }).Ref).sort()).toEqual(
+        resources(two.templates.alb, 'AWS::ElasticLoadBalancingV2::LoadBalancer').map(([id]) => id).sort(),
+      );
+    });
+
+    it('writes each shard\'s parameters under <prefix>/load-balancers/<shard>/, and keeps today\'s naming the first ALB', () => {
+      const values = parameterValues(two.templates.alb);
+      const [listener2] = resources(two.templates.alb, 'AWS::ElasticLoadBalancingV2::Listener').map(([id]) => id).filter((id) => id.startsWith('Shard2'));
+      const [alb2] = resources(two.templates.alb, 'AWS::ElasticLoadBalancingV2::LoadBalancer').map(([id]) => id).filter((id) => id.startsWith('Shard2'));
+      for (const shard of ['alb-1', 'alb-2']) for (const k of SHARD_PARAMETERS) expect(values, `${shard}/${k}`).toHaveProperty([`/acmecorp/shared/load-balancers/${shard}/${k}`]);
+      expect(values['/acmecorp/shared/load-balancers/alb-2/listener-arn']).toEqual({ Ref: listener2 });
+      expect(values['/acmecorp/shared/load-balancers/alb-2/alb-dns-name']).toEqual({ 'Fn::GetAtt': [alb2, 'DNSName'] });
+      expect(values['/acmecorp/shared/load-balancers/alb-2/alb-hosted-zone-id']).toEqual({ 'Fn::GetAtt': [alb2, 'CanonicalHostedZoneID'] });
+      expect(JSON.stringify(values['/acmecorp/shared/load-balancers/alb-2/listener-rules-arn-pattern'])).toContain(`{"Ref":"${listener2}"}`);
+      expect(values['/acmecorp/shared/alb-listener-arn']).toEqual({ Ref: 'AlbHttpListener00C8B33E' });
+      expect(values['/acmecorp/shared/load-balancers/alb-1/listener-arn']).toEqual({ Ref: 'AlbHttpListener00C8B33E' });
+      // The first ALB's resources keep their ids with a second one beside them.
+      for (const [id, type] of Object.entries(ONE_ALB_RESOURCES)) expect((two.templates.alb.toJSON() as { Resources: Record<string, Resource> }).Resources[id]?.Type, id).toBe(type);
+      expect(Object.keys(two.templates.alb.findOutputs('*')).sort()).toEqual(['AccessLogsBucketName', 'AlbDnsName', 'AlbDnsName2', 'ListenerArn', 'ListenerArn2', 'PrivateHostedZoneId']);
+    });
+
+    it("the routeyard stack reads the second listener and its rules' pattern from alb-2's parameters", () => {
+      const read = Object.values(two.templates.routeyard.toJSON().Parameters as Record<string, { Default?: string }>).map((p) => p.Default);
+      expect(read).toEqual(expect.arrayContaining([
+        '/acmecorp/shared/alb-listener-arn',
+        '/acmecorp/shared/alb-listener-rules-arn-pattern',
+        '/acmecorp/shared/load-balancers/alb-2/listener-arn',
+        '/acmecorp/shared/load-balancers/alb-2/listener-rules-arn-pattern',
+      ]));
+      expect(read.filter((n) => n?.includes('/load-balancers/alb-1/'))).toEqual([]);
+    });
+  });
+
+  it('ten ALBs: names unique, at most 32 characters, never "internal-"; ALB names are cut to fit', () => {
+    const ten = synthesize({ 'routeyard:albCount': 10 });
+    const names = resources(ten.templates.alb, 'AWS::ElasticLoadBalancingV2::LoadBalancer').map(([, r]) => r.Properties.Name as string);
+    expect(names).toHaveLength(10);
+    expect(new Set(names).size).toBe(10);
+    for (const n of names) expect(n).toMatch(/^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/);
+    ten.templates.alb.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 10);
+    expect(ten.config.loadBalancers.map((lb) => lb.name)).toEqual(Array.from({ length: 10 }, (_, i) => `alb-${i + 1}`));
+    expect(shardAlbName('a'.repeat(32), 1)).toBe('a'.repeat(32));
+    expect(shardAlbName('a'.repeat(32), 2)).toBe(`${'a'.repeat(30)}-2`);
+    expect(shardAlbName('a'.repeat(32), 10)).toBe(`${'a'.repeat(29)}-10`);
+    expect(shardAlbName(`${'a'.repeat(28)}-bcd`, 10)).toBe(`${'a'.repeat(28)}-10`); // the "-" left at the cut is dropped
+    const long = synthesize({ 'routeyard:albCount': 10, 'routeyard:albName': `shared-${'x'.repeat(25)}` });
+    const longNames = resources(long.templates.alb, 'AWS::ElasticLoadBalancingV2::LoadBalancer').map(([, r]) => r.Properties.Name as string);
+    expect(new Set(longNames).size).toBe(10);
+    for (const n of longNames) expect(n.length).toBeLessThanOrEqual(32);
+  });
+
+  it('takes albCount as a string from -c, and 1 when the key is absent', () => {
+    expect(synthesize({ 'routeyard:albCount': '3' }).config.loadBalancers).toHaveLength(3);
+    expect(synthesize({ 'routeyard:albCount': undefined }).config.loadBalancers).toEqual([{ index: 1, name: 'alb-1', albName: 'shared-qa-services-alb' }]);
+  });
 });

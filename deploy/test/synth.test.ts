@@ -46,20 +46,27 @@ async function checkov(args: string[]): Promise<CheckovReport[]> {
   return Array.isArray(parsed) ? parsed : [parsed];
 }
 
-let outdir: string;
-let templates: string[];
-beforeAll(async () => {
-  outdir = mkdtempSync(path.join(tmpdir(), 'routeyard-cdk-'));
-  await run(path.join(DEPLOY_DIR, 'node_modules', '.bin', 'cdk'), ['synth', '--no-lookups', '--no-notices', '--quiet', '--output', outdir], {
-    cwd: DEPLOY_DIR,
-    env: offlineEnv(),
-    maxBuffer: 64 << 20,
-  });
-  templates = readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(outdir, f));
-});
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+// The committed settings, and two ALBs with a WAF web ACL (issue #18): each synthesized by the
+// CLI with its `-c` overrides, then scanned.
+const VARIANTS: [string, string[]][] = [
+  ['the committed settings', []],
+  ['two ALBs and a WAF web ACL', ['-c', 'routeyard:albCount=2', '-c', 'routeyard:wafWebAclArn=arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/platform/1']],
+];
 
-describe('cdk synth, cfn-lint and checkov', () => {
+describe.each(VARIANTS)('cdk synth, cfn-lint and checkov: %s', (_what, context) => {
+  let outdir: string;
+  let templates: string[];
+  beforeAll(async () => {
+    outdir = mkdtempSync(path.join(tmpdir(), 'routeyard-cdk-'));
+    await run(path.join(DEPLOY_DIR, 'node_modules', '.bin', 'cdk'), ['synth', '--no-lookups', '--no-notices', '--quiet', '--output', outdir, ...context], {
+      cwd: DEPLOY_DIR,
+      env: offlineEnv(),
+      maxBuffer: 64 << 20,
+    });
+    templates = readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(outdir, f));
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
   it('the CLI synthesizes every stack offline (cdk-nag runs in it)', () => {
     expect(templates.map((t) => path.basename(t)).sort()).toEqual([
       'Routeyard.template.json',
@@ -67,6 +74,9 @@ describe('cdk synth, cfn-lint and checkov', () => {
       'SharedAlb.template.json',
       'SharedVpcLink.template.json',
     ]);
+    const alb = JSON.parse(readFileSync(templates.find((t) => t.endsWith('SharedAlb.template.json'))!, 'utf8')) as { Resources: Record<string, { Type: string }> };
+    const albs = Object.values(alb.Resources).filter((r) => r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(albs).toHaveLength(context.includes('routeyard:albCount=2') ? 2 : 1);
   });
 
   it('cfn-lint passes on every synthesized template', async () => {
@@ -92,7 +102,9 @@ describe('cdk synth, cfn-lint and checkov', () => {
     // Every skip is one checkov used (a skip of a check that would pass is noise).
     expect((report!.results.skipped_checks ?? []).map((c) => `${c.check_id} ${c.resource}`).sort()).toEqual(skips.map((s) => `${s.id} ${s.resource}`).sort());
   });
+});
 
+describe('checkov on the Dockerfile', () => {
   it('checkov reports no failed check on the Dockerfile', async () => {
     const [report] = await checkov(['-f', path.join(REPO_DIR, 'Dockerfile'), '--framework', 'dockerfile']);
     expect(report!.check_type).toBe('dockerfile');

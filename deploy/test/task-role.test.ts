@@ -3,7 +3,7 @@
 // owner tag; no service-wide resource wildcard; writes conditioned on the owner tag where
 // the service evaluates tags.
 import { describe, expect, it } from 'vitest';
-import { OWNER_TAG_KEY, SERVICE_TAG_KEY, UNSCOPABLE_WRITES } from '../lib/task-role-policy.ts';
+import { MANAGED_POLICY_MAX_CHARACTERS, OWNER_TAG_KEY, SERVICE_TAG_KEY, sizeBound, UNSCOPABLE_WRITES } from '../lib/task-role-policy.ts';
 import { synthesize } from './support.ts';
 
 interface Statement {
@@ -51,8 +51,11 @@ export function wildcardWrites(statements: Statement[]): string[] {
 function taskRoleStatements(overrides: Record<string, unknown> = {}): Statement[] {
   const { routeyard } = synthesize(overrides).templates;
   const roleId = Object.keys(routeyard.findResources('AWS::IAM::Role')).find((id) => id.startsWith('TaskRole'))!;
-  const policies = Object.values(routeyard.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[];
-  const attached = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId));
+  // Inline (CDK's default policy) and customer managed (TaskRolePolicy/Part<n>).
+  const policies = [...Object.values(routeyard.findResources('AWS::IAM::Policy')), ...Object.values(routeyard.findResources('AWS::IAM::ManagedPolicy'))] as {
+    Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
+  }[];
+  const attached = policies.filter((p) => (p.Properties.Roles ?? []).some((r) => r.Ref === roleId));
   expect(attached.length).toBeGreaterThan(0);
   return attached.flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
@@ -146,7 +149,10 @@ describe('task role: least privilege', () => {
 
 const ACCOUNT = '123456789012';
 const LISTENER = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/acmecorp-shared/0123456789abcdef/fedcba9876543210`;
-const RULE = (id: string) => `${LISTENER.replace(':listener/', ':listener-rule/')}/${id}`;
+const RULE = (id: string, listener = LISTENER) => `${listener.replace(':listener/', ':listener-rule/')}/${id}`;
+/** The listener of ALB shard n (alb-n): the first is LISTENER. */
+const SHARD_LISTENER = (n: number) =>
+  n === 1 ? LISTENER : `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/acmecorp-shared-${n}/${String(n).repeat(16)}/${String(n).repeat(4)}abcdef${String(n).repeat(6)}`;
 const GROUP = (name: string) => `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgroup/${name}/73e2d6bc24d8a067`;
 const APIGW = (path: string) => `arn:aws:apigateway:eu-west-1::${path}`;
 /** TagResource's IAM resource: `/tags/<url-encoded ARN>` (as CloudTrail records it). */
@@ -156,24 +162,27 @@ const ours = (service = 'orders') => ({ [OWNER_TAG_KEY]: OWNER, [SERVICE_TAG_KEY
 const STACK_TAGS = { 'aws:cloudformation:stack-name': 'PrivateFastApiStack', 'aws:cloudformation:logical-id': 'Rule' };
 
 /** Deploy-time values of the parameters the policy names (what the shared stacks write). */
-function resolve(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(resolve);
+function resolve(value: unknown, listenerOf = SHARD_LISTENER): unknown {
+  const recurse = (x: unknown) => resolve(x, listenerOf);
+  if (Array.isArray(value)) return value.map(recurse);
   if (typeof value !== 'object' || value === null) return value;
   const v = value as Record<string, unknown>;
   if ('Ref' in v) {
     const ref = String(v.Ref);
     if (ref === 'AWS::Partition') return 'aws';
-    if (/listenerrulesarnpattern/.test(ref)) return `${LISTENER.replace(':listener/', ':listener-rule/')}/*`;
-    if (/listenerarn/.test(ref)) return LISTENER;
+    // Shard n > 1: <prefix>/load-balancers/alb-<n>/...; shard 1: today's names.
+    const shard = Number(/loadbalancersalb(\d+)/.exec(ref)?.[1] ?? 1);
+    if (/listenerrulesarnpattern/.test(ref)) return `${listenerOf(shard).replace(':listener/', ':listener-rule/')}/*`;
+    if (/listenerarn/.test(ref)) return listenerOf(shard);
     if (/privatehostedzoneid/.test(ref)) return 'Z0PRIVATEZONE000000000';
     return `<${ref}>`;
   }
   if ('Fn::Join' in v) {
     const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map((x) => String(resolve(x))).join(sep);
+    return parts.map((x) => String(recurse(x))).join(sep);
   }
   if ('Fn::GetAtt' in v) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, recurse(x)]));
 }
 
 /** IAM's wildcard match for Resource and *Like operators: `*` any run of characters, `?` one. */
@@ -458,5 +467,123 @@ describe('task role: published outputs (spec.shared.outputsPrefix)', () => {
     expect(ssmStatements({ 'routeyard:outputsPrefix': '' })).toEqual([]);
     const all = taskRoleStatements({ 'routeyard:outputsPrefix': '' }).flatMap((s) => list(s.Action));
     expect(all.filter((a) => a.startsWith('ssm:')).sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+  });
+});
+
+describe('task role: several ALBs (issue #18)', () => {
+  const TWO = { 'routeyard:albCount': 2 };
+  const statements = (overrides: Record<string, unknown> = TWO) => taskRoleStatements(overrides).map((x) => resolve(x) as Statement);
+  const LISTENER2 = SHARD_LISTENER(2);
+  /** ALBs of the account the stacks did not make: one named like the shards, a third shard's that is not deployed. */
+  const FOREIGN = [
+    `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/acmecorp-shared-legacy/5555555555555555/6666666666666666`,
+    SHARD_LISTENER(3),
+    // Another listener on shard 2's ALB (not the stack's).
+    LISTENER2.replace(/\/[^/]+$/, '/7777777777777777'),
+  ];
+
+  it('still grants no mutating action on "*" where the service offers resource or tag scoping', () => {
+    expect(wildcardWrites(taskRoleStatements(TWO))).toEqual([]);
+    expect(wildcardWrites(taskRoleStatements({ 'routeyard:albCount': 10 }))).toEqual([]);
+  });
+
+  it('names each shard\'s listener and rules, read from its parameters', () => {
+    const raw = taskRoleStatements(TWO);
+    const bySid = (sid: string) => JSON.stringify(raw.find((x) => x.Sid === sid)!.Resource);
+    expect(bySid('ElbCreateRuleOnSharedListener')).toMatch(/SsmParameterValueacmecorpsharedalblistenerarn.*SsmParameterValueacmecorpsharedloadbalancersalb2listenerarn/);
+    for (const sid of ['ElbChangeOwnedRules', 'ElbReorderRulesOfSharedListener', 'ElbTagToAdopt', 'ElbDenyOtherOwners']) {
+      expect(bySid(sid), sid).toMatch(/SsmParameterValueacmecorpsharedalblistenerrulesarnpattern.*SsmParameterValueacmecorpsharedloadbalancersalb2listenerrulesarnpattern/);
+    }
+  });
+
+  it('a rule on shard 2: created on its listener, changed, reordered, deleted, adopted, like a rule on the first', () => {
+    const p = statements();
+    for (const listener of [LISTENER, LISTENER2]) {
+      const rule = RULE('0a0b0c0d0e0f0a0b', listener);
+      expect(decide(p, { action: 'elasticloadbalancing:CreateRule', resource: listener, requestTags: ours() }), listener).toBe('Allow');
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource: rule, requestTags: { ...ours(), 'routeyard:role': 'test' }, extra: { 'elasticloadbalancing:CreateAction': 'CreateRule' } })).toBe('Allow');
+      for (const action of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:SetRulePriorities']) {
+        expect(decide(p, { action, resource: rule, resourceTags: ours() }), `${action} ${rule}`).toBe('Allow');
+      }
+      // Adoption on shard 2 as on the first, and never another owner's rule.
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource: rule, requestTags: ours(), resourceTags: STACK_TAGS })).toBe('Allow');
+      expect(decide(p, { action: 'elasticloadbalancing:AddTags', resource: rule, requestTags: ours(), resourceTags: { [OWNER_TAG_KEY]: 'acmecorp-prod' } })).toBe('Deny');
+      expect(allowed(p, { action: 'elasticloadbalancing:CreateRule', resource: listener, requestTags: { [OWNER_TAG_KEY]: 'acmecorp-prod' } })).toBe(false);
+      expect(allowed(p, { action: 'elasticloadbalancing:ModifyRule', resource: rule, resourceTags: STACK_TAGS })).toBe(false);
+    }
+  });
+
+  it('refuses the listener of a foreign ALB (a similar name, a shard not deployed, another listener of a shard\'s ALB) and its rules', () => {
+    const p = statements();
+    for (const listener of FOREIGN) {
+      const rule = RULE('0a0b0c0d0e0f0a0b', listener);
+      expect(allowed(p, { action: 'elasticloadbalancing:CreateRule', resource: listener, requestTags: ours() }), listener).toBe(false);
+      expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: listener, requestTags: ours(), extra: { 'elasticloadbalancing:CreateAction': 'CreateRule' } })).toBe(false);
+      for (const action of ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:SetRulePriorities']) {
+        expect(allowed(p, { action, resource: rule, resourceTags: ours() }), `${action} ${rule}`).toBe(false);
+      }
+      expect(allowed(p, { action: 'elasticloadbalancing:AddTags', resource: rule, requestTags: ours() })).toBe(false);
+    }
+    // With one ALB, shard 2's listener is as foreign as any.
+    expect(allowed(statements({}), { action: 'elasticloadbalancing:CreateRule', resource: LISTENER2, requestTags: ours() })).toBe(false);
+  });
+
+  it('target groups: the same grants whatever the number of ALBs (a group serves one ALB; its ARN names none), and never RegisterTargets', () => {
+    const tg = (overrides: Record<string, unknown>) =>
+      taskRoleStatements(overrides).filter((x) => ['ElbCreateOwnedTargetGroups', 'ElbChangeOwnedTargetGroups'].includes(x.Sid!));
+    expect(tg(TWO)).toEqual(tg({}));
+    expect(tg({ 'routeyard:albCount': 10 })).toEqual(tg({}));
+    const p = statements();
+    expect(allowed(p, { action: 'elasticloadbalancing:CreateTargetGroup', resource: GROUP('ry-0123456789abcdef0123456789ab'), requestTags: ours() })).toBe(true);
+    for (const action of ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets']) {
+      expect(allowed(p, { action, resource: GROUP('ry-0123456789abcdef0123456789ab'), resourceTags: ours() }), action).toBe(false);
+      expect(taskRoleStatements(TWO).flatMap((x) => list(x.Action))).not.toContain(action);
+    }
+  });
+});
+
+describe('task role: IAM size quotas', () => {
+  type Doc = { Statement: Statement[] };
+  /** The task role's policies: inline ones (CDK's default policy) and the customer managed parts. */
+  function rolePolicies(overrides: Record<string, unknown>) {
+    const { routeyard } = synthesize(overrides).templates;
+    const roleId = Object.keys(routeyard.findResources('AWS::IAM::Role')).find((id) => id.startsWith('TaskRole'))!;
+    const of = (type: string) =>
+      (Object.entries(routeyard.findResources(type)) as [string, { Properties: { Roles?: { Ref: string }[]; PolicyDocument: Doc } }][])
+        .filter(([, p]) => (p.Properties.Roles ?? []).some((r) => r.Ref === roleId))
+        .map(([id, p]) => ({ id, document: p.Properties.PolicyDocument }));
+    return { inline: of('AWS::IAM::Policy'), managed: of('AWS::IAM::ManagedPolicy') };
+  }
+  /** The longest listener ARNs the stacks can make: 32-character ALB names. */
+  const LONGEST_LISTENER = (n: number) => `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/${'a'.repeat(32 - String(n).length - 1)}-${n}/0123456789abcdef/0123456789abcdef`;
+  /** What IAM counts: the resolved document without white space (a GetAtt as a 255-character table's ARN). */
+  const deployTimeSize = (document: Doc) =>
+    JSON.stringify(resolve(document, LONGEST_LISTENER)).replace(/"<[^"]*>"/g, JSON.stringify(`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${'t'.repeat(255)}`)).length;
+
+  it.each([1, 2, 10])('albCount %i: each managed policy within 6,144 characters, at most 10 of them, the inline ones within 10,240', (albCount) => {
+    const { inline, managed } = rolePolicies({ 'routeyard:albCount': albCount, 'routeyard:desiredStateSource': 'ssm' });
+    expect(managed.length).toBeGreaterThan(0);
+    expect(managed.length).toBeLessThanOrEqual(10);
+    for (const { id, document } of managed) {
+      // The bound the stack packed by, and the size AWS would count, both within the quota.
+      expect(sizeBound(document), id).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
+      expect(deployTimeSize(document), id).toBeLessThanOrEqual(sizeBound(document));
+    }
+    expect(managed.map((m) => m.id)).toEqual(managed.map((_, i) => expect.stringMatching(new RegExp(`^TaskRolePolicyPart${i + 1}[0-9A-F]{8}$`))));
+    expect(inline.reduce((n, p) => n + deployTimeSize(p.document), 0)).toBeLessThanOrEqual(10240);
+    console.log(`albCount ${albCount}: ${managed.length} managed policies of ${managed.map((m) => deployTimeSize(m.document)).join(', ')} characters; inline ${inline.map((p) => deployTimeSize(p.document)).join(', ')}`);
+  });
+
+  it('one inline policy could not hold them, even with one ALB (the check can fail)', () => {
+    const { managed } = rolePolicies({});
+    expect(managed.reduce((n, m) => n + deployTimeSize(m.document), 0)).toBeGreaterThan(10240);
+  });
+
+  it('names the policies in an output, for a CI job\'s role', () => {
+    const { routeyard } = synthesize().templates;
+    const output = routeyard.findOutputs('TaskRolePolicyArns').TaskRolePolicyArns as { Value: { 'Fn::Join': [string, { Ref: string }[]] } };
+    const [separator, refs] = output.Value['Fn::Join'];
+    expect(separator).toBe(',');
+    expect(refs.map((r) => r.Ref).sort()).toEqual(Object.keys(routeyard.findResources('AWS::IAM::ManagedPolicy')).filter((id) => id.startsWith('TaskRolePolicyPart')).sort());
   });
 });
