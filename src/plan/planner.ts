@@ -345,7 +345,7 @@ function blockCreate(service: string, services: ServicePlan[], actions: Action[]
  * Names count like everything else: removing every custom domain from the document deletes
  * every mapping and record of them, which the guard must catch as it catches a truncated
  * service list. API children (integrations, routes, stages) go with their API and are not
- * counted; nor is a target group being replaced, or a record's registry entry.
+ * counted; nor is a target group being replaced, a wanted service's rule or group that moves to another ALB, or a record's registry entry.
  */
 function countForGuard(desired: DesiredState, observed: ObservedState, idx: ObservedIndex, actions: Action[], wanted: Set<string>) {
   const count = (xs: unknown[][]) => xs.reduce((n, x) => n + x.length, 0);
@@ -368,7 +368,8 @@ function countForGuard(desired: DesiredState, observed: ObservedState, idx: Obse
   const deletesByKind: Plan['deletesByKind'] = {};
   for (const a of actions) {
     if (a.op !== 'delete') continue;
-    if (a.payload.type === 'deleteTargetGroup' && wanted.has(a.service)) continue;
+    // A wanted service's group or rule that goes is replaced or moved (another ALB), not lost.
+    if ((a.payload.type === 'deleteTargetGroup' || a.payload.type === 'deleteRule') && wanted.has(a.service)) continue;
     if (a.payload.type === 'changeRecord' && a.payload.change.record.name.startsWith('_routeyard-')) continue;
     if (a.kind === 'integration' || a.kind === 'route' || a.kind === 'stage') continue;
     deletesByKind[a.kind] = (deletesByKind[a.kind] ?? 0) + 1;

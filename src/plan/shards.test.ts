@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OWNER, VPC, VPC_LINK, svc, targetGroup } from '../../test/unit/builders.ts';
 import { buildDesiredState } from '../desired/resolve.ts';
@@ -253,3 +254,50 @@ describe('several load balancers: a move never leaves the service without a serv
     expect(p.services[0]!.resources.find((x) => x.status === 'Error')!.message).toContain('ECS deployments');
   });
 });
+
+describe('several load balancers: placement properties', () => {
+  it('adding or removing services never touches a placed service, and no ALB goes over either quota', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 0, maxLength: 60 }),
+        fc.array(fc.nat({ max: 40 }), { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 0, max: 30 }),
+        (homes, foreign, added, removed) => {
+          const shards = ['a', 'b', 'c'];
+          const placed = homes.map((h, i) => ({ name: `p${String(i).padStart(3, '0')}`, shard: shards[h]!, priority: i + 1 }));
+          const kept = placed.slice(Math.min(removed, placed.length));
+          const fresh = Array.from({ length: added }, (_, i) => `n${String(i).padStart(3, '0')}`);
+          const d = desired([...kept.map((k) => svc(k.name, { priority: k.priority })), ...fresh.map((n) => svc(n))], shards.map((name) => ({ name, ruleQuota: 100 })));
+          const live = placed.map((p, i) => living(desired([svc(p.name, { priority: i + 1 })], shards.map((name) => ({ name }))), p.name, p.shard, i + 1));
+          const o = observed(shards, { rules: live.map((l) => l.rule), groups: live.map((l) => l.group), extraRules: Object.fromEntries(shards.map((s, i) => [s, foreign[i]!])) });
+          const p = plan(d, o);
+          // Placed services that stay: nothing planned for them.
+          for (const k of kept) expect(p.actions.filter((a) => a.service === k.name)).toEqual([]);
+          // Per ALB: rules after the plan within 100; target groups within 100.
+          for (const s of shards) {
+            const lb = listenerBalance(o, p, s);
+            expect(lb.rules).toBeLessThanOrEqual(100);
+            expect(lb.groups).toBeLessThanOrEqual(100);
+          }
+          // A new service is either placed or an Error that says what to do.
+          for (const n of fresh) {
+            const sp = p.services.find((x) => x.name === n)!;
+            if (sp.status === 'Error') expect(sp.resources[0]!.message).toContain('add a load balancer');
+            else expect(p.actions.some((a) => a.service === n && a.payload.type === 'createRule')).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+/** Rules and target groups an ALB holds once the plan is applied (creates in, deletes out). */
+function listenerBalance(o: ObservedState, p: ReturnType<typeof plan>, shard: string): { rules: number; groups: number } {
+  const lb = [{ listenerArn: o.listenerArn, loadBalancer: o.loadBalancer }, ...(o.moreListeners ?? [])].find((l) => l.listenerArn === L(shard))!.loadBalancer;
+  const onShard = new Set(o.rules.filter((r) => r.listenerArn === L(shard)).map((r) => r.arn));
+  const created = p.actions.filter((a) => a.payload.type === 'createRule' && a.payload.listenerArn === L(shard));
+  const deleted = p.actions.filter((a) => a.payload.type === 'deleteRule' && onShard.has(a.payload.arn));
+  return { rules: lb.ruleCount + created.length - deleted.length, groups: lb.attachedTargetGroupArns.length + created.length };
+}
