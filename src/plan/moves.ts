@@ -4,7 +4,7 @@ import type { ObservedRule, ObservedState, ObservedTargetGroup } from '../model/
 import { deleteRuleAction } from './listener-rules.ts';
 import { attachedHereOrNowhere, type ObservedIndex } from './observed-index.ts';
 import type { Placement, Shard } from './placement.ts';
-import { deleteTargetGroupAction } from './target-groups.ts';
+import { decideHandover, deleteTargetGroupAction } from './target-groups.ts';
 import type { Action, ResourceState } from './types.ts';
 
 /**
@@ -95,15 +95,9 @@ function groupServedBy(rule: ObservedRule | undefined, idx: ObservedIndex): Obse
 
 /** As a replacement's hand-over (plan/target-groups.ts): never to a group without a healthy target while the old one has one. */
 function handover(old: ObservedTargetGroup | undefined, next: ObservedTargetGroup): { switch: true; why: string } | { switch: false } | { error: string } {
-  if (old) {
-    if (!old.health) return { error: `the health of ${old.name}'s targets is read next pass` };
-    if (!old.health.readable) return { error: `cannot read the health of ${old.name}'s targets: ${old.health.error}` };
-    if (old.health.healthy === 0) return { switch: true, why: `${old.name} has no healthy target, so nothing can be disrupted` };
-  }
-  if (!next.health) return { error: `the health of ${next.name}'s targets is read next pass` };
-  if (!next.health.readable) return { error: `cannot read the health of ${next.name}'s targets: ${next.health.error}` };
-  if (next.health.healthy > 0) return { switch: true, why: `${next.name} has ${next.health.healthy} healthy target${next.health.healthy === 1 ? '' : 's'}` };
-  return old ? { switch: false } : { switch: true, why: 'the old side serves nothing' };
+  if (old) return decideHandover(old, next);
+  // Nothing serves on the old side: the new group takes over as soon as it exists.
+  return { switch: true, why: 'the old side serves nothing' };
 }
 
 /** Where the service's API integration points now: known only when its children were read. */

@@ -195,7 +195,7 @@ function planReferencedTargetGroup(arn: string, idx: ObservedIndex): TargetGroup
  * target would answer 503 to every request, so the rule moves only when the new group has
  * a healthy target, or when the old one has none (nothing to disrupt).
  */
-function decideHandover(serving: ObservedTargetGroup, next: ObservedTargetGroup | undefined): { switch: true; why: string } | { switch: false } | { error: string } {
+export function decideHandover(serving: ObservedTargetGroup, next: ObservedTargetGroup | undefined): { switch: true; why: string } | { switch: false } | { error: string } {
   const old = serving.health;
   if (!old) return { error: `the health of ${serving.name}'s targets was not read` };
   if (!old.readable) return { error: `cannot read the health of ${serving.name}'s targets: ${old.error}` };
