@@ -125,3 +125,51 @@ describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
     expect(health.get('arn:tg/c')).toEqual({ readable: false, error: 'AccessDenied: denied' });
   });
 });
+
+describe('observeLoadBalancing: a shard dropped from the document (aws-sdk-client-mock)', () => {
+  const OLD_LB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/old/def';
+  const OLD_LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/old/def/l9';
+  const setup = () => {
+    const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const mock = mockClient(client);
+    mock.on(DescribeListenersCommand, { LoadBalancerArn: LB }).resolves({ Listeners: [{ ListenerArn: LISTENER, LoadBalancerArn: LB }] });
+    mock.on(DescribeRulesCommand, { ListenerArn: LISTENER }).resolves({ Rules: [] });
+    mock.on(DescribeTargetGroupsCommand).resolves({
+      TargetGroups: [
+        { TargetGroupArn: 'arn:tg/ours', TargetGroupName: 'ry-a-12345678', LoadBalancerArns: [OLD_LB] },
+        { TargetGroupArn: 'arn:tg/other-owner', TargetGroupName: 'ry-b-12345678', LoadBalancerArns: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/else/x'] },
+      ],
+    });
+    mock.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({
+      TagDescriptions: input.ResourceArns.map((ResourceArn) => ({ ResourceArn, Tags: [{ Key: 'routeyard:owner', Value: ResourceArn === 'arn:tg/other-owner' ? 'someone-else' : 'acmecorp-qa' }] })),
+    }));
+    return { client, mock };
+  };
+
+  it('reads the listeners of a load balancer this owner\'s groups are still attached to, marked departed; not another owner\'s', async () => {
+    const { client, mock } = setup();
+    mock.on(DescribeListenersCommand, { LoadBalancerArn: OLD_LB }).resolves({ Listeners: [{ ListenerArn: OLD_LISTENER, LoadBalancerArn: OLD_LB }] });
+    mock.on(DescribeRulesCommand, { ListenerArn: OLD_LISTENER }).resolves({ Rules: [{ RuleArn: 'arn:rule/old-a', Priority: '7', Actions: [{ Type: 'forward', TargetGroupArn: 'arn:tg/ours' }] }] });
+    const { rules, listeners } = await observeLoadBalancing(client, [LISTENER], 'acmecorp-qa');
+    expect(listeners.map((l) => [l.listenerArn, l.departed ?? false])).toEqual([
+      [LISTENER, false],
+      [OLD_LISTENER, true],
+    ]);
+    expect(rules).toEqual([expect.objectContaining({ arn: 'arn:rule/old-a', listenerArn: OLD_LISTENER, tags: { 'routeyard:owner': 'acmecorp-qa' } })]);
+  });
+
+  it('a departed load balancer deleted meanwhile is skipped, not a failed pass', async () => {
+    const { client, mock } = setup();
+    const gone = Object.assign(new Error('One or more load balancers not found'), { name: 'LoadBalancerNotFoundException' });
+    mock.on(DescribeListenersCommand, { LoadBalancerArn: OLD_LB }).rejects(gone);
+    const { listeners } = await observeLoadBalancing(client, [LISTENER], 'acmecorp-qa');
+    expect(listeners.map((l) => l.listenerArn)).toEqual([LISTENER]);
+  });
+
+  it('without an owner, no departed listener is looked for', async () => {
+    const { client, mock } = setup();
+    const { listeners } = await observeLoadBalancing(client, [LISTENER]);
+    expect(listeners).toHaveLength(1);
+    expect(mock.commandCalls(DescribeListenersCommand, { LoadBalancerArn: OLD_LB })).toHaveLength(0);
+  });
+});

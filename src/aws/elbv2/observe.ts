@@ -54,10 +54,16 @@ export async function observeLoadBalancing(
       for (const lb of g.LoadBalancerArns ?? []) if (!known.has(lb)) departedLbs.add(lb);
     }
     for (const lb of [...departedLbs].sort()) {
-      for (const l of await listListeners(elbv2, lb)) {
-        const departed = await readListener(elbv2, l.ListenerArn!, true);
-        for (const [arn, t] of await describeTags(elbv2, departed.rules.map((r) => r.RuleArn!))) tags.set(arn, t);
-        read.push(departed);
+      try {
+        for (const l of await listListeners(elbv2, lb)) {
+          const departed = await readListener(elbv2, l.ListenerArn!, true);
+          for (const [arn, t] of await describeTags(elbv2, departed.rules.map((r) => r.RuleArn!))) tags.set(arn, t);
+          read.push(departed);
+        }
+      } catch (err) {
+        // Deleted since DescribeTargetGroups named it (its stack torn down): nothing of it serves
+        // any more; its services are placed anew and their groups, now unattached, reused.
+        if (!isGone(err)) throw err;
       }
     }
   }
@@ -236,4 +242,10 @@ export function healthCheckOf(g: TargetGroup): ObservedTargetGroup['healthCheck'
     ...(g.UnhealthyThresholdCount !== undefined ? { unhealthyThresholdCount: g.UnhealthyThresholdCount } : {}),
     ...(g.Matcher?.HttpCode !== undefined ? { matcher: g.Matcher.HttpCode } : {}),
   };
+}
+
+/** A load balancer or listener deleted between two reads. */
+function isGone(err: unknown): boolean {
+  const name = (err as { name?: string }).name ?? '';
+  return name === 'LoadBalancerNotFoundException' || name === 'ListenerNotFoundException';
 }
