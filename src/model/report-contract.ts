@@ -170,6 +170,21 @@ export const Report = z.object({
   services: z.array(ServiceReport),
   actions: z.array(ReportAction),
   error: ErrorReport.optional(),
+  loadBalancers: z
+    .array(
+      z.object({
+        name: z.string().describe('The shard\'s name (spec.shared.loadBalancers[].name; "default" for spec.shared.listenerArn); a departed one is named by its listener ARN.'),
+        listenerArn: z.string(),
+        departed: z.literal(true).optional().describe('No longer in the document: its services are moving away.'),
+        rules: z.number().int().describe('Non-default rules on every listener of the ALB, foreign ones included, as read this pass.'),
+        ruleQuota: z.number().int().optional(),
+        targetGroups: z.number().int().describe('Target groups attached to the ALB.'),
+        targetGroupQuota: z.number().int(),
+        services: z.number().int().describe('Services of the document on it (a moving service counts where it goes).'),
+      }),
+    )
+    .optional()
+    .describe('How full each ALB is: add one to spec.shared.loadBalancers before they fill.'),
   stats: z.object({
     durationMs: z.number().int(),
     awsCalls: CallStats,

@@ -261,7 +261,17 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
     actions: orderActions(assignStagingPriorities(actions, observed.rules)),
     ...(observedActions.length > 0 ? { observed: orderActions(observedActions) } : {}),
     ownedByKind,
-    deletesByKind, ownedResourceCount: sum(ownedByKind), deleteCount: sum(deletesByKind), ...(namingCtx?.ignoredRegistryEntries ? { ignoredRegistryEntries: namingCtx.ignoredRegistryEntries } : {}) };
+    deletesByKind, ownedResourceCount: sum(ownedByKind), deleteCount: sum(deletesByKind), ...(namingCtx?.ignoredRegistryEntries ? { ignoredRegistryEntries: namingCtx.ignoredRegistryEntries } : {}),
+    loadBalancers: shards.map((s) => ({
+      name: s.name,
+      listenerArn: s.listenerArn,
+      ...(s.departed ? { departed: true as const } : {}),
+      rules: s.observed.loadBalancer.ruleCount,
+      ...(Number.isFinite(s.ruleQuota) ? { ruleQuota: s.ruleQuota } : {}),
+      targetGroups: s.observed.loadBalancer.attachedTargetGroupArns.length,
+      targetGroupQuota: desired.targetGroupQuota,
+      services: desired.services.filter((svc) => !placement.get(svc.name)!.unplaced && placement.get(svc.name)!.on === s).length,
+    })) };
 }
 
 /**

@@ -108,6 +108,7 @@ export function buildReport(input: ReportInputs): Report {
     services,
     actions,
     ...(input.error ? { error: input.error } : {}),
+    ...(plan?.loadBalancers ? { loadBalancers: plan.loadBalancers } : {}),
     stats: { durationMs: input.durationMs, awsCalls: input.awsCalls, ...(input.plan?.ignoredRegistryEntries ? { ignoredRegistryEntries: input.plan.ignoredRegistryEntries } : {}) },
   };
 }

@@ -176,7 +176,25 @@ export interface Plan {
   deletesByKind: Partial<Record<ResourceKind, number>>;
   /** Registry-looking TXT records under names routeyard never writes: ignored (model/dns.ts). */
   ignoredRegistryEntries?: number;
+  /** How full each ALB is, as read this pass (the shards of spec.shared.loadBalancers, then departed ones). */
+  loadBalancers?: LoadBalancerUse[];
   /** Totals of the two above. */
   ownedResourceCount: number;
   deleteCount: number;
+}
+
+/** One ALB's quotas as the pass read them, and the services placed on it. */
+export interface LoadBalancerUse {
+  name: string;
+  listenerArn: string;
+  /** No longer in the document: its services are moving away. */
+  departed?: true;
+  /** Non-default rules on every listener of the ALB, foreign ones included, and the quota. */
+  rules: number;
+  ruleQuota?: number;
+  /** Target groups attached to the ALB, and AWS's quota (100). */
+  targetGroups: number;
+  targetGroupQuota: number;
+  /** Services of the document planned on it (moving ones counted where they go). */
+  services: number;
 }

@@ -140,6 +140,11 @@ describe('several load balancers against moto', () => {
       expect(attached.get(lb) ?? 0).toBeLessThanOrEqual(100);
     }
     expect(Math.abs(on1.size - on2.size)).toBeLessThanOrEqual(1);
+    // The report says how full each ALB is, as AWS counts it.
+    expect(again.report.loadBalancers).toEqual([
+      { name: 'alb-1', listenerArn: platform.listenerArn, rules: on1.size, ruleQuota: 100, targetGroups: on1.size, targetGroupQuota: 100, services: on1.size },
+      { name: 'alb-2', listenerArn: second.listenerArn, rules: on2.size, ruleQuota: 100, targetGroups: on2.size, targetGroupQuota: 100, services: on2.size },
+    ]);
     for (const n of names) expect(service(again.report, n).loadBalancer).toBe(on1.has(n) ? 'alb-1' : 'alb-2');
 
     // 20 more: the 150 keep their rules (same ARNs, same ALB).
