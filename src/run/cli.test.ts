@@ -40,3 +40,27 @@ describe('CLI options', () => {
     expect(out).toContain('5 --reconcile-once could not get the leader lease');
   });
 });
+
+describe('the flag definitions (FLAGS) feed the parser, --help and docs/cli.md', () => {
+  it('--help lists every flag the parser takes, each once, and no other', async () => {
+    const { FLAGS, USAGE } = await import('./cli.ts');
+    const inHelp = [...USAGE.matchAll(/^ {2}(?:-h, )?(--[a-z0-9-]+)/gm)].map((m) => m[1]!);
+    expect(inHelp.sort()).toEqual(FLAGS.map((f) => `--${f.name}`).sort());
+  });
+
+  it('the parser takes every defined flag and refuses an unknown one (usage error, exit 1)', async () => {
+    const { FLAGS } = await import('./cli.ts');
+    for (const f of FLAGS.filter((f) => f.name !== 'help')) {
+      let flagErr = '';
+      const args = f.type === 'boolean' ? [`--${f.name}`] : [`--${f.name}`, 'x'];
+      const res = await runCli([...args, '--interval', 'soon', '--source', 'file:x.json'], { stdout: () => {}, stderr: (s) => (flagErr += s), env: {} });
+      // A known flag gets as far as the value checks: a usage error, never "Unknown option".
+      expect(res.exitCode, f.name).toBe(1);
+      expect(flagErr, f.name).not.toContain('Unknown option');
+    }
+    let err = '';
+    const res = await runCli(['--no-such-flag'], { stdout: () => {}, stderr: (s) => (err += s), env: {} });
+    expect(res.exitCode).toBe(1);
+    expect(err).toContain("Unknown option '--no-such-flag'");
+  });
+});

@@ -25,77 +25,368 @@ import { runImport, type ImportOptions } from './import-command.ts';
 import type { ImportResult } from '../import/to-document.ts';
 import { HeaderName, RouteSet } from '../desired/schema.ts';
 
-export const USAGE = `Usage: routeyard [--reconcile-once | --dry-run | --validate] [options]
+/** The groups of flags, in the order --help and docs/cli.md list them, with their headings. */
+export const FLAG_GROUPS = {
+  mode: 'Modes:',
+  general: 'Options:',
+  controller: 'Controller (daemon) options:',
+  import: 'Import (--import):',
+  lease: 'Leader lease (daemon, and --reconcile-once without --dry-run):',
+  /** Printed right after the lease flags, without a heading of its own. */
+  help: '',
+} as const;
+
+export type FlagGroup = keyof typeof FLAG_GROUPS;
+
+/**
+ * One command-line flag. This list is the one definition of the command line: the parser's
+ * options (`parseArgs`), the `--help` text (USAGE) and the flag table in docs/cli.md
+ * (`make docs`; a test fails when the page is stale) are all made from it.
+ */
+export interface FlagSpec {
+  /** Without the leading dashes. */
+  readonly name: string;
+  readonly type: 'boolean' | 'string';
+  readonly short?: string;
+  /** The value's placeholder: `URI`, `N`, `DURATION`, `text|json`. */
+  readonly arg?: string;
+  readonly group: FlagGroup;
+  /** What --help says, one entry per line (wrapped by hand, as printed). */
+  readonly help: readonly string[];
+  /** What docs/cli.md says (Markdown, one table cell). */
+  readonly doc: string;
+}
+
+/** The controller, which runs when no mode flag is given: listed first under Modes. */
+export const NO_MODE = {
+  help: [
+    'run the controller: reconcile every --interval and whenever the',
+    'source changes, serve /drift, /metrics, /healthz, /readyz and a',
+    'dashboard on --port, until SIGTERM or SIGINT',
+  ],
+  doc: 'Run the controller until SIGTERM or SIGINT: see [the controller](controller.md).',
+} as const;
+
+export const FLAGS = [
+  {
+    name: 'reconcile-once',
+    type: 'boolean',
+    group: 'mode',
+    help: ['plan and apply once, then exit'],
+    doc: 'Observe, plan, apply once, print the report, exit.',
+  },
+  {
+    name: 'dry-run',
+    type: 'boolean',
+    group: 'mode',
+    help: ['plan and report only (with or without --reconcile-once)'],
+    doc: 'Observe and plan, then report only. Makes no mutating call. Can be combined with `--reconcile-once`; the dry run wins.',
+  },
+  {
+    name: 'validate',
+    type: 'boolean',
+    group: 'mode',
+    help: ['check the desired state document only; reads the source, nothing else'],
+    doc: 'Check the document only: schema and semantics. Reads the source and calls nothing else.',
+  },
+  {
+    name: 'import',
+    type: 'boolean',
+    group: 'mode',
+    help: [
+      'read the live account around a listener and write a RouteSet that',
+      'describes it to stdout (JSON, spec.adopt true); what was left out,',
+      'and why, goes to stderr. Read-only.',
+    ],
+    doc: 'Read the live account around a listener and write a RouteSet describing it on stdout (JSON), with what was left out and why, and the CloudFormation stacks that still hold resources, on stderr. Read calls only. See [taking over a live account](adoption.md). Exit 0 written, 1 a read failed, 3 an invalid `--source`.',
+  },
+  {
+    name: 'source',
+    type: 'string',
+    arg: 'URI',
+    group: 'general',
+    help: ['file:PATH | ssm:/name | ssm-path:/prefix/ | s3://bucket/key', '(default: $ROUTEYARD_SOURCE)'],
+    doc: 'Where the desired state lives: see [sources](document-format.md#sources). Default: `$ROUTEYARD_SOURCE`.',
+  },
+  {
+    name: 'output',
+    type: 'string',
+    arg: 'text|json',
+    group: 'general',
+    help: ['report format on stdout, one-shot modes (default: text)'],
+    doc: 'Report format on stdout. `text` is for a terminal: one line per service with its status, then the actions. `json` is the [report contract](report-format.md). Default: `text` (`json` with `--import`, which takes nothing else).',
+  },
+  {
+    name: 'allow-mass-delete',
+    type: 'boolean',
+    group: 'general',
+    help: ['allow a pass to delete more than --max-delete-share of owned resources'],
+    doc: 'Let a pass delete more than `--max-delete-share` of the resources this RouteSet owns (see [the mass-delete guard](ownership-and-safety.md#the-mass-delete-guard)).',
+  },
+  {
+    name: 'max-delete-share',
+    type: 'string',
+    arg: 'N',
+    group: 'general',
+    help: ['largest share (0..1) of owned resources one pass may delete (default 0.5)'],
+    doc: 'The largest share (0..1) of owned resources, in all or of any one kind, one pass may delete. Default `0.5`.',
+  },
+  {
+    name: 'rule-quota',
+    type: 'string',
+    arg: 'N',
+    group: 'general',
+    help: ['listener rules allowed per load balancer (default 100, the AWS default quota; a shard\'s own ruleQuota wins)'],
+    doc: 'How many listener rules each ALB may hold (a shard\'s own `ruleQuota` in `spec.shared.loadBalancers` wins). Default 100, the AWS default quota. Raise it only after AWS has raised your quota.',
+  },
+  {
+    name: 'apigw-rps',
+    type: 'string',
+    arg: 'N',
+    group: 'general',
+    help: ['client-side pace of API Gateway calls per second (default 10)'],
+    doc: 'Client-side pace for API Gateway management calls, in requests per second. Default 10, the account-wide AWS limit.',
+  },
+  {
+    name: 'route53-rps',
+    type: 'string',
+    arg: 'N',
+    group: 'general',
+    help: ['client-side pace of Route 53 calls per second (default 5)'],
+    doc: 'Client-side pace for Route 53 calls. Default 5: Route 53\'s API is account-wide and shared with every tool in the account.',
+  },
+  {
+    name: 'domain-pace',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'general',
+    help: ['least time between two CreateDomainName (or Update-, Delete-)', 'calls; AWS allows one per 30 s per account (default 30s)'],
+    doc: 'The least time between two `CreateDomainName` (likewise `UpdateDomainName`, `DeleteDomainName`) calls. Default `30s`: AWS allows one of each per 30 s per account, not adjustable. The domains still queued are `Pending`. `0s` lifts the pacing (an emulator). See [pacing](names.md#pacing).',
+  },
+  {
+    name: 'wait',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'general',
+    help: ['with --reconcile-once: repeat passes until nothing is pending', '(exit 0) or DURATION is up (exit 6), a progress line per pass'],
+    doc: 'With `--reconcile-once`: repeat passes while any service is `Pending` (a certificate being validated, a domain queued behind the pacing, a target group without a healthy target), printing a progress line per pass on stderr, until nothing is pending (exit 0) or the time is up (exit 6). At least `1s`.',
+  },
+  {
+    name: 'request-timeout',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'general',
+    help: ['one attempt of one AWS call may take this long (default 10s);', 'the SDK retries a timed-out read, never a create whose answer was lost'],
+    doc: 'One attempt of one AWS call may wait this long for AWS to start answering, connecting included (connecting alone: 3 s); a body that trickles in after that is bounded by `--pass-timeout`. Default `10s`, at least `100ms`. The SDK retries a timed-out read; a create AWS has no idempotency token for is never sent again (see [failure behaviour](failure-behaviour.md)).',
+  },
+  {
+    name: 'pass-timeout',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'general',
+    help: [
+      'a pass is abandoned (exit 1, PassTimedOut) after DURATION',
+      '(default 5m); the controller\'s /healthz turns 503 when no pass',
+      'has read the live state for the interval (+20%) plus this plus',
+      'a margin (about 6.7 minutes with the defaults)',
+    ],
+    doc: 'A pass is abandoned after DURATION: every AWS call it has in flight or queued ends at once, no further write starts, the report\'s error is `PassTimedOut` (exit 1). Default `5m`, at least `1s`. It also sets when the controller\'s [`/healthz`](controller.md#endpoints) answers 503.',
+  },
+  {
+    name: 'interval',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'controller',
+    help: ['full pass every DURATION (at least 1s), with +-10% jitter (default 60s)'],
+    doc: 'A full pass every DURATION (at least `1s`), with ±10% jitter so several controllers do not beat in step. Default `60s`. After a pass that changed something, a verifying pass follows 2 s later.',
+  },
+  {
+    name: 'source-poll',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'controller',
+    help: ['check the source\'s version every DURATION (at least 200ms); a change', 'starts a pass (default 5s)'],
+    doc: 'Check the source\'s version every DURATION (at least `200ms`; the parameter version for `ssm:`, the ETag by `HeadObject` for `s3://`, the digest of names and versions for `ssm-path:`, the content hash for a file); a change starts a pass at once. Default `5s`.',
+  },
+  {
+    name: 'port',
+    type: 'string',
+    arg: 'N',
+    group: 'controller',
+    help: ['HTTP port for the endpoints and the dashboard (default 8080)'],
+    doc: 'The HTTP port of the [endpoints](controller.md#endpoints) and the dashboard. Default 8080.',
+  },
+  {
+    name: 'verify-within',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'controller',
+    help: ['read every API\'s integrations, routes and stages at least this', 'often (rolling deep verification; default 10m)'],
+    doc: 'Read every API\'s integrations, routes and stages at least this often (rolling deep verification). Default `10m`. See [API budget and rolling verification](detection.md#api-budget-and-rolling-verification).',
+  },
+  {
+    name: 'verify-budget',
+    type: 'string',
+    arg: 'N',
+    group: 'controller',
+    help: ['share (0..1] of each AWS service\'s pace background verification may', 'use (default 0.2: 2 of API Gateway\'s 10 requests per second)'],
+    doc: 'The share (0..1] of each paced AWS service\'s rate that background verification may use. Default `0.2`: 2 of API Gateway\'s 10 requests per second.',
+  },
+  {
+    name: 'notify-webhook',
+    type: 'string',
+    arg: 'URL',
+    group: 'controller',
+    help: ['POST a JSON message (with a "text" field, as Slack and Teams incoming', 'webhooks take) when a service\'s status changes'],
+    doc: 'POST a JSON message when a service\'s status changes. See [notifications](detection.md#notifications).',
+  },
+  {
+    name: 'notify-repeat',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'controller',
+    help: ['announce a drift still open again at most this often (default 1h)'],
+    doc: 'Announce a drift, conflict or error still open again at most this often. Default `1h`.',
+  },
+  {
+    name: 'report-url',
+    type: 'string',
+    arg: 'URL',
+    group: 'controller',
+    help: ['the dashboard\'s address people can reach, for the messages\' links', '(default http://<hostname>:<port>/)'],
+    doc: 'The dashboard\'s address people can reach, for the links in messages. Default `http://<hostname>:<port>/`.',
+  },
+  {
+    name: 'events-queue',
+    type: 'string',
+    arg: 'URL',
+    group: 'controller',
+    help: ['long-poll this SQS queue (fed by EventBridge with CloudTrail API', 'calls) for hints: a change to a managed resource is checked at once'],
+    doc: 'Long-poll this SQS queue, fed by EventBridge with CloudTrail API calls, for hints: a change to a managed resource is checked at once. See [event hints](detection.md#event-hints).',
+  },
+  {
+    name: 'listener',
+    type: 'string',
+    arg: 'ARN',
+    group: 'import',
+    help: ['the shared ALB listener (or take spec.shared from --source; its', 'ssm: references are read and kept)'],
+    doc: '`--import`: the shared listener (or take `spec.shared` from `--source`, whose `ssm:` references are kept as written).',
+  },
+  {
+    name: 'header',
+    type: 'string',
+    arg: 'NAME',
+    group: 'import',
+    help: ['the routing header (default X-Target-Service)'],
+    doc: '`--import`: the routing header. Default `X-Target-Service`.',
+  },
+  {
+    name: 'private-zone',
+    type: 'string',
+    arg: 'NAME|ID',
+    group: 'import',
+    help: ['the private hosted zone of the services\' private names'],
+    doc: '`--import`: the private hosted zone of the services\' private names.',
+  },
+  {
+    name: 'vpc-link',
+    type: 'string',
+    arg: 'ID',
+    group: 'import',
+    help: ['the shared VPC link (default: the one the integrations to the', 'listener use)'],
+    doc: '`--import`: the shared VPC link. Default: the one the listener\'s integrations use.',
+  },
+  {
+    name: 'name',
+    type: 'string',
+    arg: 'NAME',
+    group: 'import',
+    help: ['metadata.name of the document (default: from the load balancer\'s name)'],
+    doc: '`--import`: the document\'s `metadata.name` (the owner tag). Default: from the load balancer\'s name.',
+  },
+  {
+    name: 'manage',
+    type: 'string',
+    arg: 'full|observe',
+    group: 'import',
+    help: ['observe: every service gets "manage": "observe" (default full)'],
+    doc: '`--import`: `observe` gives every service `"manage": "observe"`. Default `full`.',
+  },
+  {
+    name: 'lease-table',
+    type: 'string',
+    arg: 'NAME',
+    group: 'lease',
+    help: ['DynamoDB table (string partition key "id") holding the lease;', 'without it routeyard runs unguarded and says so'],
+    doc: 'The DynamoDB table (one string partition key named `id`) holding the [leader lease](controller.md#leader-lease). Used by the controller and by `--reconcile-once` without `--dry-run`. Without it routeyard runs unguarded and logs a warning at start.',
+  },
+  {
+    name: 'lease-name',
+    type: 'string',
+    arg: 'ID',
+    group: 'lease',
+    help: ['the lease item\'s id (default routeyard): one controller per account and Region'],
+    doc: 'The lease item\'s `id`. Default `routeyard`: one controller per account and Region.',
+  },
+  {
+    name: 'lease-duration',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'lease',
+    help: ['lease length (default 15s)'],
+    doc: 'How long a lease lasts without renewal. Default `15s`, at least `2s`.',
+  },
+  {
+    name: 'lease-renew',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'lease',
+    help: ['renew every DURATION (default 5s)'],
+    doc: 'How often the holder renews it. Default `5s`; at most half the duration.',
+  },
+  {
+    name: 'lease-wait',
+    type: 'string',
+    arg: 'DURATION',
+    group: 'lease',
+    help: ['--reconcile-once only: wait this long for the lease, then exit 5 (default 60s)'],
+    doc: '`--reconcile-once` only: how long to wait for the lease before exiting 5. Default `60s`. A lease table that does not exist ends the wait at once (exit 5, the message says so).',
+  },
+  {
+    name: 'help',
+    type: 'boolean',
+    short: 'h',
+    group: 'help',
+    help: ['this text'],
+    doc: 'Print the usage text (the flags by group, durations, exit codes) and exit 0.',
+  },
+] as const satisfies readonly FlagSpec[];
+
+/** The flag as --help and docs/cli.md show it: `-h, --help`, `--source URI`. */
+export function flagLabel(flag: FlagSpec): string {
+  return `${flag.short ? `-${flag.short}, ` : ''}--${flag.name}${flag.arg ? ` ${flag.arg}` : ''}`;
+}
+
+/** One entry of --help: the label in a 24-column field (or followed by two spaces), its lines aligned after it. */
+function helpEntry(label: string, lines: readonly string[]): string {
+  const [first = '', ...rest] = lines;
+  const head = label.length <= 22 ? `  ${label.padEnd(24)}${first}` : `  ${label}  ${first}`;
+  return [head, ...rest.map((line) => `${' '.repeat(26)}${line}`)].join('\n');
+}
+
+function renderUsage(): string {
+  const blocks: string[] = [];
+  for (const [group, heading] of Object.entries(FLAG_GROUPS) as [FlagGroup, string][]) {
+    const entries = FLAGS.filter((f) => f.group === group).map((f) => helpEntry(flagLabel(f), f.help));
+    if (group === 'mode') entries.unshift(helpEntry('(none)', NO_MODE.help));
+    // A group without a heading continues the one before it.
+    if (heading) blocks.push([heading, ...entries].join('\n'));
+    else blocks[blocks.length - 1] += `\n${entries.join('\n')}`;
+  }
+  return `Usage: routeyard [--reconcile-once | --dry-run | --validate] [options]
        routeyard --import (--listener ARN | --source URI) [import options]
 
-Modes:
-  (none)                  run the controller: reconcile every --interval and whenever the
-                          source changes, serve /drift, /metrics, /healthz, /readyz and a
-                          dashboard on --port, until SIGTERM or SIGINT
-  --reconcile-once        plan and apply once, then exit
-  --dry-run               plan and report only (with or without --reconcile-once)
-  --validate              check the desired state document only; reads the source, nothing else
-  --import                read the live account around a listener and write a RouteSet that
-                          describes it to stdout (JSON, spec.adopt true); what was left out,
-                          and why, goes to stderr. Read-only.
-
-Options:
-  --source URI            file:PATH | ssm:/name | ssm-path:/prefix/ | s3://bucket/key
-                          (default: $ROUTEYARD_SOURCE)
-  --output text|json      report format on stdout, one-shot modes (default: text)
-  --allow-mass-delete     allow a pass to delete more than --max-delete-share of owned resources
-  --max-delete-share N    largest share (0..1) of owned resources one pass may delete (default 0.5)
-  --rule-quota N          listener rules allowed per load balancer (default 100, the AWS default quota; a shard's own ruleQuota wins)
-  --apigw-rps N           client-side pace of API Gateway calls per second (default 10)
-  --route53-rps N         client-side pace of Route 53 calls per second (default 5)
-  --domain-pace DURATION  least time between two CreateDomainName (or Update-, Delete-)
-                          calls; AWS allows one per 30 s per account (default 30s)
-  --wait DURATION         with --reconcile-once: repeat passes until nothing is pending
-                          (exit 0) or DURATION is up (exit 6), a progress line per pass
-  --request-timeout DURATION  one attempt of one AWS call may take this long (default 10s);
-                          the SDK retries a timed-out read, never a create whose answer was lost
-  --pass-timeout DURATION  a pass is abandoned (exit 1, PassTimedOut) after DURATION
-                          (default 5m); the controller's /healthz turns 503 when no pass
-                          has read the live state for the interval (+20%) plus this plus
-                          a margin (about 6.7 minutes with the defaults)
-
-Controller (daemon) options:
-  --interval DURATION     full pass every DURATION (at least 1s), with +-10% jitter (default 60s)
-  --source-poll DURATION  check the source's version every DURATION (at least 200ms); a change
-                          starts a pass (default 5s)
-  --port N                HTTP port for the endpoints and the dashboard (default 8080)
-  --verify-within DURATION  read every API's integrations, routes and stages at least this
-                          often (rolling deep verification; default 10m)
-  --verify-budget N       share (0..1] of each AWS service's pace background verification may
-                          use (default 0.2: 2 of API Gateway's 10 requests per second)
-  --notify-webhook URL    POST a JSON message (with a "text" field, as Slack and Teams incoming
-                          webhooks take) when a service's status changes
-  --notify-repeat DURATION  announce a drift still open again at most this often (default 1h)
-  --report-url URL        the dashboard's address people can reach, for the messages' links
-                          (default http://<hostname>:<port>/)
-  --events-queue URL      long-poll this SQS queue (fed by EventBridge with CloudTrail API
-                          calls) for hints: a change to a managed resource is checked at once
-
-Import (--import):
-  --listener ARN          the shared ALB listener (or take spec.shared from --source; its
-                          ssm: references are read and kept)
-  --header NAME           the routing header (default X-Target-Service)
-  --private-zone NAME|ID  the private hosted zone of the services' private names
-  --vpc-link ID           the shared VPC link (default: the one the integrations to the
-                          listener use)
-  --name NAME             metadata.name of the document (default: from the load balancer's name)
-  --manage full|observe   observe: every service gets "manage": "observe" (default full)
-
-Leader lease (daemon, and --reconcile-once without --dry-run):
-  --lease-table NAME      DynamoDB table (string partition key "id") holding the lease;
-                          without it routeyard runs unguarded and says so
-  --lease-name ID         the lease item's id (default routeyard): one controller per account and Region
-  --lease-duration DURATION  lease length (default 15s)
-  --lease-renew DURATION  renew every DURATION (default 5s)
-  --lease-wait DURATION   --reconcile-once only: wait this long for the lease, then exit 5 (default 60s)
-  -h, --help              this text
-
-Durations: a number and a unit, e.g. 500ms, 30s, 5m, 1h.
+${blocks.join('\n\n')}\n\nDurations: a number and a unit, e.g. 500ms, 30s, 5m, 1h.
 AWS settings come from the SDK's environment: AWS_REGION, the credential chain,
 AWS_ENDPOINT_URL (for an emulator). Logs are JSON lines on stderr; the report is on stdout.
 
@@ -103,6 +394,9 @@ Exit codes: 0 in sync, converged or pending; 1 runtime error, partial failure, C
 2 drift found under --dry-run; 3 invalid desired state; 4 refused by a safety guard;
 5 --reconcile-once could not get the leader lease within --lease-wait;
 6 --reconcile-once --wait ran out of time with work still pending.`;
+}
+
+export const USAGE = renderUsage();
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -321,49 +615,19 @@ function holderId(kind: string): string {
 
 class HelpRequested extends Error {}
 
+type Flag = (typeof FLAGS)[number];
+
+/** parseArgs' options, made from FLAGS. */
+const PARSE_OPTIONS = Object.fromEntries(
+  FLAGS.map((f: FlagSpec) => [f.name, f.short ? { type: f.type, short: f.short } : { type: f.type }]),
+) as { [F in Flag as F['name']]: { type: F['type']; short?: string } };
+
 function parseConfig(argv: string[], io: CliIo): Config {
   const { values } = parseArgs({
     args: argv,
     strict: true,
     allowPositionals: false,
-    options: {
-      'reconcile-once': { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      validate: { type: 'boolean' },
-      source: { type: 'string' },
-      output: { type: 'string' },
-      'allow-mass-delete': { type: 'boolean' },
-      'max-delete-share': { type: 'string' },
-      'rule-quota': { type: 'string' },
-      'apigw-rps': { type: 'string' },
-      'route53-rps': { type: 'string' },
-      'domain-pace': { type: 'string' },
-      wait: { type: 'string' },
-      'request-timeout': { type: 'string' },
-      'pass-timeout': { type: 'string' },
-      interval: { type: 'string' },
-      'source-poll': { type: 'string' },
-      port: { type: 'string' },
-      'verify-within': { type: 'string' },
-      'verify-budget': { type: 'string' },
-      'events-queue': { type: 'string' },
-      'notify-webhook': { type: 'string' },
-      'notify-repeat': { type: 'string' },
-      'report-url': { type: 'string' },
-      'lease-table': { type: 'string' },
-      'lease-name': { type: 'string' },
-      'lease-duration': { type: 'string' },
-      'lease-renew': { type: 'string' },
-      'lease-wait': { type: 'string' },
-      import: { type: 'boolean' },
-      listener: { type: 'string' },
-      header: { type: 'string' },
-      'private-zone': { type: 'string' },
-      'vpc-link': { type: 'string' },
-      name: { type: 'string' },
-      manage: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: PARSE_OPTIONS,
   });
   if (values.help) throw new HelpRequested();
   const importOptions = importConfig(values, io);
