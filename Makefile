@@ -13,13 +13,14 @@ VENV := .venv
 MOTO := $(VENV)/bin/moto_server
 export ROUTEYARD_MOTO_SERVER := $(CURDIR)/$(MOTO)
 
-.PHONY: help install system-tools bench-daemon bench-domains bench-verification bench-import build schema check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
+.PHONY: help install system-tools bench-daemon bench-domains bench-verification bench-import build schema docs check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
 
 help:
 	@echo "make demo   converge the example RouteSet on a local AWS emulator (moto) twice, hand a service to ECS deployments, then run the controller and watch it repair drift"
 	@echo "make test   type-check, lint, unit and integration tests"
 	@echo "make bench  benchmarks that print figures"
 	@echo "make synth  synthesize the CDK app in deploy/ offline (deploy/cdk.out)"
+	@echo "make docs   rewrite the generated tables in docs/ (flags, metrics, document fields)"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -65,9 +66,15 @@ typecheck: node_modules/.installed $(DEPLOY_MODULES)
 lint: node_modules/.installed $(DEPLOY_MODULES)
 	npm run --silent lint
 
+# The schemas, then the pages generated from them and from the code (docs/: the flag table,
+# the metrics, the document's field reference). Tests fail when any of them is stale.
 schema: build
 	node dist/desired/write-schema.js
 	node dist/run/write-openapi.js
+	node dist/docs/write-docs.js
+
+docs: build
+	node dist/docs/write-docs.js
 
 test-unit: node_modules/.installed
 	npx vitest run --project unit
