@@ -368,7 +368,7 @@ const OutputsPrefix = z
       });
     }
   })
-  .describe('SSM path under which routeyard publishes each service\'s outputs as String parameters: <prefix>/services/<name>/target-group-arn, api-id, ... (see the README, "Handing routes to ECS").');
+  .describe('SSM path under which routeyard publishes each service\'s outputs as String parameters: <prefix>/services/<name>/target-group-arn, api-id, ... (see docs/ecs.md).');
 
 /** The test header's value, matched by the ALB like headerValue: no wildcards, no "$". */
 const TestHeaderValue = z
@@ -401,7 +401,7 @@ const StackName = z.string().min(1).max(128).regex(/^[A-Za-z][A-Za-z0-9-]*$/, { 
  * Taking over what exists: `true` adopts a live resource that matches the service
  * unambiguously and carries no owner tag (it is tagged, never deleted or recreated);
  * `{ "fromStacks": [...] }` also adopts resources those CloudFormation stacks still carry
- * tags of, once the stacks have let go of them (see the README's migration guide).
+ * tags of, once the stacks have let go of them (see docs/adoption.md).
  */
 const Adopt = z
   .union([

@@ -71,7 +71,7 @@ export function renderImportReport(result: ImportResult, ctx: ImportReportContex
       for (const r of s.resources.slice(0, REPORT_LINES)) lines.push(`    ${r.kind} ${excerpt(r.id, 200)}${r.logicalId ? ` (logical id ${excerpt(r.logicalId, 128)})` : ''}`);
     }
     lines.push(
-      '  Adopting these would give each resource two owners. Release them first (see the migration guide in the README):',
+      '  Adopting these would give each resource two owners. Release them first (see the migration guide, docs/adoption.md):',
       '  set their removal policy to retain, deploy, remove them from the stack, deploy; then add',
       `  "adopt": { "fromStacks": [${result.stacks.map((s) => JSON.stringify(s.stack)).join(', ')}] } to the document.`,
       '  Route 53 records carry no tags: if a stack made the alias records, release them too.',

@@ -123,7 +123,7 @@ export function heldByStack(tags: Tags | undefined, svc: DesiredService): string
   if (!stack || svc.releasedStacks?.includes(stack) || svc.manage === 'observe') return undefined;
   return (
     `CloudFormation stack "${stack}" still manages it (tag ${CFN_STACK_TAG}): adopting it would make two owners fight. ` +
-    `Release it first (removal policy RETAIN on the construct, deploy, remove it from the stack, deploy: the README's migration guide), ` +
+    `Release it first (removal policy RETAIN on the construct, deploy, remove it from the stack, deploy: the migration guide, docs/adoption.md), ` +
     `then list the stack in adopt.fromStacks`
   );
 }

@@ -242,7 +242,7 @@ function foreignHeaderConflict(headerName: string, headerValue: string, ourPrior
         const other = ownerOf(r.tags);
         if (other) return `a listener rule of RouteSet "${other}" (${r.arn}, priority ${r.priority}) already matches ${headerName}: ${headerValue}; it is never taken over: remove the service from one of the two RouteSets`;
         const alone = r.headerConditions.length === 1 && r.otherConditions.length === 0 && h.values.length === 1;
-        return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}) already matches ${headerName}: ${headerValue}${alone ? '; set adopt: true on the service to take it over (README, "Taking over a live account"), or remove it' : ''}`;
+        return `a listener rule routeyard does not own (${r.arn}, priority ${r.priority}) already matches ${headerName}: ${headerValue}${alone ? '; set adopt: true on the service to take it over (docs/adoption.md), or remove it' : ''}`;
       }
       const first = ourPriority === undefined || r.priority < ourPriority;
       if (!first) continue;

@@ -158,7 +158,7 @@ function withApplyErrors(s: ServicePlan, actions: Action[], results: Map<string,
   return { ...s, status: failures.length > 0 ? 'Error' : serviceStatus(resources), resources };
 }
 
-/** Exit codes a pipeline can act on (see README, "CLI"). */
+/** Exit codes a pipeline can act on (docs/cli.md). */
 export function exitCodeFor(report: Report): number {
   switch (report.outcome) {
     case 'InSync':
