@@ -316,8 +316,8 @@ describe('spec.shared.loadBalancers (several ALBs)', () => {
     const many = (d: Record<string, unknown> & { spec: { services: unknown[] } }, n: number, pin?: string) => {
       d.spec.services = Array.from({ length: n }, (_, i) => ({ name: `s${i}`, headerValue: `s${i}`, targetGroup: { port: 80, protocol: 'HTTP', targetType: 'ip' }, ...(pin ? { loadBalancer: pin } : {}) }));
     };
-    // 100 + 200 rules: 250 services fit, 301 do not.
-    expect(() => validateDocument(withShards((d) => many(d as never, 250)))).not.toThrow();
+    // 100 + 200 rules, 100 + 100 target groups: 200 services fit, 301 do not.
+    expect(() => validateDocument(withShards((d) => many(d as never, 200)))).not.toThrow();
     expect(errorsOf(withShards((d) => many(d as never, 301)))[0]!.message).toContain('add a load balancer to spec.shared.loadBalancers');
     expect(errorsOf(withShards((d) => many(d as never, 101, 'alb-1')))).toContainEqual({ path: 'spec.shared.loadBalancers[0]', message: '101 services pinned to "alb-1" need 101 rules but its ruleQuota is 100: pin some to another load balancer' });
   });
@@ -330,5 +330,23 @@ describe('spec.shared.loadBalancers (several ALBs)', () => {
       }),
     );
     expect(errors).toContainEqual({ path: 'spec.shared.loadBalancers[1].albDnsName', message: "is required when a service declares privateDns (a service's private alias points at its shard's ALB)" });
+  });
+});
+
+describe('spec.shared.loadBalancers: target groups', () => {
+  const doc = (n: number, ecs: boolean, pin?: string) =>
+    JSON.stringify({
+      apiVersion: 'routeyard/v1',
+      kind: 'RouteSet',
+      metadata: { name: 'a' },
+      spec: {
+        shared: { loadBalancers: [{ name: 'alb-1', listenerArn: 'arn:1', ruleQuota: 1000 }, { name: 'alb-2', listenerArn: 'arn:2', ruleQuota: 1000 }], vpcLinkId: 'v', vpcId: 'v' },
+        services: Array.from({ length: n }, (_, i) => ({ name: `s${i}`, headerValue: `s${i}`, targetGroup: { port: 80, protocol: 'HTTP', targetType: 'ip' }, ...(ecs ? { deployment: { strategy: 'ecs' } } : {}), ...(pin ? { loadBalancer: pin } : {}) })),
+      },
+    });
+  it('counts two groups per ECS-deployment service against 100 per ALB, pinned ones against their ALB', () => {
+    expect(() => validateDocument(doc(100, true))).not.toThrow();
+    expect(errorsOf(doc(101, true))[0]!.message).toContain('need 202 target groups but 2 load balancers hold 200');
+    expect(errorsOf(doc(51, true, 'alb-1'))).toContainEqual({ path: 'spec.shared.loadBalancers[0]', message: '51 services pinned to "alb-1" need 102 target groups; an ALB takes 100: pin some to another load balancer' });
   });
 });

@@ -8,6 +8,8 @@ import { ACM_COMMON_NAME_MAX, certificateRequestNames, qualifyName } from '../mo
 /** Largest document accepted, in bytes. Far above SSM's 8 KB; it guards memory, not AWS. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const DEFAULT_RULE_QUOTA = 100;
+/** Target groups per ALB (not adjustable); also TARGET_GROUP_QUOTA in resolve.ts, which imports this module. */
+const TARGET_GROUPS_PER_ALB = 100;
 /** The name of the one shard of the shorthand spec.shared.listenerArn. */
 export const DEFAULT_SHARD = DEFAULT_SHARD_NAME;
 /**
@@ -177,7 +179,20 @@ export function semanticErrors(doc: RouteSet, ruleQuota: number): FieldError[] {
         : `needs ${ruleCount} listener rules${ruleCount > services.length ? ' (test rules included)' : ''} but the listener quota is ${ruleQuota} (raise it with --rule-quota after AWS raises yours, or spread the services over several load balancers with spec.shared.loadBalancers)`,
     });
   }
-  // Services pinned to one shard must fit in its rule quota (the target group quota is checked at plan time, against what is attached).
+  // Services pinned to one shard must fit in its quotas; all of them in the shards' together.
+  // (What else each ALB holds is known at plan time only.)
+  const groupsOf = (s: (typeof services)[number]) => (s.targetGroup.arn !== undefined ? 1 : s.deployment?.strategy === 'ecs' ? 2 : 1);
+  if (shards) {
+    const groups = services.reduce((n, s) => n + groupsOf(s), 0);
+    if (groups > TARGET_GROUPS_PER_ALB * shards.length) {
+      errors.push({ path: 'spec.services', message: `need ${groups} target groups but ${shards.length} load balancers hold ${TARGET_GROUPS_PER_ALB * shards.length} (AWS allows ${TARGET_GROUPS_PER_ALB} per ALB and does not raise it): add a load balancer to spec.shared.loadBalancers` });
+    }
+    shards.forEach((lb, j) => {
+      const pinned = services.filter((s) => s.loadBalancer === lb.name);
+      const needed = pinned.reduce((n, s) => n + groupsOf(s), 0);
+      if (needed > TARGET_GROUPS_PER_ALB) errors.push({ path: `spec.shared.loadBalancers[${j}]`, message: `${pinned.length} services pinned to ${quoted(lb.name)} need ${needed} target groups; an ALB takes ${TARGET_GROUPS_PER_ALB}: pin some to another load balancer` });
+    });
+  }
   if (shards) {
     shards.forEach((lb, j) => {
       const pinned = services.filter((s) => s.loadBalancer === lb.name);
@@ -233,8 +248,8 @@ function shardErrors(doc: RouteSet): FieldError[] {
       errors.push({
         path: `spec.services[${i}].loadBalancer`,
         message: shards
-          ? `names no load balancer of spec.shared.loadBalancers (${known.map((n) => quoted(n)).join(', ')})`
-          : `names no load balancer: with spec.shared.listenerArn the one load balancer is ${quoted(DEFAULT_SHARD)}; list several in spec.shared.loadBalancers`,
+          ? `${quoted(svc.loadBalancer)} names no load balancer of spec.shared.loadBalancers (${known.map((n) => quoted(n)).join(', ')})`
+          : `${quoted(svc.loadBalancer)} names no load balancer: with spec.shared.listenerArn the one load balancer is ${quoted(DEFAULT_SHARD)}; list several in spec.shared.loadBalancers`,
       });
     }
   });

@@ -57,6 +57,7 @@ export const ServiceReport = z.object({
     .string()
     .optional()
     .describe('The shard of spec.shared.loadBalancers the service lives on (or is moving to); set when the document lists several load balancers or pins the service.'),
+  movingFrom: z.string().optional().describe('While the service moves to loadBalancer: the shard it is leaving, which keeps its traffic until the new side has a healthy target.'),
   resources: z.array(ResourceReport),
   outputs: z
     .partialRecord(OutputKey, z.string())

@@ -43,6 +43,7 @@ export function planAway(
   view: ObservedIndex,
   observed: ObservedState,
   listenerOf: (r: ObservedRule) => string,
+  outputsPrefix?: string,
 ): AwayPlan {
   const on = placement.on;
   const albOf = (s: Shard) => (s.albDnsName && s.albHostedZoneId ? { dnsName: s.albDnsName, hostedZoneId: s.albHostedZoneId } : undefined);
@@ -80,7 +81,7 @@ export function planAway(
   if (!newRule || !newGroup) return wait(`the rule and target group on ${on.name} are being made`);
   const ready = handover(oldGroup, newGroup);
   if ('error' in ready) return { ...wait(ready.error), resources: keep(`${from.name} keeps the traffic: ${ready.error}`) };
-  if (!ready.switch) return wait(`waiting for a healthy target in ${newGroup.name} on ${on.name} (register the service's tasks in it)`);
+  if (!ready.switch) return wait(`waiting for a healthy target in ${newGroup.name} on ${on.name}: register the service's tasks in it (its ARN is this service's target-group-arn output${outputsPrefix ? `, published as ${outputsPrefix}/services/${svc.name}/target-group-arn` : ''})`);
   // The new side serves: the integration and the alias move now; the old side goes once they are seen there.
   const moved = (!svc.api || (integration.known && integration.listener === on.listenerArn)) && (!svc.privateDns || !here.alb || record === undefined || record === here.alb.dnsName);
   if (!moved) return { ...here, resources: keep(`${ready.why}: the integration and DNS move to ${on.name} now; ${from.name}'s rule and group are deleted once they are seen there`), actions: [], pending: 'the integration is moving' };

@@ -14,7 +14,7 @@ import type { ObservedIndex } from './observed-index.ts';
  * another shard, or when its shard left the document (a departed listener, still read).
  */
 export interface Shard {
-  /** The shard's name in the document; a departed listener is named by its ARN. */
+  /** The shard's name in the document; a departed listener by its ALB's name, "(not listed)". */
   name: string;
   listenerArn: string;
   loadBalancerArn: string;
@@ -40,6 +40,12 @@ export interface Placement {
   error?: string;
   /** A new service no load balancer has room for: nothing of it is planned (`on` is nominal). */
   unplaced?: true;
+  /**
+   * Its rule is gone and where its traffic enters was not read this pass (its API's
+   * integrations deferred by rolling verification): nothing of it is planned until it is, so
+   * a rule deleted out of band is made again where the service lives, never elsewhere.
+   */
+  unknown?: true;
 }
 
 /** The shards of the document (in order) and the departed listeners read this pass. */
@@ -56,7 +62,9 @@ export function shardsOfPass(desired: DesiredState, observed: ObservedState): Sh
   const named = new Set(shards.map((s) => s.listenerArn));
   for (const l of listeners) {
     if (named.has(l.listenerArn)) continue;
-    shards.push({ name: l.listenerArn, listenerArn: l.listenerArn, loadBalancerArn: l.loadBalancer.arn, ruleQuota: Number.POSITIVE_INFINITY, departed: true, observed: l });
+    // Named by the ALB's name (loadbalancer/app/NAME/ID): short enough for every message.
+    const lbName = /loadbalancer\/[^/]+\/([^/]+)\//.exec(l.loadBalancer.arn)?.[1] ?? l.listenerArn;
+    shards.push({ name: `${lbName} (not listed)`, listenerArn: l.listenerArn, loadBalancerArn: l.loadBalancer.arn, ruleQuota: Number.POSITIVE_INFINITY, departed: true, observed: l });
   }
   return shards;
 }
@@ -72,15 +80,15 @@ function needs(desired: DesiredState, svc: DesiredService, idx: ObservedIndex, s
 }
 
 /**
- * `integrationListener`: the listener a service's HTTP API integration points at now, or
- * undefined when not known this pass; it decides where a service found on two shards (a
- * move half done, then its pin removed) lives: where its traffic goes.
+ * `integration`: the listener a service's HTTP API integration points at now, when known this
+ * pass. It decides where a service found on two shards (a move half done, then its pin
+ * removed) lives, and where one whose rule was deleted out of band lives: where its traffic goes.
  */
 export function placeServices(
   desired: DesiredState,
   shards: readonly Shard[],
   idx: ObservedIndex,
-  integrationListener: (svc: DesiredService) => string | undefined,
+  integration: (svc: DesiredService) => { known: true; listener?: string } | { known: false },
   ruleListener: (r: { listenerArn?: string }) => string,
 ): Map<string, Placement> {
   const out = new Map<string, Placement>();
@@ -122,7 +130,22 @@ export function placeServices(
   const ordered = [...desired.services].sort((a, b) => a.name.localeCompare(b.name));
   const pending: DesiredService[] = [];
   for (const svc of ordered) {
-    const on = [...new Set((idx.ownedRulesByService.get(svc.name) ?? []).map((r) => ruleListener(r)))].map((l) => byListener.get(l)).filter((s): s is Shard => !!s);
+    const integ = integration(svc);
+    const target = integ.known ? integ.listener : undefined;
+    let on = [...new Set((idx.ownedRulesByService.get(svc.name) ?? []).map((r) => ruleListener(r)))].map((l) => byListener.get(l)).filter((s): s is Shard => !!s);
+    if (on.length === 0) {
+      // No rule (deleted out of band, or a create that failed): the service still lives where
+      // its traffic enters, or where its groups are attached; it is new only when neither says.
+      const entered = target !== undefined ? byListener.get(target) : undefined;
+      const attached = (idx.ownedTargetGroupsByService.get(svc.name) ?? []).flatMap((g) => g.loadBalancerArns ?? []).map((lb) => byLb.get(lb)).find((x) => !!x);
+      const home = entered ?? attached;
+      if (home) on = [home];
+      else if (!integ.known && shards.length > 1) {
+        // (With one load balancer there is nowhere else it could be.)
+        out.set(svc.name, { on: live[0]!, unknown: true });
+        continue;
+      }
+    }
     const pin = svc.loadBalancer !== undefined ? byName.get(svc.loadBalancer) : undefined;
     if (svc.targetGroup.kind === 'existing') {
       // A referenced group serves one ALB: the service lives where the group is attached.
@@ -142,7 +165,6 @@ export function placeServices(
       continue;
     }
     // Found on several shards (a move half done): where its traffic goes, else the first listed.
-    const target = integrationListener(svc);
     const current = on.find((s) => s.listenerArn === target) ?? on.find((s) => !s.departed) ?? on[0]!;
     const ecs = Boolean(svc.targetGroup.kind === 'managed' && svc.targetGroup.alternateName);
     if (pin && pin !== current) {

@@ -1,6 +1,6 @@
 import type { DesiredService, DesiredState } from '../model/desired.ts';
 import { parseRegistryValue } from '../model/dns.ts';
-import { SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
+import { ROLE_TAG, SERVICE_TAG, isOwnedBy } from '../model/tags.ts';
 import type { ObservedLoadBalancer, ObservedState } from '../model/observed.ts';
 import { deleteApiTree, planHttpApi } from './http-apis.ts';
 import { planNaming, planNamingOrphans, wantedRecordKeys, type NamingContext, type NamingPlan } from './naming.ts';
@@ -42,14 +42,6 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
     if (rules.production[0]) livePriorityByService.set(svc.name, rules.production[0].priority);
     if (rules.test[0]) liveTestPriorityByService.set(svc.name, rules.test[0].priority);
   }
-  const priorities = decidePriorities({
-    services: desired.services,
-    band: desired.priorityBand,
-    livePriorityByService,
-    liveTestPriorityByService,
-    foreignPriorities: new Set(idx.foreignRules.map((r) => r.priority)),
-  });
-
   const services: ServicePlan[] = [];
   const actions: Action[] = [];
   // Where each service lives (plan/placement.ts), its shard's view of the rules and groups,
@@ -62,15 +54,29 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
     if (!v) views.set(shard.listenerArn, (v = indexForShard(idx, shard, listenerOf)));
     return v;
   };
-  const placement = placeServices(desired, shards, idx, (svc) => integrationListenerOf(svc, idx), listenerOf);
+  const placement = placeServices(desired, shards, idx, (svc) => integrationOf(svc, idx), listenerOf);
+  const foreignOn = new Map<string, ReadonlySet<number>>();
+  const priorities = decidePriorities({
+    services: desired.services,
+    band: desired.priorityBand,
+    livePriorityByService,
+    liveTestPriorityByService,
+    foreignPriorities: new Set(idx.foreignRules.map((r) => r.priority)),
+    foreignPrioritiesOf: (name) => {
+      const on = placement.get(name)!.on;
+      let set = foreignOn.get(on.listenerArn);
+      if (!set) foreignOn.set(on.listenerArn, (set = new Set(viewOf(on).foreignRules.map((r) => r.priority))));
+      return set;
+    },
+  });
   const away = new Map(desired.services.flatMap((svc) => {
     const p = placement.get(svc.name)!;
-    return p.unplaced ? [] : [[svc.name, planAway(svc, p, idx, viewOf(p.on), observed, listenerOf)] as const];
+    return p.unplaced || p.unknown ? [] : [[svc.name, planAway(svc, p, idx, viewOf(p.on), observed, listenerOf, desired.outputsPrefix)] as const];
   }));
   // Names: planned in service-name order, so which service gets this pass's one
   // CreateDomainName slot does not depend on document order.
   const apiPlans = new Map(
-    desired.services.map((svc) => [svc.name, placement.get(svc.name)!.unplaced ? { resources: [], actions: [] } : planHttpApi({ ...desired, listenerArn: away.get(svc.name)!.integrationListener }, svc, idx)]),
+    desired.services.map((svc) => [svc.name, placement.get(svc.name)!.unplaced || placement.get(svc.name)!.unknown ? { resources: [], actions: [] } : planHttpApi({ ...desired, listenerArn: away.get(svc.name)!.integrationListener }, svc, idx)]),
   );
   const namingCtx: NamingContext | undefined = observed.naming
     ? {
@@ -109,6 +115,14 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
       services.push({ name: svc.name, status: 'Error', resources: [{ kind: 'listenerRule', id: svc.name, status: 'Error', diffs: [], message: where.error! }] });
       continue;
     }
+    if (where.unknown) {
+      services.push({
+        name: svc.name,
+        status: 'Pending',
+        resources: [{ kind: 'listenerRule', id: svc.name, status: 'Pending', diffs: [], message: "its rule is gone and its API's integration was not read this pass: the rule is made again where the service's traffic enters once that is read (the next pass)" }],
+      });
+      continue;
+    }
     const view = viewOf(where.on);
     const onShard = { ...desired, listenerArn: where.on.listenerArn };
     const svcOnShard = withShardGroupName(desired, svc, where.on, view, idx);
@@ -143,7 +157,20 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
         if (r.status === 'InSync') r.status = 'Drifted';
       }
     }
-    services.push({ name: svc.name, status: serviceStatus(resources), resources, outputs, ...(shards.length > 1 || svc.loadBalancer ? { loadBalancer: where.on.name } : {}) });
+    services.push({
+      name: svc.name,
+      status: serviceStatus(resources),
+      resources,
+      outputs,
+      ...(shards.length > 1 || svc.loadBalancer ? { loadBalancer: where.on.name } : {}),
+      ...(where.from && (moving.resources.length > 0 || rule.actions.length > 0) ? { movingFrom: where.from.name } : {}),
+    });
+    // What a move makes on the new ALB says so (the old rule still routes the header meanwhile).
+    if (where.from) {
+      for (const a of [...tg.actions, ...rule.actions]) {
+        if (a.op === 'create' || a.op === 'replace') a.reason = `moving from ${where.from.name} to ${where.on.name} (${where.why ?? 'placement'}): ${a.reason}`;
+      }
+    }
     // A group is not created for a rule in Conflict: it would serve nothing (and adoption may
     // still take the live one once the Conflict is resolved).
     const ruleConflict = rule.resources.some((r) => r.kind === 'listenerRule' && r.status === 'Conflict') || explained.has('listenerRule');
@@ -270,7 +297,8 @@ export function plan(desired: DesiredState, live: ObservedState): Plan {
       ...(Number.isFinite(s.ruleQuota) ? { ruleQuota: s.ruleQuota } : {}),
       targetGroups: s.observed.loadBalancer.attachedTargetGroupArns.length,
       targetGroupQuota: desired.targetGroupQuota,
-      services: desired.services.filter((svc) => !placement.get(svc.name)!.unplaced && placement.get(svc.name)!.on === s).length,
+      // Services with a rule there now, or one this plan makes there (not those a quota blocked).
+      services: desired.services.filter((svc) => (idx.productionRulesByService.get(svc.name) ?? []).some((r) => listenerOf(r) === s.listenerArn) || actions.some((a) => a.service === svc.name && a.payload.type === 'createRule' && a.payload.listenerArn === s.listenerArn && ruleRoleOf(a) !== 'test')).length,
     })) };
 }
 
@@ -432,11 +460,22 @@ export function serviceStatus(resources: ResourceState[]): Status {
   return 'InSync';
 }
 
-/** Where the service's API integration points now, when its children were read this pass. */
-function integrationListenerOf(svc: DesiredService, idx: ObservedIndex): string | undefined {
+/** A createRule action's role tag (an ECS test rule is not the service's production rule). */
+function ruleRoleOf(a: Action): string | undefined {
+  return a.payload.type === 'createRule' ? a.payload.tags[ROLE_TAG] : undefined;
+}
+
+/**
+ * Where the service's API integration points now: `known: false` when it has an API whose
+ * integrations were not read this pass (rolling verification), so where it lives may not be
+ * guessed from it.
+ */
+function integrationOf(svc: DesiredService, idx: ObservedIndex): { known: true; listener?: string } | { known: false } {
   const api = (idx.ownedApisByService.get(svc.name) ?? [])[0];
-  if (!api?.children?.readable) return undefined;
-  return (api.children.integrations.find((i) => i.connectionType === 'VPC_LINK') ?? api.children.integrations[0])?.integrationUri;
+  if (!api) return { known: true };
+  if (!api.children?.readable) return { known: false };
+  const uri = (api.children.integrations.find((i) => i.connectionType === 'VPC_LINK') ?? api.children.integrations[0])?.integrationUri;
+  return uri ? { known: true, listener: uri } : { known: true };
 }
 
 /**

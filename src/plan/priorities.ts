@@ -7,8 +7,14 @@ export interface PriorityInputs {
   livePriorityByService: ReadonlyMap<string, number>;
   /** Live priority of each desired service's ECS test rule, if it has one. */
   liveTestPriorityByService?: ReadonlyMap<string, number>;
-  /** Priorities of rules routeyard does not own: never taken, never moved. */
+  /** Priorities of rules routeyard does not own: never taken, never moved (every shard's: no new priority collides anywhere). */
   foreignPriorities: ReadonlySet<number>;
+  /**
+   * Several load balancers: the foreign priorities on the listener each service's rules are
+   * planned on. A declared or kept priority conflicts only with those (a rule on another ALB
+   * is no collision); a kept one a foreign rule holds there (a move) is assigned anew.
+   */
+  foreignPrioritiesOf?: (service: string) => ReadonlySet<number>;
 }
 
 export type PriorityDecision =
@@ -53,9 +59,10 @@ export function decidePriorities(inputs: PriorityInputs): Map<string, PriorityDe
   for (const [svc, p] of liveTest) liveHolder.set(p, svc);
   const needAssignment: DesiredService[] = [];
   for (const s of [...inputs.services].sort((a, b) => a.name.localeCompare(b.name))) {
+    const foreignHere = inputs.foreignPrioritiesOf?.(s.name) ?? inputs.foreignPriorities;
     if (s.priority !== undefined) {
-      if (inputs.foreignPriorities.has(s.priority)) out.set(s.name, { conflict: `priority ${s.priority} is held by a listener rule routeyard does not own` });
-      else if (wantsTestRule(s) && inputs.foreignPriorities.has(s.priority - 1)) {
+      if (foreignHere.has(s.priority)) out.set(s.name, { conflict: `priority ${s.priority} is held by a listener rule routeyard does not own` });
+      else if (wantsTestRule(s) && foreignHere.has(s.priority - 1)) {
         out.set(s.name, {
           conflict: `priority ${s.priority - 1}, which the test rule takes (priority - 1), is held by a listener rule routeyard does not own: declare another priority, or remove deployment.testTraffic`,
         });
@@ -67,11 +74,11 @@ export function decidePriorities(inputs: PriorityInputs): Map<string, PriorityDe
     // A live priority outside the band (a rule left parked by an interrupted pass, or a
     // priority the document no longer declares) is not kept: the rule moves into the band.
     const inBand = (p: number) => p >= inputs.band.from && p <= inputs.band.to;
-    let keep = live !== undefined && inBand(live) && (claimedBy === undefined || claimedBy === s.name);
+    let keep = live !== undefined && inBand(live) && (claimedBy === undefined || claimedBy === s.name) && !foreignHere.has(live);
     if (keep && wantsTestRule(s)) {
       const t = live! - 1;
       const holder = liveHolder.get(t);
-      keep = inBand(t) && !inputs.foreignPriorities.has(t) && (declared.get(t) ?? s.name) === s.name && (holder === undefined || holder === s.name);
+      keep = inBand(t) && !foreignHere.has(t) && (declared.get(t) ?? s.name) === s.name && (holder === undefined || holder === s.name);
     }
     if (keep) {
       out.set(s.name, { priority: live!, source: 'kept', ...(wantsTestRule(s) ? { testPriority: live! - 1 } : {}) });

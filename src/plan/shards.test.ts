@@ -143,7 +143,7 @@ describe('several load balancers: placement', () => {
   });
 
   it('a pin naming a load balancer the document does not list is refused at validation', () => {
-    expect(() => desired([svc('x', { loadBalancer: 'c' })])).toThrow(/spec\.services\[0\]\.loadBalancer: names no load balancer/);
+    expect(() => desired([svc('x', { loadBalancer: 'c' })])).toThrow(/spec\.services\[0\]\.loadBalancer: "c" names no load balancer of spec\.shared\.loadBalancers \("a", "b"\)/);
   });
 });
 
@@ -301,3 +301,37 @@ function listenerBalance(o: ObservedState, p: ReturnType<typeof plan>, shard: st
   const deleted = p.actions.filter((a) => a.payload.type === 'deleteRule' && onShard.has(a.payload.arn));
   return { rules: lb.ruleCount + created.length - deleted.length, groups: lb.attachedTargetGroupArns.length + created.length };
 }
+
+describe('several load balancers: where a service lives when its rule is gone, and priorities per listener', () => {
+  const api = { routes: ['$default'] };
+  const foreignAt = (shard: string, priority: number): ObservedRule => ({ ...ownedRule(`foreign-${priority}`, shard, priority, 'arn:tg/foreign'), tags: {} });
+
+  it('a rule deleted out of band is made again where the service\'s traffic enters, not on the emptier ALB, and its group is kept', () => {
+    const d = desired([svc('x', { api })]);
+    const x = living(d, 'x', 'a', 1000, healthy(1));
+    const p = plan(d, observed(['a', 'b'], { rules: [], groups: [{ ...x.group, loadBalancerArns: [] }], apis: [liveApi(d, 'x', L('a'))], extraRules: { a: 50 } }));
+    expect(p.actions.map((a) => `${a.op} ${a.kind}`)).toEqual(['create listenerRule']);
+    expect(p.actions[0]!.payload).toMatchObject({ listenerArn: L('a'), targetGroupArn: { value: x.group.arn } });
+    expect(p.services[0]!.loadBalancer).toBe('a');
+  });
+
+  it('...and where its integration was not read this pass, nothing of it is planned until it is', () => {
+    const d = desired([svc('x', { api })]);
+    const x = living(d, 'x', 'a', 1000, healthy(1));
+    const deferred = { ...liveApi(d, 'x', L('a')), children: { readable: false as const, deferred: true as const } };
+    const p = plan(d, observed(['a', 'b'], { rules: [], groups: [{ ...x.group, loadBalancerArns: [] }], apis: [deferred], extraRules: { a: 50 } }));
+    expect(p.actions).toEqual([]);
+    expect(p.services[0]!.status).toBe('Pending');
+  });
+
+  it('a moving service whose priority a foreign rule holds on the new ALB gets a new one there; a declared priority held only on another ALB is no conflict', () => {
+    const d = desired([svc('x', { loadBalancer: 'b', api }), svc('y', { priority: 5 })]);
+    const x = living(d, 'x', 'a', 1000, healthy(1));
+    const y = living(d, 'y', 'a', 5);
+    const p = plan(d, observed(['a', 'b'], { rules: [x.rule, y.rule, foreignAt('b', 1000), foreignAt('b', 5)], groups: [x.group, y.group], apis: [liveApi(d, 'x', L('a'))] }));
+    const create = p.actions.find((a) => a.payload.type === 'createRule')!;
+    expect(create.payload).toMatchObject({ listenerArn: L('b') });
+    expect(create.payload.type === 'createRule' && create.payload.priority).not.toBe(1000);
+    expect(p.services.find((s) => s.name === 'y')!.status).toBe('InSync');
+  });
+});

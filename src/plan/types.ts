@@ -157,6 +157,8 @@ export interface ServicePlan {
   outputs?: Partial<Record<OutputKey, Ref>>;
   /** The shard (spec.shared.loadBalancers) the service lives on or moves to; set when the document has several, or pins it. */
   loadBalancer?: string;
+  /** While it moves: the shard it is leaving (which keeps its traffic until the move is done). */
+  movingFrom?: string;
 }
 
 export interface Plan {

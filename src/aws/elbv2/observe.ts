@@ -76,7 +76,11 @@ export async function observeLoadBalancing(
 
 /** One listener's non-default rules, and its load balancer as a whole (see observeOtherListeners). */
 async function readListener(elbv2: ElasticLoadBalancingV2Client, listenerArn: string, departed = false): Promise<{ listenerArn: string; rules: Rule[]; loadBalancer: ObservedLoadBalancer; departed: boolean }> {
-  const [rules, lb] = await Promise.all([listRules(elbv2, listenerArn), observeOtherListeners(elbv2, listenerArn)]);
+  const [rules, lb] = await Promise.all([listRules(elbv2, listenerArn), observeOtherListeners(elbv2, listenerArn)]).catch((err: unknown) => {
+    // Which of several listeners failed (the error keeps its name: throttling stays throttling).
+    if (err instanceof Error && !err.message.includes(listenerArn)) err.message = `listener ${listenerArn}: ${err.message}`;
+    throw err;
+  });
   const nonDefault = rules.filter((r) => !isDefaultRule(r));
   const attached = new Set(lb.attachedTargetGroupArns);
   for (const r of rules) for (const t of forwardTargets(r.Actions ?? [])) attached.add(t.arn);
