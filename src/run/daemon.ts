@@ -7,11 +7,13 @@ import type { DriftResponse, ErrorReport, LeaseState, Report } from '../model/re
 import type { GuardSettings } from '../reconcile/guards.ts';
 import type { LeaseManager } from '../reconcile/lease.ts';
 import { withDeadline } from '../aws/api-scheduler.ts';
-import { DEFAULT_PASS_TIMEOUT_MS, runPass, type PassDependencies } from '../reconcile/pass.ts';
+import { DEFAULT_PASS_TIMEOUT_MS, PassPreempted, runPass, type PassDependencies } from '../reconcile/pass.ts';
+import { CertificateCache } from '../reconcile/certificate-cache.ts';
+import { isMutatingOperation } from '../aws/call-counter.ts';
 import type { ControllerMetrics } from '../report/metrics.ts';
 import { createControllerServer, listen } from './http-server.ts';
 import { ControllerMemory, type BackoffPolicy } from './memory.ts';
-import { RollingVerifier, type Urgent, type VerificationStatus } from '../reconcile/rolling-verification.ts';
+import { ApiBudget, RollingVerifier, type Urgent, type VerificationStatus } from '../reconcile/rolling-verification.ts';
 import type { MappedEvent } from '../hints/cloudtrail-event.ts';
 import type { Notifier } from './notifier.ts';
 import { SpacedTrigger } from './spaced-trigger.ts';
@@ -62,6 +64,10 @@ const HINT_SPACING_MS = 2_000;
 
 /** Triggers that should not wait behind a pass's background verification. */
 const URGENT_TRIGGERS = new Set(['source-change', 'hint', 'lease-acquired']);
+/** Passes an urgent trigger abandons while they are still reading (the urgent pass reads as much, sooner). */
+const PREEMPTABLE_TRIGGERS = new Set(['interval', 'verify', 'pending']);
+/** The deep reads of rolling verification; every other API Gateway read of a scheduled pass is a listing. */
+const DEEP_READS = new Set(['GetIntegrations', 'GetRoutes', 'GetStages', 'GetApiMappings']);
 
 /** Pass errors that are no sign of a stuck copy: the document, the guard, the lease, a shutdown. */
 const NOT_STUCK_ERRORS = new Set(['InvalidDesiredState', 'UnresolvedReference', 'SafetyGuard', 'LeaseLost', 'ShuttingDown']);
@@ -103,6 +109,14 @@ export class Controller {
   private warnedBudget = false;
   /** Cancels the running pass's background reads when something more urgent is waiting. */
   private backgroundAbort: AbortController | undefined;
+  /** Abandons the running scheduled pass while it is still reading, when something more urgent is waiting. */
+  private preemptAbort: AbortController | undefined;
+  /** The verify budget for the whole steady-state API Gateway cost: listings first, deep reads the rest. */
+  private readonly budget: ApiBudget | undefined;
+  /** Scheduled passes are spaced out beyond --interval (said once in the log, and when it ends). */
+  private spacedLogged = false;
+  /** ACM kept off the per-pass path while nothing changed. */
+  private readonly certificates: CertificateCache | undefined;
   /** Services event hints named, waiting for the next pass. */
   private hinted = new Set<string>();
   private hintedApiIds = new Set<string>();
@@ -129,6 +143,10 @@ export class Controller {
       // One GetApiMappings per domain. Both draw on the same background share of API
       // Gateway's pace, which the scheduler enforces call by call.
       this.mappingVerifier = new RollingVerifier({ windowMs: opts.verification.windowMs, budgetRps: opts.verification.budgetRps, callsPerResource: 1, intervalMs: opts.intervalMs });
+      // The listings of every scheduled pass come out of the same budget first.
+      this.budget = new ApiBudget({ budgetRps: opts.verification.budgetRps, intervalMs: opts.intervalMs });
+      // Certificates are re-read at least once per window, and whenever something may have changed them.
+      this.certificates = new CertificateCache({ maxAgeMs: opts.verification.windowMs });
     }
   }
 
@@ -168,8 +186,12 @@ export class Controller {
     if (this.stopping) return;
     if (this.running) {
       // Something more urgent than background verification is waiting: the running pass
-      // drops its background reads still queued (those APIs keep their turn) and ends sooner.
-      if (URGENT_TRIGGERS.has(trigger)) this.backgroundAbort?.abort();
+      // drops its background reads still queued (those APIs keep their turn) and ends sooner;
+      // a scheduled pass still reading is abandoned altogether (the urgent one reads as much).
+      if (URGENT_TRIGGERS.has(trigger)) {
+        this.backgroundAbort?.abort();
+        this.preemptAbort?.abort();
+      }
       if (!this.queued || URGENT_TRIGGERS.has(trigger)) this.queued = trigger;
       return;
     }
@@ -224,7 +246,9 @@ export class Controller {
     const jitter = this.opts.jitter ?? 0.1;
     const applied = (this.latest?.summary.applied ?? 0) > 0;
     const pending = (this.latest?.summary.pending ?? 0) > 0;
-    const full = this.opts.intervalMs * (1 - jitter + Math.random() * 2 * jitter);
+    // --interval, or longer while the listings alone would take more than their share of the verify budget.
+    const interval = this.budget?.intervalMs() ?? this.opts.intervalMs;
+    const full = interval * (1 - jitter + Math.random() * 2 * jitter);
     // Pending work (a certificate being validated, a domain queued behind the 30 s pacing,
     // a replacement waiting for healthy targets) is looked at again sooner than a full interval.
     // Start to start: a pass that took part of the interval (background verification paced
@@ -270,10 +294,16 @@ export class Controller {
     }
     const leading = lease ? lease.isLeader() : true;
     const document = loaded ?? this.lastGood;
+    const before = this.checksState();
     const urgent = this.urgentChecks(trigger, document);
+    if (this.verifier && this.mappingVerifier) this.budget?.distribute([this.verifier, this.mappingVerifier]);
     const deepReads = this.verifier?.selector(Date.now(), urgent);
     const mappingReads = this.mappingVerifier?.selector(Date.now(), urgent);
     this.backgroundAbort = new AbortController();
+    this.preemptAbort = PREEMPTABLE_TRIGGERS.has(trigger) ? new AbortController() : undefined;
+    if (trigger === 'start' || trigger === 'source-change' || trigger === 'lease-acquired') this.certificates?.invalidate();
+    const certificates = this.certificates?.forPass(pass.observer);
+    const passDeps: PassDependencies = certificates ? { ...pass, observer: certificates.observer } : pass;
     const common = {
       ...(deepReads && mappingReads ? { deepReads, mappingReads, backgroundSignal: this.backgroundAbort.signal } : {}),
       sourceUri: this.opts.sourceUri,
@@ -290,16 +320,32 @@ export class Controller {
     let report: Report;
     if (!document) {
       // Nothing valid was ever read: report the error, plan nothing.
-      report = await runPass({ ...common, mode: 'dry-run', ...(loaded ? { document: loaded } : {}) }, pass);
+      report = await runPass({ ...common, mode: 'dry-run', ...(loaded ? { document: loaded } : {}) }, passDeps);
     } else {
-      report = await runPass({ ...common, mode: leading && !sourceError && !sourceUnreachable ? 'reconcile' : 'dry-run', document }, pass);
+      try {
+        report = await runPass(
+          { ...common, mode: leading && !sourceError && !sourceUnreachable ? 'reconcile' : 'dry-run', document, ...(this.preemptAbort ? { preempt: this.preemptAbort.signal } : {}) },
+          passDeps,
+        );
+      } catch (err) {
+        if (!(err instanceof PassPreempted)) throw err;
+        // Nothing was planned or written: the urgent pass queued behind it runs now, with
+        // everything this one chose still to do.
+        this.verifier?.abandon();
+        this.mappingVerifier?.abandon();
+        this.restoreChecks(before);
+        this.log.debug({ trigger }, 'scheduled pass preempted while reading');
+        return;
+      } finally {
+        this.preemptAbort = undefined;
+      }
       // ssm: references that no longer resolve also mean the document is broken (AWS not
       // answering does not: that is no reason to distrust the document).
       if (!sourceError && report.error && SOURCE_ERRORS.has(report.error.code) && report.error.fault !== 'aws') {
         sourceError = report.error;
         if (this.lastGood && this.lastGood !== loaded) {
           pass.counter.reset();
-          report = await runPass({ ...common, mode: 'dry-run', document: this.lastGood }, pass);
+          report = await runPass({ ...common, mode: 'dry-run', document: this.lastGood }, passDeps);
         }
       } else if (loaded && !(report.error && SOURCE_ERRORS.has(report.error.code))) {
         this.lastGood = loaded;
@@ -312,13 +358,15 @@ export class Controller {
     // The version this pass planned from is what the poller compares with next, so a change
     // made between this read and the next poll still starts a pass.
     if (loaded && !sourceError) this.polledVersion = loaded.source.version;
+    this.afterCertificates(report, certificates?.reusedFrom());
     const decorated = this.memory.record(report, trigger, Date.now());
     if (sourceError) decorated.sourceError = sourceError;
     if (this.verifier && this.mappingVerifier) {
       const deferred = report.services.flatMap((s) => s.resources.filter((r) => r.readThisPass === false));
       this.verifier.notRead(deferred.filter((r) => r.kind === 'httpApiChildren').map((r) => r.id));
       this.mappingVerifier.notRead(deferred.filter((r) => r.kind === 'apiMapping').map((r) => r.id.split('/')[0]!));
-      decorated.verification = combinedStatus(this.verifier.status(), this.mappingVerifier.status(), this.opts.intervalMs);
+      if (trigger === 'interval' && !report.error) this.countListings(report);
+      decorated.verification = combinedStatus(this.verifier.status(), this.mappingVerifier.status(), this.budget!);
       this.warnIfBudgetShort(decorated.verification);
     }
     this.attributeDrift(decorated, trigger);
@@ -355,6 +403,9 @@ export class Controller {
     let matched = 0;
     for (const e of events) {
       const r = e.resources;
+      // A certificate or a custom domain changed (ours or not: a new certificate may cover a
+      // wanted name): the next pass reads the certificates again.
+      if (r.certificateArns.length > 0 || r.domainNames.length > 0) this.certificates?.invalidate();
       const ids = [...r.apiIds, ...r.ruleArns, ...r.targetGroupArns, ...r.certificateArns, ...r.domainNames, ...r.records.map((x) => x.name)];
       const services = new Set(ids.flatMap((id) => (index.has(id) ? [index.get(id)!] : [])));
       // A call on the shared listener itself (a rule created beside ours) shows in the listing.
@@ -398,7 +449,10 @@ export class Controller {
     this.hintedApiIds = new Set();
     this.plannedSpecs = specs;
     this.plannedShared = shared;
-    return first || sharedChanged ? { all: true } : { services, apiIds };
+    // A pass a hint or a document change started reads what is urgent and nothing in the
+    // background: its repair must not wait for background reads paced at the verify budget.
+    const background = !URGENT_TRIGGERS.has(trigger);
+    return first || sharedChanged ? { all: true } : { services, apiIds, background };
   }
 
   /**
@@ -422,7 +476,68 @@ export class Controller {
     this.deps.metrics.drift('rolling', byRolling, this.opts.eventHints === true);
   }
 
+  /**
+   * A scheduled pass's API Gateway listings (every read that is not a deep read: GetApis,
+   * GetDomainNames and their pages) come out of the verify budget first. When they alone
+   * would take more than their share, scheduled passes are spaced out (said once).
+   */
+  private countListings(report: Report): void {
+    const budget = this.budget!;
+    let listings = 0;
+    for (const [key, n] of Object.entries(report.stats.awsCalls.byOperation)) {
+      const [service, operation = ''] = key.split('.');
+      if (service === 'APIGateway' && !isMutatingOperation(operation) && !DEEP_READS.has(operation)) listings += n;
+    }
+    budget.listed(listings);
+    const fields = { listingCalls: listings, intervalSeconds: this.opts.intervalMs / 1000, budgetRps: budget.budgetRps, spacedSeconds: budget.intervalMs() / 1000 };
+    if (budget.spaced() && !this.spacedLogged) {
+      this.log.warn(
+        fields,
+        `the API Gateway listings (${listings} calls a pass) every ${fields.intervalSeconds} s would take more than half the verify budget (${budget.budgetRps} calls/s): scheduled passes are spaced to every ${fields.spacedSeconds} s so the whole steady-state cost stays within it (hints and document changes still start a pass at once); raise --verify-budget or --interval`,
+      );
+      this.spacedLogged = true;
+    } else if (!budget.spaced() && this.spacedLogged) {
+      this.log.info(fields, `the API Gateway listings fit the verify budget again: scheduled passes every --interval (${fields.intervalSeconds} s)`);
+      this.spacedLogged = false;
+    }
+  }
+
+  /**
+   * Certificates reused from an earlier read are reported as such (not read this pass, with
+   * the time they were read); a pass that wrote, failed, or read an unsettled certificate
+   * makes the next one read them again.
+   */
+  private afterCertificates(report: Report, reusedFrom: number | undefined): void {
+    if (reusedFrom !== undefined) {
+      const at = new Date(reusedFrom).toISOString();
+      for (const s of report.services) {
+        for (const r of s.resources) {
+          if (r.kind !== 'certificate' || r.status !== 'InSync') continue;
+          r.readThisPass = false;
+          r.lastVerifiedAt = at;
+        }
+      }
+    }
+    if (report.error || report.stats.awsCalls.mutating > 0) this.certificates?.invalidate();
+  }
+
+  /** What urgentChecks consumes, to put back when the pass it was for is abandoned. */
+  private checksState() {
+    return { plannedSpecs: this.plannedSpecs, plannedShared: this.plannedShared, hinted: this.hinted, hintedApiIds: this.hintedApiIds, docChanged: this.docChanged };
+  }
+
+  private restoreChecks(before: ReturnType<Controller['checksState']>): void {
+    this.plannedSpecs = before.plannedSpecs;
+    this.plannedShared = before.plannedShared;
+    this.docChanged = before.docChanged;
+    // Hints that arrived meanwhile are kept with the earlier ones.
+    this.hinted = new Set([...before.hinted, ...this.hinted]);
+    this.hintedApiIds = new Set([...before.hintedApiIds, ...this.hintedApiIds]);
+  }
+
   private warnIfBudgetShort(v: VerificationStatus): void {
+    // Not before a scheduled pass has measured what the listings take of the budget.
+    if (this.budget?.listingCallsPerPass() === undefined) return;
     if (!v.sufficient && !this.warnedBudget) {
       this.log.warn(
         { resources: v.resources, windowSeconds: v.windowSeconds, achievableWindowSeconds: v.achievableWindowSeconds, budgetRps: v.budgetRps },
@@ -475,14 +590,19 @@ export class Controller {
   }
 }
 
-/** APIs (3 reads each) and custom domains' mappings (1 read each) share one background budget. */
-function combinedStatus(apis: VerificationStatus, mappings: VerificationStatus, intervalMs: number): VerificationStatus {
+/**
+ * APIs (3 reads each) and custom domains' mappings (1 read each) share one background budget:
+ * the verify budget less the scheduled passes' listings.
+ */
+function combinedStatus(apis: VerificationStatus, mappings: VerificationStatus, budget: ApiBudget): VerificationStatus {
   const calls = apis.resources * apis.callsPerResource + mappings.resources * mappings.callsPerResource;
-  // One full cycle at the budget, plus one pass interval (reads happen at pass starts).
-  const achievable = calls / apis.budgetRps + intervalMs / 1000;
+  // One full cycle at what the listings leave of the budget, plus one pass interval (reads happen at pass starts).
+  const deep = budget.deepRps();
+  const achievable = deep > 0 ? calls / deep + budget.intervalMs() / 1000 : Number.MAX_SAFE_INTEGER;
   const oldest = [apis.oldestVerifiedAt, mappings.oldestVerifiedAt].filter((t): t is string => t !== null).sort()[0] ?? null;
   return {
     ...apis,
+    budgetRps: budget.budgetRps,
     resources: apis.resources + mappings.resources,
     achievableWindowSeconds: Math.round(achievable * 10) / 10,
     sufficient: achievable <= apis.windowSeconds,
