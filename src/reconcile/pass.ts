@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { withDeadline, withPriority } from '../aws/api-scheduler.ts';
+import { withDeadline, withPriority, withSteadyState } from '../aws/api-scheduler.ts';
 import type { DeepReadSelector } from '../model/observed.ts';
 import type { CallCounter } from '../aws/call-counter.ts';
 import { loadRouteSet, type LoadedRouteSet } from '../desired/load.ts';
@@ -56,6 +56,12 @@ export interface PassOptions {
    * pass this way when a hint or a document change is waiting.
    */
   preempt?: AbortSignal;
+  /**
+   * A steady-state pass (the controller's scheduled one): its reads at check priority (the
+   * listings) also draw from each service's background share, so listings and background
+   * verification together stay within --verify-budget.
+   */
+  steady?: boolean;
   /**
    * The pass's deadline (--pass-timeout): past it every AWS call of the pass ends at once,
    * no further write starts, and the pass is reported as abandoned (PassTimedOut).
@@ -155,7 +161,8 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       log.info({ source }, 'desired state loaded');
       if (opts.mode === 'validate') return finish();
 
-      const read = async () => {
+      const read = async () => (opts.steady ? withSteadyState(readAll) : readAll());
+      const readAll = async () => {
         const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters, opts.ruleQuota);
         const observed = await observeLiveState(desired, deps.observer, {
           ...(opts.deepReads ? { apis: opts.deepReads } : {}),

@@ -242,17 +242,11 @@ export class RollingVerifier {
       else rest.push(c);
     }
     rest.sort((a, b) => this.lastVerified.get(a.id)! - this.lastVerified.get(b.id)! || a.id.localeCompare(b.id));
-    // At most one interval's worth (no burst), or what accrued if the pass came late.
-    const perPass = budgetRps > 0 ? Math.max(1, Math.ceil((budgetRps * (this.opts.intervalMs / 1000)) / callsPerResource), Math.ceil(accrued)) : 0;
+    // At most one interval's worth: no burst after a long pass (one that read many APIs at once).
+    const perPass = budgetRps > 0 ? Math.max(1, Math.ceil((budgetRps * (this.opts.intervalMs / 1000)) / callsPerResource)) : 0;
     const take = urgent.background === false ? 0 : Math.min(rest.length, Math.floor(this.credit), perPass);
     for (const c of rest.slice(0, take)) chosen.set(c.id, 'background');
     this.credit -= take;
-    // A pass that reads everything at once (the first) spends nothing of the budget, and nothing
-    // accrues while it reads: background verification starts from the next pass.
-    if (urgent.all) {
-      this.credit = 0;
-      this.lastAccrual = undefined;
-    }
     this.marked = new Map();
     for (const [id, priority] of chosen) {
       this.marked.set(id, { before: this.lastVerified.get(id), background: priority === 'background' });

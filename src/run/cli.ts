@@ -67,7 +67,10 @@ Controller (daemon) options:
   --verify-within DURATION  read every API's integrations, routes and stages at least this
                           often (rolling deep verification; default 10m)
   --verify-budget N       share (0..1] of each AWS service's pace background verification may
-                          use (default 0.2: 2 of API Gateway's 10 requests per second)
+                          use (default 0.2: 2 of API Gateway's 10 requests per second); for API
+                          Gateway the whole steady-state cost: each pass's listings come out
+                          of it first, and passes are spaced out when they alone would take
+                          more than half
   --notify-webhook URL    POST a JSON message (with a "text" field, as Slack and Teams incoming
                           webhooks take) when a service's status changes
   --notify-repeat DURATION  announce a drift still open again at most this often (default 1h)

@@ -3,12 +3,14 @@ import { loadRouteSet, type LoadedRouteSet } from '../desired/load.ts';
 import { readSourceVersion, type SourceBackends } from '../desired/sources/index.ts';
 import { RouteyardError, describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { DriftResponse, ErrorReport, LeaseState, Report } from '../model/report-contract.ts';
+import type { DriftResponse, ErrorReport, LeaseState, Report, ResourceKind } from '../model/report-contract.ts';
+import type { Observer } from '../reconcile/ports.ts';
 import type { GuardSettings } from '../reconcile/guards.ts';
 import type { LeaseManager } from '../reconcile/lease.ts';
 import { withDeadline } from '../aws/api-scheduler.ts';
 import { DEFAULT_PASS_TIMEOUT_MS, PassPreempted, runPass, type PassDependencies } from '../reconcile/pass.ts';
 import { CertificateCache } from '../reconcile/certificate-cache.ts';
+import { ListingReuse, type ReusableRead } from '../reconcile/listing-reuse.ts';
 import { isMutatingOperation } from '../aws/call-counter.ts';
 import type { ControllerMetrics } from '../report/metrics.ts';
 import { createControllerServer, listen } from './http-server.ts';
@@ -66,6 +68,12 @@ const HINT_SPACING_MS = 2_000;
 const URGENT_TRIGGERS = new Set(['source-change', 'hint', 'lease-acquired']);
 /** Passes an urgent trigger abandons while they are still reading (the urgent pass reads as much, sooner). */
 const PREEMPTABLE_TRIGGERS = new Set(['interval', 'verify', 'pending']);
+/** Writes after which certificates are read again. */
+const CERTIFICATE_WRITES = /^(ACM\.(?!Describe|Get|List)|APIGateway\.(Create|Update|Delete)DomainName$|Route53\.Change)/;
+/** Whose reads a write to each service makes stale. */
+const WRITES_STALE: Record<string, ReusableRead> = { ELBv2: 'loadBalancing', Route53: 'zone', SSM: 'outputs' };
+/** The resource kinds each reusable read observes (reported as not read this pass when reused). */
+const REUSED_KINDS: Record<ReusableRead, ResourceKind[]> = { loadBalancing: ['listenerRule', 'targetGroup'], zone: ['dnsRecord'], outputs: ['parameter'] };
 /** The deep reads of rolling verification; every other API Gateway read of a scheduled pass is a listing. */
 const DEEP_READS = new Set(['GetIntegrations', 'GetRoutes', 'GetStages', 'GetApiMappings']);
 
@@ -117,6 +125,10 @@ export class Controller {
   private spacedLogged = false;
   /** ACM kept off the per-pass path while nothing changed. */
   private readonly certificates: CertificateCache | undefined;
+  /** A hint pass reuses the recent listings the hint does not concern (ELBv2, Route 53, SSM outputs). */
+  private readonly listings = new ListingReuse();
+  /** Reads the waiting hints concern (those a hint pass reads fresh). */
+  private hintedReads = new Set<ReusableRead>();
   /** Services event hints named, waiting for the next pass. */
   private hinted = new Set<string>();
   private hintedApiIds = new Set<string>();
@@ -295,6 +307,9 @@ export class Controller {
     const leading = lease ? lease.isLeader() : true;
     const document = loaded ?? this.lastGood;
     const before = this.checksState();
+    const hintedServices = new Set(this.hinted);
+    const hintedReads = this.hintedReads;
+    this.hintedReads = new Set();
     const urgent = this.urgentChecks(trigger, document);
     if (this.verifier && this.mappingVerifier) this.budget?.distribute([this.verifier, this.mappingVerifier]);
     const deepReads = this.verifier?.selector(Date.now(), urgent);
@@ -303,7 +318,9 @@ export class Controller {
     this.preemptAbort = PREEMPTABLE_TRIGGERS.has(trigger) ? new AbortController() : undefined;
     if (trigger === 'start' || trigger === 'source-change' || trigger === 'lease-acquired') this.certificates?.invalidate();
     const certificates = this.certificates?.forPass(pass.observer);
-    const passDeps: PassDependencies = certificates ? { ...pass, observer: certificates.observer } : pass;
+    // A hint about the shared listener alone names no service: that pass reads everything.
+    const reads = this.listingReads(hintedServices.size > 0 ? trigger : 'hint-listener', loaded && !sourceError ? loaded.source.version : undefined, hintedReads, certificates?.observer ?? pass.observer);
+    const passDeps: PassDependencies = { ...pass, observer: reads.observer };
     const common = {
       ...(deepReads && mappingReads ? { deepReads, mappingReads, backgroundSignal: this.backgroundAbort.signal } : {}),
       sourceUri: this.opts.sourceUri,
@@ -315,7 +332,7 @@ export class Controller {
         if (this.stopping) throw new RouteyardError('ShuttingDown', 'shutting down: no new writes are started');
         if (lease) await lease.fence();
       },
-      hold: this.memory.heldServices(Date.now()),
+      hold: reads.reusing && document ? this.holdUnhinted(document, hintedServices) : this.memory.heldServices(Date.now()),
     };
     let report: Report;
     if (!document) {
@@ -324,7 +341,14 @@ export class Controller {
     } else {
       try {
         report = await runPass(
-          { ...common, mode: leading && !sourceError && !sourceUnreachable ? 'reconcile' : 'dry-run', document, ...(this.preemptAbort ? { preempt: this.preemptAbort.signal } : {}) },
+          {
+            ...common,
+            mode: leading && !sourceError && !sourceUnreachable ? 'reconcile' : 'dry-run',
+            document,
+            ...(this.preemptAbort ? { preempt: this.preemptAbort.signal } : {}),
+            // The scheduled pass is steady state: its listings count toward the verify budget, call by call.
+            ...(trigger === 'interval' ? { steady: true } : {}),
+          },
           passDeps,
         );
       } catch (err) {
@@ -334,6 +358,7 @@ export class Controller {
         this.verifier?.abandon();
         this.mappingVerifier?.abandon();
         this.restoreChecks(before);
+        this.hintedReads = new Set([...hintedReads, ...this.hintedReads]);
         this.log.debug({ trigger }, 'scheduled pass preempted while reading');
         return;
       } finally {
@@ -359,6 +384,7 @@ export class Controller {
     // made between this read and the next poll still starts a pass.
     if (loaded && !sourceError) this.polledVersion = loaded.source.version;
     this.afterCertificates(report, certificates?.reusedFrom());
+    reads.after(report, !sourceError && !sourceUnreachable && loaded !== undefined);
     const decorated = this.memory.record(report, trigger, Date.now());
     if (sourceError) decorated.sourceError = sourceError;
     if (this.verifier && this.mappingVerifier) {
@@ -422,6 +448,9 @@ export class Controller {
         this.hintedAt.set(s, Date.now());
       }
       for (const id of r.apiIds) this.hintedApiIds.add(id);
+      // What the hint pass must read afresh rather than reuse from the last full read.
+      if (r.ruleArns.length > 0 || r.targetGroupArns.length > 0 || r.listenerArns.length > 0) this.hintedReads.add('loadBalancing');
+      if (r.records.length > 0) this.hintedReads.add('zone');
     }
     // A storm of events (or of forged messages) is not a storm of passes.
     if (matched > 0) this.hintPasses.request();
@@ -504,8 +533,9 @@ export class Controller {
 
   /**
    * Certificates reused from an earlier read are reported as such (not read this pass, with
-   * the time they were read); a pass that wrote, failed, or read an unsettled certificate
-   * makes the next one read them again.
+   * the time they were read); a pass that failed, or wrote what changes a certificate
+   * (requested or deleted one, created, updated or deleted a custom domain: its `inUseBy`, or
+   * changed DNS records: validation), makes the next one read them again.
    */
   private afterCertificates(report: Report, reusedFrom: number | undefined): void {
     if (reusedFrom !== undefined) {
@@ -518,7 +548,60 @@ export class Controller {
         }
       }
     }
-    if (report.error || report.stats.awsCalls.mutating > 0) this.certificates?.invalidate();
+    const touched = Object.keys(report.stats.awsCalls.byOperation).some((k) => CERTIFICATE_WRITES.test(k));
+    if (report.error || touched) this.certificates?.invalidate();
+  }
+
+  /**
+   * The reads of one pass: a pass a hint started reuses the recent listings the hint does not
+   * concern (see ListingReuse); every other pass reads everything, and each pass that ended
+   * without error and wrote nothing is the base later hint passes reuse.
+   */
+  private listingReads(trigger: string, version: string | undefined, hintedReads: ReadonlySet<ReusableRead>, observer: Observer) {
+    const reuseReads = new Set<ReusableRead>((['loadBalancing', 'zone', 'outputs'] as const).filter((r) => !hintedReads.has(r)));
+    const reusing = trigger === 'hint' && reuseReads.size > 0 && this.listings.available(version);
+    // No older than about two scheduled passes.
+    const maxAgeMs = 2 * (this.budget?.intervalMs() ?? this.opts.intervalMs);
+    const pass = this.listings.forPass(observer, reusing && version !== undefined ? { reads: reuseReads, version, maxAgeMs } : undefined);
+    return {
+      observer: pass.observer,
+      reusing,
+      after: (report: Report, documentSound: boolean) => {
+        const reused = pass.reused();
+        const kinds = new Map<ResourceKind, number>();
+        for (const r of reused) {
+          const at = kinds.get(REUSED_KINDS[r.read][0]!);
+          for (const k of REUSED_KINDS[r.read]) kinds.set(k, at === undefined ? r.readAt : Math.min(at, r.readAt));
+        }
+        // Reported as what they are: not read this pass, as last read.
+        for (const s of report.services) {
+          for (const r of s.resources) {
+            const at = kinds.get(r.kind);
+            if (at === undefined) continue;
+            r.readThisPass = false;
+            r.lastVerifiedAt = new Date(at).toISOString();
+          }
+        }
+        if (reused.length > 0) this.log.debug({ reused: reused.map((r) => r.read) }, 'hint pass: recent listings reused');
+        // A write to a service makes its reads stale (what routeyard wrote is not in them).
+        const wrote = new Set<ReusableRead>();
+        for (const [key, n] of Object.entries(report.stats.awsCalls.byOperation)) {
+          const [service = '', operation = ''] = key.split('.');
+          const read = WRITES_STALE[service];
+          if (read && n > 0 && isMutatingOperation(operation)) wrote.add(read);
+        }
+        pass.commit(version, documentSound && !report.error ? wrote : 'all');
+      },
+    };
+  }
+
+  /** In a hint pass that reuses listings, only the hinted services' actions are applied; the others wait for the next scheduled pass (and back-off still holds). */
+  private holdUnhinted(document: LoadedRouteSet, hinted: ReadonlySet<string>): Map<string, string> {
+    const hold = new Map(this.memory.heldServices(Date.now()));
+    for (const s of document.doc.spec.services) {
+      if (!hinted.has(s.name) && !hold.has(s.name)) hold.set(s.name, 'not applied by a hint pass about another service (it reused recent listings): the next scheduled pass reads everything and applies it');
+    }
+    return hold;
   }
 
   /** What urgentChecks consumes, to put back when the pass it was for is abandoned. */
@@ -602,7 +685,8 @@ function combinedStatus(apis: VerificationStatus, mappings: VerificationStatus, 
   const oldest = [apis.oldestVerifiedAt, mappings.oldestVerifiedAt].filter((t): t is string => t !== null).sort()[0] ?? null;
   return {
     ...apis,
-    budgetRps: budget.budgetRps,
+    // What background verification may spend: the budget less the listings.
+    budgetRps: Math.round(deep * 1000) / 1000,
     resources: apis.resources + mappings.resources,
     achievableWindowSeconds: Math.round(achievable * 10) / 10,
     sufficient: achievable <= apis.windowSeconds,
