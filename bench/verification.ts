@@ -5,13 +5,15 @@
  * moto). It drives the controller's own scheduling code (RollingVerifier and the per-service
  * ApiScheduler) on a simulated clock: one pass = the cheap listings (GetApis, GetDomainNames)
  * at check priority, then the deep reads the verifier chose (3 calls per API), each waiting
- * for its token; passes start every --interval, start to start. Moto plays no part: it has no
+ * for its token; passes start every --interval, start to start. The listings come out of the
+ * budget first (ApiBudget, as the controller does): the deep reads get what they leave, and
+ * passes are spaced out when the listings alone would take more than half. Moto plays no part: it has no
  * account-wide limit to pace against, and 500 services would take it minutes to create. The
  * 40-service integration test (test/integration/verification.test.ts) measures the same
- * policy against moto: 120 deep reads per minute, as this model says.
+ * policy against moto: 24 listing calls and 96 deep reads per minute, 120 in all, as this model says.
  */
 import { ApiScheduler, type CallPriority } from '../src/aws/api-scheduler.ts';
-import { RollingVerifier } from '../src/reconcile/rolling-verification.ts';
+import { ApiBudget, RollingVerifier } from '../src/reconcile/rolling-verification.ts';
 
 interface Scenario {
   services: number;
@@ -26,6 +28,7 @@ function simulate(s: Scenario) {
   const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) };
   const scheduler = new ApiScheduler({ ratePerSecond: s.paceRps, burst: s.paceRps, backgroundShare: s.budget, now: clock.now, sleep: clock.sleep });
   const verifier = new RollingVerifier({ windowMs: s.windowS * 1000, budgetRps: s.paceRps * s.budget, callsPerResource: 3, intervalMs: s.intervalS * 1000 });
+  const budget = new ApiBudget({ budgetRps: s.paceRps * s.budget, intervalMs: s.intervalS * 1000 });
   const apis = Array.from({ length: s.services }, (_, i) => ({ id: `api${i}`, service: `svc-${i}` }));
   const lastRead = new Map<string, number>();
   let worstGapMs = 0;
@@ -45,6 +48,8 @@ function simulate(s: Scenario) {
       };
       await take('check'); // GetApis
       await take('check'); // GetDomainNames
+      if (passes > 0) budget.listed(2);
+      budget.distribute([verifier]);
       const chosen = verifier.selector(t, passes === 0 ? { all: true } : {})(apis);
       for (const [id, p] of chosen) {
         for (let i = 0; i < 3; i++) await take(p);
@@ -54,7 +59,7 @@ function simulate(s: Scenario) {
       }
       passes++;
       longestPassMs = Math.max(longestPassMs, start >= steadyFrom ? t - start : 0);
-      t = Math.max(t, start + s.intervalS * 1000);
+      t = Math.max(t, start + budget.intervalMs());
     }
     const steady = calls.filter((c) => c >= steadyFrom);
     const perMinute = (steady.length / (horizonMs - steadyFrom)) * 60_000;

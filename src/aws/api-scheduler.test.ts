@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiScheduler, currentPriority, withPriority, type CallPriority } from './api-scheduler.ts';
+import { ApiScheduler, currentPriority, withDeadline, withPriority, withSteadyState, type CallPriority } from './api-scheduler.ts';
 
 /** A clock that moves only when the scheduler sleeps. */
 function fakeClock() {
@@ -99,5 +99,39 @@ describe('ApiScheduler', () => {
       expect(currentPriority()).toBe('background');
       await withPriority('apply', async () => expect(currentPriority()).toBe('apply'));
     });
+  });
+});
+
+describe('steady state within the background share', () => {
+  it('checks made in steady state (a scheduled pass\'s listings) go at once but draw from the background share: listings and background calls together stay within it', async () => {
+    const clock = fakeClock();
+    const s = new ApiScheduler({ ratePerSecond: 10, burst: 10, backgroundShare: 0.2, now: clock.now, sleep: clock.sleep });
+    const at: { t: number; p: string }[] = [];
+    // Every 5 s for a minute: 2 listing calls in steady state, then 10 background reads (more than the share leaves).
+    for (let pass = 0; pass < 12; pass++) {
+      const start = pass * 5_000;
+      if (clock.t < start) await clock.sleep(start - clock.t);
+      const asked = clock.t;
+      const listings = await withSteadyState(() => Promise.all([s.acquire('check'), s.acquire('check')]).then(() => clock.t));
+      expect(listings - asked).toBeLessThan(10); // never delayed by the share
+      at.push({ t: listings, p: 'check' }, { t: listings, p: 'check' });
+      for (let i = 0; i < 10; i++) at.push({ t: await s.acquire('background').then(() => clock.t), p: 'background' });
+    }
+    // 2 per second in all (plus the burst), not 2 per second of background on top of the listings.
+    for (let w = 0; w + 30_000 <= clock.t; w += 1_000) expect(at.filter((x) => x.t >= w && x.t < w + 30_000).length).toBeLessThanOrEqual(60 + 2);
+    // Checks outside steady state (a hint's) do not draw from it.
+    const before = s.stats();
+    await s.acquire('check');
+    expect(s.stats().queued.background).toBe(before.queued.background);
+  });
+
+  it('the steady flag carries through priorities and deadlines', async () => {
+    const clock = fakeClock();
+    const s = new ApiScheduler({ ratePerSecond: 10, burst: 10, backgroundShare: 0.1, now: clock.now, sleep: clock.sleep });
+    // One background token a second; a steady check takes it, so the next background call waits a second.
+    await withSteadyState(() => withDeadline(new AbortController().signal, () => withPriority('check', () => s.acquire('check'))));
+    const t0 = clock.t;
+    await s.acquire('background');
+    expect(clock.t - t0).toBeGreaterThanOrEqual(900);
   });
 });

@@ -16,19 +16,35 @@ interface CallContext {
    * at once (the client factory's middleware races it) and none is retried.
    */
   deadline?: AbortSignal;
+  /**
+   * A steady-state (scheduled) pass: its checks (the listings) also draw from the background
+   * share, so listings and background verification together never spend more than it.
+   */
+  steady?: boolean;
 }
 const callContext = new AsyncLocalStorage<CallContext>();
 
 /** Run `fn` with every AWS call it makes (however deep) scheduled at `priority`; the deadline carries over. */
 export function withPriority<T>(priority: CallPriority, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  const deadline = callContext.getStore()?.deadline;
-  return callContext.run({ priority, ...(signal ? { signal } : {}), ...(deadline ? { deadline } : {}) }, fn);
+  const outer = callContext.getStore();
+  return callContext.run({ priority, ...(signal ? { signal } : {}), ...(outer?.deadline ? { deadline: outer.deadline } : {}), ...(outer?.steady ? { steady: true } : {}) }, fn);
 }
 
 /** Run `fn` with every AWS call it makes bounded by `deadline` (a pass's time limit). */
 export function withDeadline<T>(deadline: AbortSignal, fn: () => Promise<T>): Promise<T> {
   const outer = callContext.getStore();
-  return callContext.run({ priority: outer?.priority ?? 'check', ...(outer?.signal ? { signal: outer.signal } : {}), deadline }, fn);
+  return callContext.run({ priority: outer?.priority ?? 'check', ...(outer?.signal ? { signal: outer.signal } : {}), deadline, ...(outer?.steady ? { steady: true } : {}) }, fn);
+}
+
+/**
+ * Run `fn` as part of steady state (a scheduled pass's reads): its check calls also draw from
+ * each service's background share (never waiting for it: the listings go at once, and the
+ * background calls after them wait for the share to refill). The priority, signal and
+ * deadline carry over.
+ */
+export function withSteadyState<T>(fn: () => Promise<T>): Promise<T> {
+  const outer = callContext.getStore();
+  return callContext.run({ priority: outer?.priority ?? 'check', ...(outer?.signal ? { signal: outer.signal } : {}), ...(outer?.deadline ? { deadline: outer.deadline } : {}), steady: true }, fn);
 }
 
 /** The priority of the call being made; `check` outside any `withPriority`. */
@@ -72,7 +88,15 @@ export interface SchedulerOptions {
 
 interface Waiter {
   resolve: () => void;
+  /** A steady-state check: it also draws a token of the background share (which may go into debt). */
+  chargeBackground: boolean;
 }
+
+/** A whole token, less what floating-point refills lose (0.9999999999999998 is one token, not a 1e-13 ms wait). */
+const ONE = 1 - 1e-9;
+
+/** How far steady-state checks may put the background share into debt, in seconds of the share. */
+const MAX_BACKGROUND_DEBT_SECONDS = 10;
 
 /**
  * One AWS service's call budget (one per account, Region and service: one process serves
@@ -116,10 +140,15 @@ export class ApiScheduler {
     this.lastPaceChange = this.last;
   }
 
-  /** Resolves when a call of this priority may go; rejects with CallCancelled if `signal` aborts first. */
+  /**
+   * Resolves when a call of this priority may go; rejects with CallCancelled if `signal`
+   * aborts first. A check made in steady state (withSteadyState) also draws from the
+   * background share, without waiting for it.
+   */
   acquire(priority: CallPriority, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(new CallCancelled());
     if (this.rate === undefined) return Promise.resolve();
+    const chargeBackground = priority === 'check' && callContext.getStore()?.steady === true;
     return new Promise<void>((resolve, reject) => {
       const queue = this.queues[priority];
       const onAbort = () => {
@@ -132,6 +161,7 @@ export class ApiScheduler {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
+        chargeBackground,
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(waiter);
@@ -193,23 +223,25 @@ export class ApiScheduler {
         const rate = (this.rate ?? 1) * this.factor;
         const urgent = this.queues.apply.length > 0 ? this.queues.apply : this.queues.check.length > 0 ? this.queues.check : undefined;
         if (urgent) {
-          if (this.tokens >= 1) {
+          if (this.tokens >= ONE) {
             this.tokens -= 1;
-            urgent.shift()!.resolve();
+            const w = urgent.shift()!;
+            if (w.chargeBackground) this.backgroundTokens = Math.max(this.backgroundTokens - 1, -MAX_BACKGROUND_DEBT_SECONDS * this.backgroundBurst);
+            w.resolve();
             continue;
           }
           await this.sleep(((1 - this.tokens) / rate) * 1000);
           continue;
         }
         if (this.queues.background.length === 0) return;
-        if (this.tokens >= 1 && this.backgroundTokens >= 1) {
+        if (this.tokens >= ONE && this.backgroundTokens >= ONE) {
           this.tokens -= 1;
           this.backgroundTokens -= 1;
           this.queues.background.shift()!.resolve();
           continue;
         }
-        const waitMain = this.tokens >= 1 ? 0 : (1 - this.tokens) / rate;
-        const waitBackground = this.backgroundTokens >= 1 ? 0 : (1 - this.backgroundTokens) / (rate * this.share);
+        const waitMain = this.tokens >= ONE ? 0 : (1 - this.tokens) / rate;
+        const waitBackground = this.backgroundTokens >= ONE ? 0 : (1 - this.backgroundTokens) / (rate * this.share);
         // Short naps: an urgent call arriving meanwhile is served at the next token.
         await this.sleep(Math.min(Math.max(waitMain, waitBackground), 1 / rate) * 1000);
       }

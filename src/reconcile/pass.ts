@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { withDeadline, withPriority } from '../aws/api-scheduler.ts';
+import { withDeadline, withPriority, withSteadyState } from '../aws/api-scheduler.ts';
 import type { DeepReadSelector } from '../model/observed.ts';
 import type { CallCounter } from '../aws/call-counter.ts';
 import { loadRouteSet, type LoadedRouteSet } from '../desired/load.ts';
@@ -50,10 +50,31 @@ export interface PassOptions {
   /** Aborting it cancels this pass's background reads still waiting (a hint or a document change is waiting). */
   backgroundSignal?: AbortSignal;
   /**
+   * Aborting it while the pass is still reading (before its plan is computed) abandons the
+   * pass: its AWS calls end at once and runPass rejects with PassPreempted; nothing was
+   * written. Once the plan is computed it has no effect. The controller preempts a scheduled
+   * pass this way when a hint or a document change is waiting.
+   */
+  preempt?: AbortSignal;
+  /**
+   * A steady-state pass (the controller's scheduled one): its reads at check priority (the
+   * listings) also draw from each service's background share, so listings and background
+   * verification together stay within --verify-budget.
+   */
+  steady?: boolean;
+  /**
    * The pass's deadline (--pass-timeout): past it every AWS call of the pass ends at once,
    * no further write starts, and the pass is reported as abandoned (PassTimedOut).
    */
   timeoutMs?: number;
+}
+
+/** A pass given up while reading because something more urgent was waiting (PassOptions.preempt). Not a failure: nothing was written. */
+export class PassPreempted extends Error {
+  constructor() {
+    super('the pass was abandoned while reading: a more urgent pass is waiting');
+    this.name = 'PassPreempted';
+  }
 }
 
 /** The default --pass-timeout: a pass of 1,000 services at API Gateway's pace takes well under it. */
@@ -68,7 +89,8 @@ export const DEFAULT_PASS_TIMEOUT_MS = 5 * 60_000;
  * - Nothing is written unless the document was read, validated and resolved, the live
  *   state was read completely, and the safety guards passed.
  * - Errors are values in the report (`error`, per-service `Error` statuses); the caller
- *   decides what they mean (exit code, retry on the next tick). Only programming errors throw.
+ *   decides what they mean (exit code, retry on the next tick). Only programming errors throw,
+ *   and PassPreempted (the caller asked for it with `preempt`; nothing was written).
  */
 export async function runPass(opts: PassOptions, deps: PassDependencies): Promise<Report> {
   const now = deps.now ?? (() => new Date());
@@ -139,12 +161,25 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       log.info({ source }, 'desired state loaded');
       if (opts.mode === 'validate') return finish();
 
-      const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters, opts.ruleQuota);
-      const observed = await observeLiveState(desired, deps.observer, {
-        ...(opts.deepReads ? { apis: opts.deepReads } : {}),
-        ...(opts.mappingReads ? { mappings: opts.mappingReads } : {}),
-        ...(opts.backgroundSignal ? { signal: opts.backgroundSignal } : {}),
-      });
+      const read = async () => (opts.steady ? withSteadyState(readAll) : readAll());
+      const readAll = async () => {
+        const desired = await resolveDesiredState(loaded.doc, deps.sources.parameters, opts.ruleQuota);
+        const observed = await observeLiveState(desired, deps.observer, {
+          ...(opts.deepReads ? { apis: opts.deepReads } : {}),
+          ...(opts.mappingReads ? { mappings: opts.mappingReads } : {}),
+          ...(opts.backgroundSignal ? { signal: opts.backgroundSignal } : {}),
+        });
+        return { desired, observed };
+      };
+      const preempt = opts.preempt;
+      if (preempt?.aborted) throw new PassPreempted();
+      // While reading, preemption ends every call of the pass at once, as its deadline does.
+      const { desired, observed } = preempt
+        ? await withDeadline(AbortSignal.any([deadline.signal, preempt]), read).catch((err: unknown) => {
+            throw preempt.aborted ? new PassPreempted() : err;
+          })
+        : await read();
+      if (preempt?.aborted) throw new PassPreempted();
       plan = makePlan(desired, observed);
       log.info({ actions: plan.actions.length }, 'plan computed');
 
@@ -165,6 +200,10 @@ export async function runPass(opts: PassOptions, deps: PassDependencies): Promis
       }
       return finish();
     } catch (err) {
+      if (err instanceof PassPreempted) {
+        log.info('pass preempted while reading: a more urgent pass follows');
+        throw err;
+      }
       const error = err instanceof RouteyardError ? err : new RouteyardError('Internal', describeError(err), { cause: err });
       log.error({ code: error.code, err: error.message }, 'pass failed');
       return finish({ error });

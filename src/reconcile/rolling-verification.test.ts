@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeepReadCandidate } from '../model/observed.ts';
-import { RollingVerifier } from './rolling-verification.ts';
+import { ApiBudget, RollingVerifier } from './rolling-verification.ts';
 
 const apis = (n: number): DeepReadCandidate[] => Array.from({ length: n }, (_, i) => ({ id: `api${String(i).padStart(3, '0')}`, service: `svc-${i}` }));
 
@@ -84,5 +84,78 @@ describe('RollingVerifier', () => {
     for (const id of first) expect(v.verifiedAt(id)).toBe(0);
     const again = [...v.selector(5_100)(list)].filter(([, p]) => p === 'background').map(([id]) => id);
     expect(again.slice(0, first.length)).toEqual(first);
+  });
+});
+
+describe('ApiBudget: the listings come out of the verify budget first', () => {
+  it('subtracts the listings of each scheduled pass and gives the deep reads the rest, shared by need', () => {
+    const b = new ApiBudget({ budgetRps: 2, intervalMs: 5_000 });
+    expect(b.deepRps()).toBe(2); // nothing measured yet
+    b.listed(2); // GetApis and GetDomainNames every 5 s: 0.4 calls/s
+    expect(b.listingRps()).toBeCloseTo(0.4);
+    expect(b.deepRps()).toBeCloseTo(1.6);
+    expect(b.spaced()).toBe(false);
+    const apisV = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3, intervalMs: 5_000 });
+    const mappings = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 1, intervalMs: 5_000 });
+    apisV.selector(0)(apis(40)); // needs 40 x 3 / 60 x 1.25 = 2.5 calls/s
+    mappings.selector(0)(apis(10)); // needs 10 / 60 x 1.25 = 0.21 calls/s
+    b.distribute([apisV, mappings]);
+    const a = apisV.status().budgetRps;
+    const m = mappings.status().budgetRps;
+    expect(a + m).toBeCloseTo(1.6);
+    expect(a / m).toBeCloseTo(2.5 / (10 / 60 * 1.25));
+  });
+
+  it('40 APIs at --interval 5s: listings and background reads together stay within 2 calls/s in every minute', () => {
+    const b = new ApiBudget({ budgetRps: 2, intervalMs: 5_000 });
+    const v = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3, intervalMs: 5_000 });
+    const calls: number[] = [];
+    for (let t = 0, k = 0; t <= 900_000; t += 5_000 * (k % 2 ? 0.9 : 1.1), k++) {
+      if (k > 0) b.listed(2);
+      b.distribute([v]);
+      calls.push(t, t); // the listings
+      for (const [, p] of v.selector(t, k === 0 ? { all: true } : {})(apis(40))) if (p === 'background') calls.push(t, t, t);
+    }
+    for (let w = 60_000; w + 60_000 <= 900_000; w += 5_000) expect(calls.filter((c) => c >= w && c < w + 60_000).length).toBeLessThanOrEqual(120 + 3);
+    // A cycle at 1.6 calls/s is 75 s, plus a pass interval.
+    expect(v.status()).toMatchObject({ achievableWindowSeconds: 80, sufficient: false });
+  });
+
+  it('listings alone over half the budget: scheduled passes are spaced out so they take half, the deep reads the other half', () => {
+    const b = new ApiBudget({ budgetRps: 0.5, intervalMs: 2_000 });
+    b.listed(2); // 1 call/s at --interval 2s, twice the budget
+    expect(b.spaced()).toBe(true);
+    expect(b.intervalMs()).toBe(8_000);
+    expect(b.listingRps()).toBeCloseTo(0.25);
+    expect(b.deepRps()).toBeCloseTo(0.25);
+    b.listed(0);
+    expect(b.spaced()).toBe(false);
+    expect(b.intervalMs()).toBe(2_000);
+  });
+
+  it('a verifier given no budget reads nothing in the background (urgent reads still happen)', () => {
+    const v = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3, intervalMs: 5_000 });
+    v.selector(0)(apis(10));
+    v.setPace(0, 5_000);
+    expect([...v.selector(60_000)(apis(10)).values()]).toEqual([]);
+    expect([...v.selector(65_000, { apiIds: new Set(['api001']) })(apis(10))]).toEqual([['api001', 'check']]);
+  });
+
+  it('a pass a hint or a document change started reads nothing in the background; the budget waits for the next', () => {
+    const v = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3, intervalMs: 5_000 });
+    v.selector(0)(apis(40));
+    const hinted = v.selector(5_000, { apiIds: new Set(['api007']), background: false })(apis(40));
+    expect([...hinted]).toEqual([['api007', 'check']]);
+    const next = [...v.selector(10_000)(apis(40)).values()].filter((p) => p === 'background');
+    expect(next.length).toBeGreaterThan(0);
+  });
+
+  it('an abandoned selection gives every chosen API its turn back', () => {
+    const v = new RollingVerifier({ windowMs: 60_000, budgetRps: 2, callsPerResource: 3, intervalMs: 5_000 });
+    v.selector(0)(apis(40));
+    const chosen = [...v.selector(5_000)(apis(40)).keys()];
+    expect(v.backgroundChosen()).toBe(chosen.length);
+    v.abandon();
+    for (const id of chosen) expect(v.verifiedAt(id)).toBe(0);
   });
 });

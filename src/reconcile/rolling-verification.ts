@@ -27,6 +27,11 @@ export interface RollingOptions {
 
 export interface Urgent {
   all?: boolean;
+  /**
+   * false: this pass reads only what is urgent, no background verification (a pass a hint or a
+   * document change started must not wait for background reads; the credit waits for the next).
+   */
+  background?: boolean;
   services?: ReadonlySet<string>;
   apiIds?: ReadonlySet<string>;
 }
@@ -44,10 +49,86 @@ export interface VerificationStatus {
   oldestVerifiedAt: string | null;
 }
 
+/**
+ * The whole steady-state API Gateway cost within the verify budget. Every scheduled pass
+ * reads the listings (GetApis, GetDomainNames, with their pages) at once; those calls are
+ * subtracted from the budget first, at the pace passes come, and the rolling deep reads get
+ * what is left. Listings may take at most `listingShare` of the budget: when they would take
+ * more (a short --interval, a small budget, many pages), scheduled passes are spaced out so
+ * they do not, and deep verification keeps the rest.
+ */
+export interface ApiBudgetOptions {
+  /** API Gateway calls per second for steady state (--verify-budget times the pace). */
+  budgetRps: number;
+  /** --interval: scheduled passes start this often (start to start) unless spaced out. */
+  intervalMs: number;
+  /** The largest share of the budget the listings may take (default 0.5). */
+  listingShare?: number;
+}
+
+export class ApiBudget {
+  readonly budgetRps: number;
+  private readonly configuredIntervalMs: number;
+  private readonly listingShare: number;
+  private listingCalls: number | undefined;
+
+  constructor(opts: ApiBudgetOptions) {
+    if (!(opts.budgetRps > 0) || !(opts.intervalMs > 0)) throw new Error('budget and interval must be positive');
+    this.budgetRps = opts.budgetRps;
+    this.configuredIntervalMs = opts.intervalMs;
+    this.listingShare = opts.listingShare ?? 0.5;
+  }
+
+  /** The listing calls a scheduled pass made (the latest one counts). */
+  listed(calls: number): void {
+    this.listingCalls = calls;
+  }
+
+  /** The listing calls of a scheduled pass, once one was measured. */
+  listingCallsPerPass(): number | undefined {
+    return this.listingCalls;
+  }
+
+  /** How often scheduled passes start: --interval, or longer when the listings alone would take more than their share. */
+  intervalMs(): number {
+    const calls = this.listingCalls ?? 0;
+    const spaced = (calls / (this.budgetRps * this.listingShare)) * 1000;
+    return Math.max(this.configuredIntervalMs, Math.ceil(spaced));
+  }
+
+  /** true while scheduled passes are spaced out beyond --interval. */
+  spaced(): boolean {
+    return this.intervalMs() > this.configuredIntervalMs;
+  }
+
+  /** The listings' calls per second at the pace scheduled passes come. */
+  listingRps(): number {
+    return (this.listingCalls ?? 0) / (this.intervalMs() / 1000);
+  }
+
+  /** What is left for rolling deep verification. */
+  deepRps(): number {
+    return Math.max(0, this.budgetRps - this.listingRps());
+  }
+
+  /**
+   * Share the deep budget among verifiers (API children, custom domains' mappings) in
+   * proportion to what each one's window needs, and tell them the pass interval.
+   */
+  distribute(verifiers: readonly RollingVerifier[]): void {
+    const deep = this.deepRps();
+    const needs = verifiers.map((v) => v.neededRps());
+    const total = needs.reduce((a, b) => a + b, 0);
+    verifiers.forEach((v, i) => v.setPace(total > 0 ? (deep * needs[i]!) / total : deep / verifiers.length, this.intervalMs()));
+  }
+}
+
 export class RollingVerifier {
   private readonly opts: Required<RollingOptions>;
   private readonly lastVerified = new Map<string, number>();
   private credit = 0;
+  /** Background reads chosen and then not made (cancelled): their budget is carried to the next pass. */
+  private returned = 0;
   private lastAccrual: number | undefined;
   private known = 0;
   /** What the last selection marked, with the time it replaced, until the pass says what it read. */
@@ -66,17 +147,50 @@ export class RollingVerifier {
   /**
    * After the pass: the chosen APIs it did not read after all (their background reads were
    * cancelled for a more urgent pass) keep their previous time, so they stay first in line.
+   * Returns how many of them were background reads.
    */
-  notRead(ids: Iterable<string>): void {
+  notRead(ids: Iterable<string>): number {
+    let background = 0;
     for (const id of ids) {
       const m = this.marked.get(id);
       if (!m) continue;
       if (m.before === undefined) this.lastVerified.delete(id);
       else this.lastVerified.set(id, m.before);
       // The budget it was chosen with was not spent: the next pass may use it.
-      if (m.background) this.credit += 1;
+      if (m.background) {
+        this.credit += 1;
+        this.returned += 1;
+        background++;
+      }
     }
     this.marked = new Map();
+    return background;
+  }
+
+  /**
+   * This verifier's share of the budget (calls per second, 0 allowed: no background reads)
+   * and the pass interval, from ApiBudget.distribute.
+   */
+  setPace(budgetRps: number, intervalMs: number): void {
+    this.opts.budgetRps = Math.max(0, budgetRps);
+    this.opts.intervalMs = intervalMs;
+  }
+
+  /** Calls per second the window needs for the resources known (with the margin). */
+  neededRps(): number {
+    return ((this.known * this.opts.callsPerResource) / (this.opts.windowMs / 1000)) * this.opts.margin;
+  }
+
+  /** Resources the last selection chose for background reads (before any notRead). */
+  backgroundChosen(): number {
+    let n = 0;
+    for (const m of this.marked.values()) if (m.background) n++;
+    return n;
+  }
+
+  /** The last selection did not happen after all (its pass was abandoned): everything keeps its turn. */
+  abandon(): void {
+    this.notRead([...this.marked.keys()]);
   }
 
   /** The last time each API's children were read (for tests and the report). */
@@ -87,7 +201,7 @@ export class RollingVerifier {
   status(): VerificationStatus {
     const { windowMs, budgetRps, callsPerResource } = this.opts;
     // One full cycle at the budget, plus one pass interval: reads happen at pass starts.
-    const achievable = (this.known * callsPerResource) / budgetRps + this.opts.intervalMs / 1000;
+    const achievable = budgetRps > 0 ? (this.known * callsPerResource) / budgetRps + this.opts.intervalMs / 1000 : Infinity;
     let oldest: number | undefined;
     for (const t of this.lastVerified.values()) oldest = oldest === undefined ? t : Math.min(oldest, t);
     return {
@@ -95,7 +209,7 @@ export class RollingVerifier {
       budgetRps,
       resources: this.known,
       callsPerResource,
-      achievableWindowSeconds: Math.round(achievable * 10) / 10,
+      achievableWindowSeconds: Number.isFinite(achievable) ? Math.round(achievable * 10) / 10 : Number.MAX_SAFE_INTEGER,
       sufficient: achievable <= windowMs / 1000,
       oldestVerifiedAt: oldest === undefined ? null : new Date(oldest).toISOString(),
     };
@@ -113,9 +227,11 @@ export class RollingVerifier {
     const rate = Math.min(needed, budgetRps / callsPerResource);
     const accrued = this.lastAccrual !== undefined ? ((now - this.lastAccrual) / 1000) * rate : 0;
     this.lastAccrual = now;
-    // What accrued since the last pass, plus a little carried over (the fraction a pass could
-    // not use, passes running late); no hoarding across long quiet spells.
-    this.credit = Math.min(this.credit + accrued, accrued + rate * 10 + 1);
+    // What accrued since the last pass, plus the fraction a pass could not use and the reads
+    // cancelled since; nothing more is carried over, so no minute spends more than the budget
+    // (no hoarding across long quiet spells either).
+    this.credit = Math.min(this.credit + accrued, accrued + this.returned + 1);
+    this.returned = 0;
 
     const chosen = new Map<string, 'check' | 'background'>();
     const rest: DeepReadCandidate[] = [];
@@ -126,8 +242,9 @@ export class RollingVerifier {
       else rest.push(c);
     }
     rest.sort((a, b) => this.lastVerified.get(a.id)! - this.lastVerified.get(b.id)! || a.id.localeCompare(b.id));
-    const perPass = Math.max(1, Math.ceil((budgetRps * (this.opts.intervalMs / 1000)) / callsPerResource));
-    const take = Math.min(rest.length, Math.floor(this.credit), perPass);
+    // At most one interval's worth: no burst after a long pass (one that read many APIs at once).
+    const perPass = budgetRps > 0 ? Math.max(1, Math.ceil((budgetRps * (this.opts.intervalMs / 1000)) / callsPerResource)) : 0;
+    const take = urgent.background === false ? 0 : Math.min(rest.length, Math.floor(this.credit), perPass);
     for (const c of rest.slice(0, take)) chosen.set(c.id, 'background');
     this.credit -= take;
     this.marked = new Map();

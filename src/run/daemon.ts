@@ -3,15 +3,19 @@ import { loadRouteSet, type LoadedRouteSet } from '../desired/load.ts';
 import { readSourceVersion, type SourceBackends } from '../desired/sources/index.ts';
 import { RouteyardError, describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { DriftResponse, ErrorReport, LeaseState, Report } from '../model/report-contract.ts';
+import type { DriftResponse, ErrorReport, LeaseState, Report, ResourceKind } from '../model/report-contract.ts';
+import type { Observer } from '../reconcile/ports.ts';
 import type { GuardSettings } from '../reconcile/guards.ts';
 import type { LeaseManager } from '../reconcile/lease.ts';
 import { withDeadline } from '../aws/api-scheduler.ts';
-import { DEFAULT_PASS_TIMEOUT_MS, runPass, type PassDependencies } from '../reconcile/pass.ts';
+import { DEFAULT_PASS_TIMEOUT_MS, PassPreempted, runPass, type PassDependencies } from '../reconcile/pass.ts';
+import { CertificateCache } from '../reconcile/certificate-cache.ts';
+import { ListingReuse, type ReusableRead } from '../reconcile/listing-reuse.ts';
+import { isMutatingOperation } from '../aws/call-counter.ts';
 import type { ControllerMetrics } from '../report/metrics.ts';
 import { createControllerServer, listen } from './http-server.ts';
 import { ControllerMemory, type BackoffPolicy } from './memory.ts';
-import { RollingVerifier, type Urgent, type VerificationStatus } from '../reconcile/rolling-verification.ts';
+import { ApiBudget, RollingVerifier, type Urgent, type VerificationStatus } from '../reconcile/rolling-verification.ts';
 import type { MappedEvent } from '../hints/cloudtrail-event.ts';
 import type { Notifier } from './notifier.ts';
 import { SpacedTrigger } from './spaced-trigger.ts';
@@ -62,6 +66,16 @@ const HINT_SPACING_MS = 2_000;
 
 /** Triggers that should not wait behind a pass's background verification. */
 const URGENT_TRIGGERS = new Set(['source-change', 'hint', 'lease-acquired']);
+/** Passes an urgent trigger abandons while they are still reading (the urgent pass reads as much, sooner). */
+const PREEMPTABLE_TRIGGERS = new Set(['interval', 'verify', 'pending']);
+/** Writes after which certificates are read again. */
+const CERTIFICATE_WRITES = /^(ACM\.(?!Describe|Get|List)|APIGateway\.(Create|Update|Delete)DomainName$|Route53\.Change)/;
+/** Whose reads a write to each service makes stale. */
+const WRITES_STALE: Record<string, ReusableRead> = { ELBv2: 'loadBalancing', Route53: 'zone', SSM: 'outputs' };
+/** The resource kinds each reusable read observes (reported as not read this pass when reused). */
+const REUSED_KINDS: Record<ReusableRead, ResourceKind[]> = { loadBalancing: ['listenerRule', 'targetGroup'], zone: ['dnsRecord'], outputs: ['parameter'] };
+/** The deep reads of rolling verification; every other API Gateway read of a scheduled pass is a listing. */
+const DEEP_READS = new Set(['GetIntegrations', 'GetRoutes', 'GetStages', 'GetApiMappings']);
 
 /** Pass errors that are no sign of a stuck copy: the document, the guard, the lease, a shutdown. */
 const NOT_STUCK_ERRORS = new Set(['InvalidDesiredState', 'UnresolvedReference', 'SafetyGuard', 'LeaseLost', 'ShuttingDown']);
@@ -103,6 +117,18 @@ export class Controller {
   private warnedBudget = false;
   /** Cancels the running pass's background reads when something more urgent is waiting. */
   private backgroundAbort: AbortController | undefined;
+  /** Abandons the running scheduled pass while it is still reading, when something more urgent is waiting. */
+  private preemptAbort: AbortController | undefined;
+  /** The verify budget for the whole steady-state API Gateway cost: listings first, deep reads the rest. */
+  private readonly budget: ApiBudget | undefined;
+  /** Scheduled passes are spaced out beyond --interval (said once in the log, and when it ends). */
+  private spacedLogged = false;
+  /** ACM kept off the per-pass path while nothing changed. */
+  private readonly certificates: CertificateCache | undefined;
+  /** A hint pass reuses the recent listings the hint does not concern (ELBv2, Route 53, SSM outputs). */
+  private readonly listings = new ListingReuse();
+  /** Reads the waiting hints concern (those a hint pass reads fresh). */
+  private hintedReads = new Set<ReusableRead>();
   /** Services event hints named, waiting for the next pass. */
   private hinted = new Set<string>();
   private hintedApiIds = new Set<string>();
@@ -129,6 +155,10 @@ export class Controller {
       // One GetApiMappings per domain. Both draw on the same background share of API
       // Gateway's pace, which the scheduler enforces call by call.
       this.mappingVerifier = new RollingVerifier({ windowMs: opts.verification.windowMs, budgetRps: opts.verification.budgetRps, callsPerResource: 1, intervalMs: opts.intervalMs });
+      // The listings of every scheduled pass come out of the same budget first.
+      this.budget = new ApiBudget({ budgetRps: opts.verification.budgetRps, intervalMs: opts.intervalMs });
+      // Certificates are re-read at least once per window, and whenever something may have changed them.
+      this.certificates = new CertificateCache({ maxAgeMs: opts.verification.windowMs });
     }
   }
 
@@ -168,8 +198,12 @@ export class Controller {
     if (this.stopping) return;
     if (this.running) {
       // Something more urgent than background verification is waiting: the running pass
-      // drops its background reads still queued (those APIs keep their turn) and ends sooner.
-      if (URGENT_TRIGGERS.has(trigger)) this.backgroundAbort?.abort();
+      // drops its background reads still queued (those APIs keep their turn) and ends sooner;
+      // a scheduled pass still reading is abandoned altogether (the urgent one reads as much).
+      if (URGENT_TRIGGERS.has(trigger)) {
+        this.backgroundAbort?.abort();
+        this.preemptAbort?.abort();
+      }
       if (!this.queued || URGENT_TRIGGERS.has(trigger)) this.queued = trigger;
       return;
     }
@@ -224,7 +258,9 @@ export class Controller {
     const jitter = this.opts.jitter ?? 0.1;
     const applied = (this.latest?.summary.applied ?? 0) > 0;
     const pending = (this.latest?.summary.pending ?? 0) > 0;
-    const full = this.opts.intervalMs * (1 - jitter + Math.random() * 2 * jitter);
+    // --interval, or longer while the listings alone would take more than their share of the verify budget.
+    const interval = this.budget?.intervalMs() ?? this.opts.intervalMs;
+    const full = interval * (1 - jitter + Math.random() * 2 * jitter);
     // Pending work (a certificate being validated, a domain queued behind the 30 s pacing,
     // a replacement waiting for healthy targets) is looked at again sooner than a full interval.
     // Start to start: a pass that took part of the interval (background verification paced
@@ -270,10 +306,21 @@ export class Controller {
     }
     const leading = lease ? lease.isLeader() : true;
     const document = loaded ?? this.lastGood;
+    const before = this.checksState();
+    const hintedServices = new Set(this.hinted);
+    const hintedReads = this.hintedReads;
+    this.hintedReads = new Set();
     const urgent = this.urgentChecks(trigger, document);
+    if (this.verifier && this.mappingVerifier) this.budget?.distribute([this.verifier, this.mappingVerifier]);
     const deepReads = this.verifier?.selector(Date.now(), urgent);
     const mappingReads = this.mappingVerifier?.selector(Date.now(), urgent);
     this.backgroundAbort = new AbortController();
+    this.preemptAbort = PREEMPTABLE_TRIGGERS.has(trigger) ? new AbortController() : undefined;
+    if (trigger === 'start' || trigger === 'source-change' || trigger === 'lease-acquired') this.certificates?.invalidate();
+    const certificates = this.certificates?.forPass(pass.observer);
+    // A hint about the shared listener alone names no service: that pass reads everything.
+    const reads = this.listingReads(hintedServices.size > 0 ? trigger : 'hint-listener', loaded && !sourceError ? loaded.source.version : undefined, hintedReads, certificates?.observer ?? pass.observer);
+    const passDeps: PassDependencies = { ...pass, observer: reads.observer };
     const common = {
       ...(deepReads && mappingReads ? { deepReads, mappingReads, backgroundSignal: this.backgroundAbort.signal } : {}),
       sourceUri: this.opts.sourceUri,
@@ -285,21 +332,45 @@ export class Controller {
         if (this.stopping) throw new RouteyardError('ShuttingDown', 'shutting down: no new writes are started');
         if (lease) await lease.fence();
       },
-      hold: this.memory.heldServices(Date.now()),
+      hold: reads.reusing && document ? this.holdUnhinted(document, hintedServices) : this.memory.heldServices(Date.now()),
     };
     let report: Report;
     if (!document) {
       // Nothing valid was ever read: report the error, plan nothing.
-      report = await runPass({ ...common, mode: 'dry-run', ...(loaded ? { document: loaded } : {}) }, pass);
+      report = await runPass({ ...common, mode: 'dry-run', ...(loaded ? { document: loaded } : {}) }, passDeps);
     } else {
-      report = await runPass({ ...common, mode: leading && !sourceError && !sourceUnreachable ? 'reconcile' : 'dry-run', document }, pass);
+      try {
+        report = await runPass(
+          {
+            ...common,
+            mode: leading && !sourceError && !sourceUnreachable ? 'reconcile' : 'dry-run',
+            document,
+            ...(this.preemptAbort ? { preempt: this.preemptAbort.signal } : {}),
+            // The scheduled pass is steady state: its listings count toward the verify budget, call by call.
+            ...(trigger === 'interval' ? { steady: true } : {}),
+          },
+          passDeps,
+        );
+      } catch (err) {
+        if (!(err instanceof PassPreempted)) throw err;
+        // Nothing was planned or written: the urgent pass queued behind it runs now, with
+        // everything this one chose still to do.
+        this.verifier?.abandon();
+        this.mappingVerifier?.abandon();
+        this.restoreChecks(before);
+        this.hintedReads = new Set([...hintedReads, ...this.hintedReads]);
+        this.log.debug({ trigger }, 'scheduled pass preempted while reading');
+        return;
+      } finally {
+        this.preemptAbort = undefined;
+      }
       // ssm: references that no longer resolve also mean the document is broken (AWS not
       // answering does not: that is no reason to distrust the document).
       if (!sourceError && report.error && SOURCE_ERRORS.has(report.error.code) && report.error.fault !== 'aws') {
         sourceError = report.error;
         if (this.lastGood && this.lastGood !== loaded) {
           pass.counter.reset();
-          report = await runPass({ ...common, mode: 'dry-run', document: this.lastGood }, pass);
+          report = await runPass({ ...common, mode: 'dry-run', document: this.lastGood }, passDeps);
         }
       } else if (loaded && !(report.error && SOURCE_ERRORS.has(report.error.code))) {
         this.lastGood = loaded;
@@ -312,13 +383,16 @@ export class Controller {
     // The version this pass planned from is what the poller compares with next, so a change
     // made between this read and the next poll still starts a pass.
     if (loaded && !sourceError) this.polledVersion = loaded.source.version;
+    this.afterCertificates(report, certificates?.reusedFrom());
+    reads.after(report, !sourceError && !sourceUnreachable && loaded !== undefined);
     const decorated = this.memory.record(report, trigger, Date.now());
     if (sourceError) decorated.sourceError = sourceError;
     if (this.verifier && this.mappingVerifier) {
       const deferred = report.services.flatMap((s) => s.resources.filter((r) => r.readThisPass === false));
       this.verifier.notRead(deferred.filter((r) => r.kind === 'httpApiChildren').map((r) => r.id));
       this.mappingVerifier.notRead(deferred.filter((r) => r.kind === 'apiMapping').map((r) => r.id.split('/')[0]!));
-      decorated.verification = combinedStatus(this.verifier.status(), this.mappingVerifier.status(), this.opts.intervalMs);
+      if (trigger === 'interval' && !report.error) this.countListings(report);
+      decorated.verification = combinedStatus(this.verifier.status(), this.mappingVerifier.status(), this.budget!);
       this.warnIfBudgetShort(decorated.verification);
     }
     this.attributeDrift(decorated, trigger);
@@ -355,6 +429,9 @@ export class Controller {
     let matched = 0;
     for (const e of events) {
       const r = e.resources;
+      // A certificate or a custom domain changed (ours or not: a new certificate may cover a
+      // wanted name): the next pass reads the certificates again.
+      if (r.certificateArns.length > 0 || r.domainNames.length > 0) this.certificates?.invalidate();
       const ids = [...r.apiIds, ...r.ruleArns, ...r.targetGroupArns, ...r.certificateArns, ...r.domainNames, ...r.records.map((x) => x.name)];
       const services = new Set(ids.flatMap((id) => (index.has(id) ? [index.get(id)!] : [])));
       // A call on the shared listener itself (a rule created beside ours) shows in the listing.
@@ -371,6 +448,9 @@ export class Controller {
         this.hintedAt.set(s, Date.now());
       }
       for (const id of r.apiIds) this.hintedApiIds.add(id);
+      // What the hint pass must read afresh rather than reuse from the last full read.
+      if (r.ruleArns.length > 0 || r.targetGroupArns.length > 0 || r.listenerArns.length > 0) this.hintedReads.add('loadBalancing');
+      if (r.records.length > 0) this.hintedReads.add('zone');
     }
     // A storm of events (or of forged messages) is not a storm of passes.
     if (matched > 0) this.hintPasses.request();
@@ -398,7 +478,10 @@ export class Controller {
     this.hintedApiIds = new Set();
     this.plannedSpecs = specs;
     this.plannedShared = shared;
-    return first || sharedChanged ? { all: true } : { services, apiIds };
+    // A pass a hint or a document change started reads what is urgent and nothing in the
+    // background: its repair must not wait for background reads paced at the verify budget.
+    const background = !URGENT_TRIGGERS.has(trigger);
+    return first || sharedChanged ? { all: true } : { services, apiIds, background };
   }
 
   /**
@@ -422,7 +505,122 @@ export class Controller {
     this.deps.metrics.drift('rolling', byRolling, this.opts.eventHints === true);
   }
 
+  /**
+   * A scheduled pass's API Gateway listings (every read that is not a deep read: GetApis,
+   * GetDomainNames and their pages) come out of the verify budget first. When they alone
+   * would take more than their share, scheduled passes are spaced out (said once).
+   */
+  private countListings(report: Report): void {
+    const budget = this.budget!;
+    let listings = 0;
+    for (const [key, n] of Object.entries(report.stats.awsCalls.byOperation)) {
+      const [service, operation = ''] = key.split('.');
+      if (service === 'APIGateway' && !isMutatingOperation(operation) && !DEEP_READS.has(operation)) listings += n;
+    }
+    budget.listed(listings);
+    const fields = { listingCalls: listings, intervalSeconds: this.opts.intervalMs / 1000, budgetRps: budget.budgetRps, spacedSeconds: budget.intervalMs() / 1000 };
+    if (budget.spaced() && !this.spacedLogged) {
+      this.log.warn(
+        fields,
+        `the API Gateway listings (${listings} calls a pass) every ${fields.intervalSeconds} s would take more than half the verify budget (${budget.budgetRps} calls/s): scheduled passes are spaced to every ${fields.spacedSeconds} s so the whole steady-state cost stays within it (hints and document changes still start a pass at once); raise --verify-budget or --interval`,
+      );
+      this.spacedLogged = true;
+    } else if (!budget.spaced() && this.spacedLogged) {
+      this.log.info(fields, `the API Gateway listings fit the verify budget again: scheduled passes every --interval (${fields.intervalSeconds} s)`);
+      this.spacedLogged = false;
+    }
+  }
+
+  /**
+   * Certificates reused from an earlier read are reported as such (not read this pass, with
+   * the time they were read); a pass that failed, or wrote what changes a certificate
+   * (requested or deleted one, created, updated or deleted a custom domain: its `inUseBy`, or
+   * changed DNS records: validation), makes the next one read them again.
+   */
+  private afterCertificates(report: Report, reusedFrom: number | undefined): void {
+    if (reusedFrom !== undefined) {
+      const at = new Date(reusedFrom).toISOString();
+      for (const s of report.services) {
+        for (const r of s.resources) {
+          if (r.kind !== 'certificate' || r.status !== 'InSync') continue;
+          r.readThisPass = false;
+          r.lastVerifiedAt = at;
+        }
+      }
+    }
+    const touched = Object.keys(report.stats.awsCalls.byOperation).some((k) => CERTIFICATE_WRITES.test(k));
+    if (report.error || touched) this.certificates?.invalidate();
+  }
+
+  /**
+   * The reads of one pass: a pass a hint started reuses the recent listings the hint does not
+   * concern (see ListingReuse); every other pass reads everything, and each pass that ended
+   * without error and wrote nothing is the base later hint passes reuse.
+   */
+  private listingReads(trigger: string, version: string | undefined, hintedReads: ReadonlySet<ReusableRead>, observer: Observer) {
+    const reuseReads = new Set<ReusableRead>((['loadBalancing', 'zone', 'outputs'] as const).filter((r) => !hintedReads.has(r)));
+    const reusing = trigger === 'hint' && reuseReads.size > 0 && this.listings.available(version);
+    // No older than about two scheduled passes.
+    const maxAgeMs = 2 * (this.budget?.intervalMs() ?? this.opts.intervalMs);
+    const pass = this.listings.forPass(observer, reusing && version !== undefined ? { reads: reuseReads, version, maxAgeMs } : undefined);
+    return {
+      observer: pass.observer,
+      reusing,
+      after: (report: Report, documentSound: boolean) => {
+        const reused = pass.reused();
+        const kinds = new Map<ResourceKind, number>();
+        for (const r of reused) {
+          const at = kinds.get(REUSED_KINDS[r.read][0]!);
+          for (const k of REUSED_KINDS[r.read]) kinds.set(k, at === undefined ? r.readAt : Math.min(at, r.readAt));
+        }
+        // Reported as what they are: not read this pass, as last read.
+        for (const s of report.services) {
+          for (const r of s.resources) {
+            const at = kinds.get(r.kind);
+            if (at === undefined) continue;
+            r.readThisPass = false;
+            r.lastVerifiedAt = new Date(at).toISOString();
+          }
+        }
+        if (reused.length > 0) this.log.debug({ reused: reused.map((r) => r.read) }, 'hint pass: recent listings reused');
+        // A write to a service makes its reads stale (what routeyard wrote is not in them).
+        const wrote = new Set<ReusableRead>();
+        for (const [key, n] of Object.entries(report.stats.awsCalls.byOperation)) {
+          const [service = '', operation = ''] = key.split('.');
+          const read = WRITES_STALE[service];
+          if (read && n > 0 && isMutatingOperation(operation)) wrote.add(read);
+        }
+        pass.commit(version, documentSound && !report.error ? wrote : 'all');
+      },
+    };
+  }
+
+  /** In a hint pass that reuses listings, only the hinted services' actions are applied; the others wait for the next scheduled pass (and back-off still holds). */
+  private holdUnhinted(document: LoadedRouteSet, hinted: ReadonlySet<string>): Map<string, string> {
+    const hold = new Map(this.memory.heldServices(Date.now()));
+    for (const s of document.doc.spec.services) {
+      if (!hinted.has(s.name) && !hold.has(s.name)) hold.set(s.name, 'not applied by a hint pass about another service (it reused recent listings): the next scheduled pass reads everything and applies it');
+    }
+    return hold;
+  }
+
+  /** What urgentChecks consumes, to put back when the pass it was for is abandoned. */
+  private checksState() {
+    return { plannedSpecs: this.plannedSpecs, plannedShared: this.plannedShared, hinted: this.hinted, hintedApiIds: this.hintedApiIds, docChanged: this.docChanged };
+  }
+
+  private restoreChecks(before: ReturnType<Controller['checksState']>): void {
+    this.plannedSpecs = before.plannedSpecs;
+    this.plannedShared = before.plannedShared;
+    this.docChanged = before.docChanged;
+    // Hints that arrived meanwhile are kept with the earlier ones.
+    this.hinted = new Set([...before.hinted, ...this.hinted]);
+    this.hintedApiIds = new Set([...before.hintedApiIds, ...this.hintedApiIds]);
+  }
+
   private warnIfBudgetShort(v: VerificationStatus): void {
+    // Not before a scheduled pass has measured what the listings take of the budget.
+    if (this.budget?.listingCallsPerPass() === undefined) return;
     if (!v.sufficient && !this.warnedBudget) {
       this.log.warn(
         { resources: v.resources, windowSeconds: v.windowSeconds, achievableWindowSeconds: v.achievableWindowSeconds, budgetRps: v.budgetRps },
@@ -475,14 +673,20 @@ export class Controller {
   }
 }
 
-/** APIs (3 reads each) and custom domains' mappings (1 read each) share one background budget. */
-function combinedStatus(apis: VerificationStatus, mappings: VerificationStatus, intervalMs: number): VerificationStatus {
+/**
+ * APIs (3 reads each) and custom domains' mappings (1 read each) share one background budget:
+ * the verify budget less the scheduled passes' listings.
+ */
+function combinedStatus(apis: VerificationStatus, mappings: VerificationStatus, budget: ApiBudget): VerificationStatus {
   const calls = apis.resources * apis.callsPerResource + mappings.resources * mappings.callsPerResource;
-  // One full cycle at the budget, plus one pass interval (reads happen at pass starts).
-  const achievable = calls / apis.budgetRps + intervalMs / 1000;
+  // One full cycle at what the listings leave of the budget, plus one pass interval (reads happen at pass starts).
+  const deep = budget.deepRps();
+  const achievable = deep > 0 ? calls / deep + budget.intervalMs() / 1000 : Number.MAX_SAFE_INTEGER;
   const oldest = [apis.oldestVerifiedAt, mappings.oldestVerifiedAt].filter((t): t is string => t !== null).sort()[0] ?? null;
   return {
     ...apis,
+    // What background verification may spend: the budget less the listings.
+    budgetRps: Math.round(deep * 1000) / 1000,
     resources: apis.resources + mappings.resources,
     achievableWindowSeconds: Math.round(achievable * 10) / 10,
     sufficient: achievable <= apis.windowSeconds,

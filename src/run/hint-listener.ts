@@ -76,7 +76,7 @@ export class HintListener {
     this.onEvents = onEvents;
     this.metrics = metrics;
     this.log = log.child({ component: 'hints', queue: queue.url });
-    this.opts = { waitSeconds: 20, mergeMs: 300, retryMs: 2_000, maxRetryMs: 60_000, ...opts };
+    this.opts = { waitSeconds: 20, mergeMs: 50, retryMs: 2_000, maxRetryMs: 60_000, ...opts };
   }
 
   start(): void {
