@@ -217,17 +217,20 @@ async function text(url: string): Promise<string> {
   return res.text();
 }
 
-/** API Gateway calls by operation from the controller's counter. */
-function apigwCalls(metrics: string): Map<string, number> {
+/** AWS calls from the controller's counter, by operation of one service or (no service) by service. */
+function awsCalls(metrics: string, service?: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of metrics.split('\n')) {
     const m = /^routeyard_aws_api_calls_total\{([^}]*)\} ([^ ]+)/.exec(line);
-    if (!m || !m[1]!.includes('service="APIGateway"')) continue;
-    const op = /operation="([^"]+)"/.exec(m[1]!)![1]!;
-    out.set(op, (out.get(op) ?? 0) + Number(m[2]));
+    if (!m) continue;
+    const label = (name: string) => new RegExp(`${name}="([^"]+)"`).exec(m[1]!)![1]!;
+    if (service !== undefined && label('service') !== service) continue;
+    const key = service === undefined ? label('service') : label('operation');
+    out.set(key, (out.get(key) ?? 0) + Number(m[2]));
   }
   return out;
 }
+const apigwCalls = (metrics: string) => awsCalls(metrics, 'APIGateway');
 
 async function measure(n: number): Promise<void> {
   const shardCount = args.shards !== undefined ? Number(args.shards) : Math.ceil(n / 90);
@@ -293,7 +296,9 @@ async function measure(n: number): Promise<void> {
     }, everyMs);
     const p0 = c.passes();
     const cpu0 = proc.cpuSeconds();
-    const calls0 = apigwCalls(await text(`${c.url}metrics`));
+    const m0 = await text(`${c.url}metrics`);
+    const calls0 = apigwCalls(m0);
+    const byService0 = awsCalls(m0);
     const t0 = Date.now();
     let peak = 0;
     const marks: string[] = [];
@@ -316,6 +321,7 @@ async function measure(n: number): Promise<void> {
     const realMinutes = (wallS * K) / 60;
     const byOp = [...calls1].map(([op, v]) => [op, (v - (calls0.get(op) ?? 0)) / realMinutes] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
     const perMinute = byOp.reduce((a, [, v]) => a + v, 0);
+    const perPass = [...awsCalls(metrics)].map(([svc, v]) => [svc, (v - (byService0.get(svc) ?? 0)) / passes] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
     const notInSync = c.outcomes.slice(p0).filter((o) => o !== 'InSync').length;
     const drift = await text(`${c.url}drift`);
     const page = await text(c.url);
@@ -367,6 +373,7 @@ async function measure(n: number): Promise<void> {
       `    resident memory after ${passes} steady passes (an hour at --interval 60s, ${wallS.toFixed(0)} s here): ${end.rssMiB.toFixed(0)} MiB (${end.anonMiB.toFixed(0)} anonymous, ${end.fileMiB.toFixed(0)} node's code and files); peak ${Math.max(peak, end.rssMiB).toFixed(0)} MiB; every 10 passes: ${marks.join(', ')} MiB; V8 heap ${heapUsed.toFixed(0)} MiB used of ${heapTotal.toFixed(0)}, external ${external.toFixed(0)}, C heap (brk) ${brk.toFixed(0)}`,
     );
     console.log(`    CPU per steady pass: ${cpuPerPassMs.toFixed(0)} ms (user + system, the hour's scrapes included)${notInSync ? `; ${notInSync} of the passes did not end InSync` : ''}`);
+    console.log(`    AWS calls per steady pass: ${perPass.reduce((a, [, v]) => a + v, 0).toFixed(0)} (${perPass.map(([svc, v]) => `${svc} ${v.toFixed(1)}`).join(', ')}); ${(wallS / passes).toFixed(1)} s of wall time per pass against moto`);
     console.log(`    sizes: /drift ${kib(drift)}, dashboard ${kib(page)}, /metrics ${kib(metrics)}`);
     console.log(
       `    API Gateway calls per minute of steady state: ${perMinute.toFixed(0)} (${((perMinute / (REAL.apigwRps * 60)) * 100).toFixed(1)}% of the account's 600): ${byOp.map(([op, v]) => `${op} ${v.toFixed(1)}`).join(', ')}; ${passesPerRealMinute.toFixed(2)} passes per minute${passesPerRealMinute < 0.95 ? ' (moto could not keep the compressed pace: fewer listings per minute than at AWS)' : ''}`,
