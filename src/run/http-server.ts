@@ -220,7 +220,9 @@ class RenderCache {
   driftJson(drift: DriftResponse): string {
     const key = RenderCache.keyOf(drift);
     if (this.drift?.key !== key) {
-      const { ageSeconds: _age, lease: _lease, ...rest } = drift;
+      const rest: Partial<DriftResponse> = { ...drift };
+      delete rest.ageSeconds;
+      delete rest.lease;
       this.drift = { key, body: secretValues.redact(JSON.stringify(rest)) };
     }
     const live: Partial<DriftResponse> = { ageSeconds: drift.ageSeconds, ...(drift.lease ? { lease: drift.lease } : {}) };
