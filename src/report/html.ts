@@ -71,7 +71,12 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function renderDashboard(report: DriftResponse, opts: { refreshSeconds: number; now: number }): string {
+/**
+ * `ageMarker`: written where the last pass's age in seconds goes, instead of the number, so a
+ * page rendered once per pass can be served with the age of the moment (the HTTP server
+ * caches the page per pass: at 1,000 services a render is a few MB of garbage).
+ */
+export function renderDashboard(report: DriftResponse, opts: { refreshSeconds: number; now: number; ageMarker?: string }): string {
   // Values resolved from SecureString parameters never reach the page.
   const r = secretValues.redactDeep(report);
   const lease = r.lease;
@@ -126,7 +131,7 @@ export function renderDashboard(report: DriftResponse, opts: { refreshSeconds: n
 ${banner}${passError}
 <dl class="facts">
 <dt>Source</dt><dd><code>${esc(r.source.uri)}</code> version <code>${esc(r.source.version ?? 'unknown')}</code></dd>
-<dt>Last pass</dt><dd>${esc(r.generatedAt)} (${Math.round(r.ageSeconds)} s ago), ${esc(r.mode)}, ${r.stats.durationMs} ms</dd>
+<dt>Last pass</dt><dd>${esc(r.generatedAt)} (${opts.ageMarker ?? Math.round(r.ageSeconds)} s ago), ${esc(r.mode)}, ${r.stats.durationMs} ms</dd>
 <dt>AWS cost</dt><dd>${calls.total} calls (${calls.mutating} mutating, ${calls.throttled} throttled): ${esc(Object.entries(calls.byService).map(([k, v]) => `${k} ${v}`).join(', ') || 'none')}</dd>
 <dt>Leader</dt><dd>${esc(leader)}</dd>
 <dt>Summary</dt><dd>${r.summary.services} services: ${r.summary.inSync} in sync, ${r.summary.drifted} drifted, ${r.summary.missing} missing, ${r.summary.orphaned} orphaned, ${r.summary.pending} pending, ${r.summary.conflicts} conflicts, ${r.summary.errors} errors</dd>

@@ -89,10 +89,14 @@ export class ControllerMetrics implements CallListener {
     });
     this.leader = new Gauge({ name: 'routeyard_leader', help: '1 while this copy holds the leader lease (or runs unguarded), else 0.', registers });
     this.leaseTransitions = new Counter({ name: 'routeyard_lease_transitions_total', help: 'Times this copy took or lost the leader lease.', registers });
+    // One series per kind, not per resource: per resource it was about 8 series per service
+    // (8,000 at 1,000 services, each labelled with an ARN), rebuilt every pass and written out
+    // at every scrape; the oldest per kind is what an alert on stalled verification needs, and
+    // /drift keeps each resource's lastVerifiedAt (issue 18).
     this.lastVerified = new Gauge({
-      name: 'routeyard_resource_last_verified_timestamp_seconds',
-      help: 'When routeyard last read each resource from AWS (Unix time); one series per resource (the id is the ARN or the API id).',
-      labelNames: ['service', 'kind', 'resource'],
+      name: 'routeyard_resource_oldest_verified_timestamp_seconds',
+      help: 'When routeyard last read the least recently read resource of each kind from AWS (Unix time); each resource\'s own time is its lastVerifiedAt in /drift.',
+      labelNames: ['kind'],
       registers,
     });
     this.verifyWindow = new Gauge({ name: 'routeyard_verify_window_seconds', help: '--verify-within: every API is to be deep-verified at least this often.', registers });
@@ -176,22 +180,34 @@ export class ControllerMetrics implements CallListener {
     this.warnings.reset();
     this.warnings.set({ kind: 'certificate' }, 0);
     for (const s of report.services) for (const r of s.resources) if (r.warning) this.warnings.inc({ kind: r.kind });
+    // One walk over the resources (1,000 services have about 8,000), not one per kind and status.
+    const counts = new Map<string, number>();
     let conflicts = 0;
+    for (const s of report.services) {
+      for (const r of s.resources) {
+        const key = `${r.kind}\u0000${r.status}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        if (r.status === 'Conflict') conflicts++;
+      }
+    }
     for (const kind of KINDS) {
       for (const status of STATUSES) {
-        const n = report.services.reduce((sum, s) => sum + s.resources.filter((r) => r.kind === kind && r.status === status).length, 0);
+        const n = counts.get(`${kind}\u0000${status}`) ?? 0;
         if (n > 0) this.resources.set({ kind, status }, n);
-        if (status === 'Conflict') conflicts += n;
       }
     }
     this.conflicts.set(conflicts);
     for (const a of report.actions) this.actions.inc({ result: a.result ?? 'planned' });
-    this.lastVerified.reset();
+    const oldest = new Map<string, number>();
     for (const s of report.services) {
       for (const r of s.resources) {
-        if (r.lastVerifiedAt) this.lastVerified.set({ service: s.name, kind: r.kind, resource: r.id }, Date.parse(r.lastVerifiedAt) / 1000);
+        if (!r.lastVerifiedAt) continue;
+        const t = Date.parse(r.lastVerifiedAt) / 1000;
+        if (t < (oldest.get(r.kind) ?? Infinity)) oldest.set(r.kind, t);
       }
     }
+    this.lastVerified.reset();
+    for (const [kind, t] of oldest) this.lastVerified.set({ kind }, t);
     const v = report.verification;
     if (v) {
       this.verifyWindow.set(v.windowSeconds);

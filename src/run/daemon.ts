@@ -245,6 +245,7 @@ export class Controller {
       next = this.queued;
     }
     this.running = undefined;
+    this.memory.releaseGarbage(Date.now());
     this.scheduleNext();
   }
 

@@ -64,6 +64,24 @@ describe('the controller HTTP server (read-only)', () => {
     expect(html).not.toMatch(/<script/i);
   });
 
+  it('renders /drift and the dashboard once per pass; the age and the lease are of the request', async () => {
+    const lease = { enabled: true, table: 't', held: true, holder: 'me', self: 'me', fencingToken: 3, expiresAt: '2026-11-25T10:00:15.000Z' };
+    current = { ...drift, passId: 'cache-1', ageSeconds: 2, lease };
+    expect(await (await fetch(`${base}/drift`)).json()).toEqual(current);
+    expect(await (await fetch(`${base}/`)).text()).toContain('(2 s ago)');
+    // The same pass a little later, the lease renewed: the same report, the new age and lease.
+    current = { ...current, ageSeconds: 7.5, lease: { ...lease, expiresAt: '2026-11-25T10:00:20.000Z' } };
+    expect(await (await fetch(`${base}/drift`)).json()).toEqual(current);
+    expect(await (await fetch(`${base}/`)).text()).toContain('(8 s ago)');
+    // A new pass: a new report.
+    current = { ...current, passId: 'cache-2', outcome: 'InSync', services: [drift.services[0]!], actions: [] };
+    expect(await (await fetch(`${base}/drift`)).json()).toEqual(current);
+    expect(await (await fetch(`${base}/`)).text()).not.toContain('b&lt;script&gt;');
+    // Another copy took the lease: the dashboard's leader line follows at once.
+    current = { ...current, lease: { ...lease, held: false, holder: 'other' } };
+    expect(await (await fetch(`${base}/`)).text()).toContain('other; this copy (me) observes only');
+  });
+
   it('only GET and HEAD; unknown paths 404; HEAD has no body', async () => {
     current = drift;
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { DriftResponse } from '../model/report-contract.ts';
@@ -70,6 +71,7 @@ const DATA_CSP = "default-src 'none'; frame-ancestors 'none'";
 export function createControllerServer(view: ControllerView, limits: Partial<ServerLimits> = {}): Server {
   const l = { ...SERVER_LIMITS, ...limits };
   const openapi = renderOpenApi();
+  const cache = new RenderCache();
   const server = createServer(
     {
       headersTimeout: l.headersTimeoutMs,
@@ -78,7 +80,7 @@ export function createControllerServer(view: ControllerView, limits: Partial<Ser
       keepAliveTimeout: l.keepAliveTimeoutMs,
     },
     (req, res) => {
-      void handle(view, openapi, req, res).catch((err: unknown) => {
+      void handle(view, openapi, cache, req, res).catch((err: unknown) => {
         if (!res.headersSent) sendError(res, req, 500, 'Internal', err instanceof Error ? err.message : String(err));
         else res.destroy();
       });
@@ -103,7 +105,7 @@ export function createControllerServer(view: ControllerView, limits: Partial<Ser
   return server;
 }
 
-async function handle(view: ControllerView, openapi: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(view: ControllerView, openapi: string, cache: RenderCache, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return sendError(res, req, 405, 'MethodNotAllowed', `${req.method} is not allowed: every endpoint is read-only (GET, HEAD)`);
@@ -123,7 +125,7 @@ async function handle(view: ControllerView, openapi: string, req: IncomingMessag
       const drift = view.drift(now);
       if (!drift) return sendError(res, req, 503, 'NoPassYet', 'no pass has completed yet; try again in a moment');
       const only = url.searchParams.get('service');
-      if (only === null) return sendJson(res, req, 200, drift);
+      if (only === null) return sendText(res, req, 200, 'application/json', cache.driftJson(drift));
       const service = drift.services.find((s) => s.name === only);
       if (!service) return sendError(res, req, 404, 'UnknownService', `no service named ${JSON.stringify(only)} in the latest report`);
       return sendJson(res, req, 200, narrowTo(drift, service.name));
@@ -135,7 +137,7 @@ async function handle(view: ControllerView, openapi: string, req: IncomingMessag
     case '/': {
       const drift = view.drift(now);
       if (!drift) return sendError(res, req, 503, 'NoPassYet', 'no pass has completed yet; this page will show the first one');
-      return send(res, req, 200, 'text/html; charset=utf-8', renderDashboard(drift, { refreshSeconds: view.refreshSeconds, now }), DASHBOARD_CSP);
+      return sendText(res, req, 200, 'text/html; charset=utf-8', cache.dashboard(drift, view.refreshSeconds, now), DASHBOARD_CSP);
     }
     case '/openapi.json':
       return send(res, req, 200, 'application/json', openapi);
@@ -180,7 +182,11 @@ function sendError(res: ServerResponse, req: IncomingMessage, status: number, co
 }
 
 function send(res: ServerResponse, req: IncomingMessage, status: number, contentType: string, text: string, csp = DATA_CSP): void {
-  const body = secretValues.redact(text);
+  sendText(res, req, status, contentType, secretValues.redact(text), csp);
+}
+
+/** A body already scrubbed of secret values. */
+function sendText(res: ServerResponse, req: IncomingMessage, status: number, contentType: string, body: string, csp = DATA_CSP): void {
   res.writeHead(status, { ...COMMON_HEADERS, 'Content-Security-Policy': csp, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
@@ -191,4 +197,50 @@ export async function listen(server: Server, port: number, host = '0.0.0.0'): Pr
     server.listen(port, host, () => resolve());
   });
   return (server.address() as AddressInfo).port;
+}
+
+/**
+ * /drift and the dashboard, rendered once per pass and served from the cached text; only
+ * the few fields that change between passes (the report's age, the lease) are written per
+ * request. At 1,000 services /drift is about 1.5 MB of JSON and a dashboard render a deep
+ * copy of the report: rendered per request, a dashboard left open or a poller churned
+ * several MB of garbage and tens of ms of CPU each time (issue 18). The key is the pass
+ * (its id is new every pass; nothing else in the report changes until the next one) and
+ * the number of known secret values (a value learnt since is scrubbed from a fresh render).
+ */
+class RenderCache {
+  private drift: { key: string; body: string } | undefined;
+  private page: { key: string; head: string; tail: string | undefined } | undefined;
+
+  private static keyOf(drift: DriftResponse): string {
+    return `${drift.passId}\u0000${drift.generatedAt}\u0000${secretValues.size}`;
+  }
+
+  /** The report as JSON: `ageSeconds` and `lease` per request, the rest as rendered at the pass. */
+  driftJson(drift: DriftResponse): string {
+    const key = RenderCache.keyOf(drift);
+    if (this.drift?.key !== key) {
+      const rest: Partial<DriftResponse> = { ...drift };
+      delete rest.ageSeconds;
+      delete rest.lease;
+      this.drift = { key, body: secretValues.redact(JSON.stringify(rest)) };
+    }
+    const live: Partial<DriftResponse> = { ageSeconds: drift.ageSeconds, ...(drift.lease ? { lease: drift.lease } : {}) };
+    const head = secretValues.redact(JSON.stringify(live));
+    const body = this.drift.body;
+    return body === '{}' ? head : `${head.slice(0, -1)},${body.slice(1)}`;
+  }
+
+  /** The dashboard: rendered at the first request after a pass (or a change of leader), the age written per request. */
+  dashboard(drift: DriftResponse, refreshSeconds: number, now: number): string {
+    const l = drift.lease;
+    const key = `${RenderCache.keyOf(drift)}\u0000${refreshSeconds}\u0000${l ? JSON.stringify([l.enabled, l.held, l.holder, l.self, l.lastError ?? null]) : ''}`;
+    if (this.page?.key !== key) {
+      const marker = `\u0000age-${randomUUID()}\u0000`;
+      const html = secretValues.redact(renderDashboard(drift, { refreshSeconds, now, ageMarker: marker }));
+      const at = html.indexOf(marker);
+      this.page = at < 0 ? { key, head: html, tail: undefined } : { key, head: html.slice(0, at), tail: html.slice(at + marker.length) };
+    }
+    return this.page.tail === undefined ? this.page.head : `${this.page.head}${Math.round(drift.ageSeconds)}${this.page.tail}`;
+  }
 }

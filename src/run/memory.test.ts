@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.ts';
 import type { Report } from '../model/report-contract.ts';
-import { ControllerMemory, PASS_RING_SIZE } from './memory.ts';
+import { ControllerMemory, exposedGc, GC_SPACING_MS, PASS_RING_SIZE } from './memory.ts';
 
 function report(at: string, statuses: Record<string, 'InSync' | 'Drifted' | 'Error'>, actions: Report['actions'] = [], mode: Report['mode'] = 'reconcile'): Report {
   return {
@@ -73,5 +73,23 @@ describe('ControllerMemory', () => {
     expect(b.since).toBe('2026-11-25T10:02:00.000Z');
     expect(b.resources[0]!.since).toBe('2026-11-25T10:02:00.000Z');
     expect(back.services.find((s) => s.name === 'a')!.resources[0]!.since).toBe('2026-11-25T10:00:00.000Z');
+  });
+
+  it('after passes, a memory-reducing full collection, at most one per 10 s', () => {
+    const calls: unknown[] = [];
+    const m = new ControllerMemory(silentLogger(), undefined, (options) => calls.push(options));
+    m.releaseGarbage(1_000);
+    m.releaseGarbage(1_000 + GC_SPACING_MS - 1); // a hint's pass right after: no second collection
+    m.releaseGarbage(1_000 + GC_SPACING_MS);
+    expect(calls).toEqual([
+      { type: 'major', execution: 'sync', flavor: 'last-resort' },
+      { type: 'major', execution: 'sync', flavor: 'last-resort' },
+    ]);
+  });
+
+  it("V8's gc() is reachable without --expose-gc on the command line", () => {
+    const gc = exposedGc();
+    expect(typeof gc).toBe('function');
+    gc!({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   });
 });

@@ -39,7 +39,7 @@ describe('the image (its Dockerfile reproduced without a container engine)', () 
     expect(existsSync(join(image.dir, 'node_modules', 'vitest'))).toBe(false);
     expect(existsSync(join(image.dir, 'node_modules', 'typescript'))).toBe(false);
     expect(existsSync(join(image.dir, 'src'))).toBe(false);
-    expect(image.entrypoint).toEqual(['node', 'bin/routeyard.js']);
+    expect(image.entrypoint).toEqual(['node', '--max-semi-space-size=8', 'bin/routeyard.js']);
     expect(image.cmd).toEqual([]);
   });
 
