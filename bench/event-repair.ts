@@ -1,5 +1,5 @@
 /**
- * `make bench-event-repair`: seconds from an EventBridge-shaped CloudTrail event on the SQS
+ * `node bench/event-repair.ts`: seconds from an EventBridge-shaped CloudTrail event on the SQS
  * queue to the repaired integration, measured as a new user would run the controller: the
  * daemon as the container starts it (bin/routeyard.js), against moto, `--interval 5s`, the
  * default API Gateway pace (10 requests per second) and verify budget (0.2), and
@@ -13,15 +13,17 @@
  * point of the pass cycle, timed from the message being put on the queue to the integration
  * read back repaired from moto (polled every 25 ms).
  *
- * Usage: node bench/event-repair.ts [SERVICES...]   (default 30 90; above ~98 needs several
- * load balancers). BENCH_LOGS=1 keeps the controller's info logs in bench/output/.
+ * Usage: node bench/event-repair.ts [SERVICES...]   (default 30 90). Above 95 services the
+ * document lists one load balancer per 90 services (spec.shared.loadBalancers), the first
+ * the platform's, the others made in moto. BENCH_LOGS=1 keeps the controller's info logs in
+ * bench/output/; BENCH_VERIFY_WITHIN sets --verify-within (default 10m).
  */
 import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand, UpdateIntegrationCommand, type Api } from '@aws-sdk/client-apigatewayv2';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrapSharedPlatform } from '../test/support/bootstrap.ts';
+import { addLoadBalancer, bootstrapSharedPlatform, type SharedPlatform } from '../test/support/bootstrap.ts';
 import { startDaemon, sumCounter, waitFor } from '../test/support/daemon.ts';
 import { cloudTrailEvent } from '../test/support/events.ts';
 import { exampleDoc } from '../test/support/harness.ts';
@@ -33,7 +35,10 @@ const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 /** --verify-within: the default (10m), or BENCH_VERIFY_WITHIN (60s makes the verify budget the binding limit). */
 const VERIFY_WITHIN = process.env.BENCH_VERIFY_WITHIN ?? '10m';
 
-function documentWith(n: number) {
+/** Services per load balancer when there are several (an ALB takes 100 target groups). */
+const PER_ALB = 90;
+
+async function documentWith(n: number, platform: SharedPlatform) {
   const doc = exampleDoc();
   const template = doc.spec.services[0];
   delete template.api.stage.accessLog;
@@ -41,6 +46,18 @@ function documentWith(n: number) {
     const name = `svc-${String(i).padStart(3, '0')}`;
     return { ...structuredClone(template), name, headerValue: name, priority: i + 1 };
   });
+  if (n > 95) {
+    const shared = doc.spec.shared;
+    const shards = [{ name: 'alb-1', listenerArn: shared.listenerArn, albDnsName: shared.albDnsName, albHostedZoneId: shared.albHostedZoneId }];
+    for (let k = 2; k <= Math.ceil(n / PER_ALB); k++) {
+      const lb = await addLoadBalancer(platform, `shared-qa-services-alb-${k}`);
+      shards.push({ name: `alb-${k}`, listenerArn: lb.listenerArn, albDnsName: lb.albDnsName, albHostedZoneId: lb.albHostedZoneId });
+    }
+    delete shared.listenerArn;
+    delete shared.albDnsName;
+    delete shared.albHostedZoneId;
+    shared.loadBalancers = shards;
+  }
   return doc;
 }
 
@@ -67,10 +84,10 @@ console.log(`\nEvent to repair against moto (--interval 5s --verify-within ${VER
 try {
   for (const n of sizes.length > 0 ? sizes : [30, 90]) {
     await resetMoto(moto.endpoint);
-    await bootstrapSharedPlatform();
+    const platform = await bootstrapSharedPlatform();
     const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `routeyard-hints-${n}` }))).QueueUrl!;
     const path = join(dir, `doc-${n}.json`);
-    writeFileSync(path, JSON.stringify(documentWith(n)));
+    writeFileSync(path, JSON.stringify(await documentWith(n, platform)));
     const started = Date.now();
     const d = await startDaemon(['--source', `file:${path}`, '--interval', '5s', '--verify-within', VERIFY_WITHIN, '--events-queue', queueUrl], { ROUTEYARD_LOG_LEVEL: process.env.BENCH_LOGS ? 'info' : 'warn' });
     try {

@@ -39,6 +39,21 @@ describe('CertificateCache', () => {
     expect(inner.reads()).toBe(3);
   });
 
+  it('a pass that ignores the age (a hint pass) takes an old answer; invalidate() still makes it read', async () => {
+    let t = 0;
+    const cache = new CertificateCache({ maxAgeMs: 60_000, now: () => t });
+    const inner = observer(() => [issued('arn:1')]);
+    await cache.forPass(inner.o).observer.certificates([], [], 'o');
+    t = 3_600_000;
+    const hint = cache.forPass(inner.o, { ignoreAge: true });
+    await hint.observer.certificates([], [], 'o');
+    expect(hint.reusedFrom()).toBe(0);
+    expect(inner.reads()).toBe(1);
+    cache.invalidate();
+    await cache.forPass(inner.o, { ignoreAge: true }).observer.certificates([], [], 'o');
+    expect(inner.reads()).toBe(2);
+  });
+
   it('reads again after invalidate() (a write, a hint, a document change)', async () => {
     const cache = new CertificateCache({ maxAgeMs: 60_000 });
     const inner = observer(() => [issued('arn:1')]);

@@ -9,7 +9,9 @@ import type { Observer } from './ports.ts';
  *
  * The certificates a pass read are reused, with their read time, by later passes that ask
  * for the same names, ARNs and owner, until the first of:
- * - `maxAgeMs` (the controller passes --verify-within: certificates are re-read at least that often);
+ * - `maxAgeMs` (the controller passes --verify-within: certificates are re-read at least that
+ *   often), except in a pass that asks to ignore it (a hint pass: at hundreds of certificates
+ *   a full re-read takes a minute at ACM's pace, which a hint must not wait for);
  * - `invalidate()`: a pass wrote something (a certificate requested or deleted, a domain
  *   created: its `inUseBy` changes), a hint named a certificate or a custom domain, the
  *   document changed, the controller started or took the lease;
@@ -37,7 +39,7 @@ export class CertificateCache {
    * tells, after the pass, when the certificates it used were read (undefined: it read none,
    * or read them itself).
    */
-  forPass(inner: Observer): { observer: Observer; reusedFrom: () => number | undefined } {
+  forPass(inner: Observer, opts: { ignoreAge?: boolean } = {}): { observer: Observer; reusedFrom: () => number | undefined } {
     let reusedFrom: number | undefined;
     const observer: Observer = {
       ...inner,
@@ -45,7 +47,7 @@ export class CertificateCache {
         const key = JSON.stringify([[...wantedNames].sort(), [...arns].sort(), owner]);
         const at = this.now();
         const e = this.entry;
-        if (e && e.key === key && at - e.readAt < this.maxAgeMs) {
+        if (e && e.key === key && (opts.ignoreAge === true || at - e.readAt < this.maxAgeMs)) {
           reusedFrom = e.readAt;
           return structuredClone(e.value);
         }

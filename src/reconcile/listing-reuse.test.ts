@@ -77,4 +77,24 @@ describe('ListingReuse', () => {
     const again = await reuse.forPass(o, { reads: all, version: 'v1', maxAgeMs: 60_000 }).observer.loadBalancing(['L']);
     expect((again.rules[0] as unknown as { n: number }).n).toBe(1);
   });
+
+  it('a pass abandoned while reading adds what it finished reading to the base, keeping the rest', async () => {
+    let t = 0;
+    const reuse = new ListingReuse({ now: () => t });
+    const { o, calls } = observer();
+    const full = reuse.forPass(o);
+    await full.observer.loadBalancing(['L']);
+    await full.observer.zone('example.com', false);
+    full.commit('v1', new Set());
+    t = 20_000;
+    const preempted = reuse.forPass(o);
+    await preempted.observer.loadBalancing(['L']); // read; the zone was not reached
+    preempted.keepPartial('v1');
+    t = 25_000;
+    const hint = reuse.forPass(o, { reads: all, version: 'v1', maxAgeMs: 10_000 });
+    await hint.observer.loadBalancing(['L']);
+    await hint.observer.zone('example.com', false); // the first pass's, now too old: read
+    expect(hint.reused()).toEqual([{ read: 'loadBalancing', readAt: 20_000 }]);
+    expect(calls).toEqual(['lb L', 'zone example.com', 'lb L', 'zone example.com']);
+  });
 });

@@ -50,12 +50,18 @@ export class ListingReuse {
    * allows it and the base has that very read (same arguments) recent enough, and are recorded
    * otherwise. `reused()` lists what came from the base, with when it was read; `commit()`
    * after the pass keeps this pass's reads as the base, less `forget` (the reads of services
-   * it wrote to; 'all' when it failed).
+   * it wrote to; 'all' when it failed). `keepPartial()` after a pass abandoned while reading
+   * (it wrote nothing) adds the reads it completed to the base, each a whole answer.
    */
   forPass(
     inner: Observer,
     reuse?: ReuseRequest,
-  ): { observer: Observer; reused: () => { read: ReusableRead; readAt: number }[]; commit: (version: string | undefined, forget: ReadonlySet<ReusableRead> | 'all') => void } {
+  ): {
+    observer: Observer;
+    reused: () => { read: ReusableRead; readAt: number }[];
+    commit: (version: string | undefined, forget: ReadonlySet<ReusableRead> | 'all') => void;
+    keepPartial: (version: string | undefined) => void;
+  } {
     const fresh = new Map<string, { value: unknown; readAt: number }>();
     const taken = new Map<string, { read: ReusableRead; readAt: number }>();
     const at = this.now();
@@ -88,6 +94,13 @@ export class ListingReuse {
         const next = new Map(fresh);
         for (const key of taken.keys()) next.set(key, this.base.get(key)!);
         for (const key of [...next.keys()]) if (forget.has(key.split('\u0000')[0] as ReusableRead)) next.delete(key);
+        this.base = next;
+        this.baseVersion = version;
+      },
+      keepPartial: (version) => {
+        if (version === undefined || fresh.size === 0) return;
+        const next = version === this.baseVersion ? new Map(this.base) : new Map<string, { value: unknown; readAt: number }>();
+        for (const [key, v] of fresh) next.set(key, v);
         this.base = next;
         this.baseVersion = version;
       },

@@ -318,7 +318,8 @@ export class Controller {
     this.backgroundAbort = new AbortController();
     this.preemptAbort = PREEMPTABLE_TRIGGERS.has(trigger) ? new AbortController() : undefined;
     if (trigger === 'start' || trigger === 'source-change' || trigger === 'lease-acquired') this.certificates?.invalidate();
-    const certificates = this.certificates?.forPass(pass.observer);
+    // A hint pass takes the certificates as last read whatever their age (a hint about one invalidates them).
+    const certificates = this.certificates?.forPass(pass.observer, { ignoreAge: trigger === 'hint' });
     // A hint about the shared listener alone names no service: that pass reads everything.
     const reads = this.listingReads(hintedServices.size > 0 ? trigger : 'hint-listener', loaded && !sourceError ? loaded.source.version : undefined, hintedReads, certificates?.observer ?? pass.observer);
     const passDeps: PassDependencies = { ...pass, observer: reads.observer };
@@ -359,6 +360,8 @@ export class Controller {
         this.verifier?.abandon();
         this.mappingVerifier?.abandon();
         this.restoreChecks(before);
+        // What it finished reading is still a recent, whole read: later hint passes may reuse it.
+        reads.keepPartial();
         this.hintedReads = new Set([...hintedReads, ...this.hintedReads]);
         this.log.debug({ trigger }, 'scheduled pass preempted while reading');
         return;
@@ -559,14 +562,17 @@ export class Controller {
    * without error and wrote nothing is the base later hint passes reuse.
    */
   private listingReads(trigger: string, version: string | undefined, hintedReads: ReadonlySet<ReusableRead>, observer: Observer) {
+    // Without event hints there are no hint passes: nothing is kept.
+    if (!this.opts.eventHints) return { observer, reusing: false, keepPartial: () => undefined, after: () => undefined };
     const reuseReads = new Set<ReusableRead>((['loadBalancing', 'zone', 'outputs'] as const).filter((r) => !hintedReads.has(r)));
     const reusing = trigger === 'hint' && reuseReads.size > 0 && this.listings.available(version);
-    // No older than about two scheduled passes.
-    const maxAgeMs = 2 * (this.budget?.intervalMs() ?? this.opts.intervalMs);
+    // No older than about two scheduled passes (and 30 s at least: hints in a row preempt the passes between them).
+    const maxAgeMs = Math.max(30_000, 2 * (this.budget?.intervalMs() ?? this.opts.intervalMs));
     const pass = this.listings.forPass(observer, reusing && version !== undefined ? { reads: reuseReads, version, maxAgeMs } : undefined);
     return {
       observer: pass.observer,
       reusing,
+      keepPartial: () => pass.keepPartial(version),
       after: (report: Report, documentSound: boolean) => {
         const reused = pass.reused();
         const kinds = new Map<ResourceKind, number>();

@@ -154,7 +154,10 @@ describe('the verify budget covers every API Gateway call of steady state, the l
         }, 25),
       );
     }
-    console.log(`hint to repair: ${times.map((t) => (t / 1000).toFixed(2)).join(' ')} s`);
+    const preempted = running.logs.filter((l) => l.includes('pass preempted while reading')).length;
+    console.log(`hint to repair: ${times.map((t) => (t / 1000).toFixed(2)).join(' ')} s; scheduled passes preempted: ${preempted}`);
     expect(Math.max(...times)).toBeLessThan(2_000);
+    // Scheduled passes spend about 4 s of every 5 reading in the background: some hint found one reading and abandoned it.
+    expect(preempted).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });
