@@ -26,11 +26,13 @@ EXPOSE 8080
 # Liveness: the controller's /healthz (node:24-slim has no curl; Node's fetch does).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# --max-semi-space-size=8 (MiB): V8 lets the young generation grow to 2 x 64 MiB of mostly
-# garbage when a process allocates fast, as a pass over 1,000 services does (every listing
-# parsed, the observed state, the plan, the report). Capped, the controller stays well within
-# the 512 MiB task at 1,000 services (issue 18: 531 MiB resident without it, measured by
-# bench/scale.ts, which runs the controller with these same flags), for a few % more CPU per pass.
+# --max-semi-space-size=8 (MiB): V8 otherwise lets the young generation grow to 2 x 64 MiB
+# of mostly garbage when a process allocates fast, as a pass over 1,000 services does (every
+# listing parsed, the observed state, the plan, the report), and keeps it. With the cap and the
+# collection the controller runs after its passes (src/run/memory.ts), 1,000 services peaked at
+# 225 MiB resident and settled at 167 MiB after each pass; with the collection alone the peak
+# was 310 MiB, with neither 544 MiB, over the 512 MiB task (issue 18; bench/scale.ts runs the
+# controller with this line's flags; docs/aws-calls-and-cost.md has the figures).
 ENTRYPOINT ["node", "--max-semi-space-size=8", "bin/routeyard.js"]
 # No mode flag: the controller. The source comes from ROUTEYARD_SOURCE or --source.
 CMD []
