@@ -202,7 +202,11 @@ export const Report = z.object({
   verification: z
     .object({
       windowSeconds: z.number().describe('--verify-within: every API is deep-verified at least this often.'),
-      budgetRps: z.number().describe("Background calls per second the verification may spend (--verify-budget of API Gateway's pace)."),
+      budgetRps: z
+        .number()
+        .describe(
+          "Background calls per second this verification spends: the verify budget (--verify-budget of API Gateway's pace) less the API Gateway listings of scheduled passes, shared with the custom domains' mapping checks in proportion to what each needs.",
+        ),
       resources: z.number().int().describe('APIs under rolling verification.'),
       callsPerResource: z.number().int(),
       achievableWindowSeconds: z.number().describe('The shortest window the budget can keep for this many APIs.'),

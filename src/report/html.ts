@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DriftResponse, ReportAction, ResourceKind, ResourceReport, Status } from '../model/report-contract.ts';
 import { secretValues } from '../secrets.ts';
+import { loadBalancerFill, NEARLY_FULL, showsLoadBalancers } from './load-balancer-fill.ts';
 
 /**
  * The dashboard: the same report as /drift, for a person at a glance. One self-contained
@@ -114,6 +115,20 @@ export function renderDashboard(report: DriftResponse, opts: { refreshSeconds: n
       }<p>Drift is still observed against the last valid document (${esc(r.source.version ?? 'unknown version')}).</p></section>`
     : '';
   const passError = r.error && !r.sourceError ? `<section class="banner" role="alert"><h2>Last pass: ${esc(r.error.code)}</h2><p>${esc(r.error.message)}</p></section>` : '';
+  const fills = loadBalancerFill(r);
+  const albs = showsLoadBalancers(fills)
+    ? `<h2>Load balancers</h2>
+<table class="passes" aria-label="load balancers against their quotas"><thead><tr><th>Load balancer</th><th>Rules</th><th>Target groups</th><th>Services</th><th>Note</th></tr></thead>
+<tbody>${fills
+        .map(
+          (f) =>
+            `<tr><td>${esc(f.label)}</td><td>${f.rules} / ${f.ruleQuota ?? '?'}</td><td>${f.targetGroups} / ${f.targetGroupQuota}</td><td>${f.services}</td><td>${
+              f.departed ? 'departed: its services are moving away' : f.fill >= NEARLY_FULL ? `nearly full (${Math.round(f.fill * 100)}%): add a load balancer to spec.shared.loadBalancers` : ''
+            }</td></tr>`,
+        )
+        .join('')}</tbody></table>
+`
+    : '';
   const passes = (r.recentPasses ?? []).slice(0, 10).map(
     (p) => `<tr><td>${esc(p.at)}</td><td>${esc(p.trigger ?? '')}</td><td>${esc(p.mode)}</td><td>${esc(p.outcome)}</td><td>${p.durationMs} ms</td><td>${p.awsCalls} (${p.mutatingCalls} mutating)</td><td>${p.actionsApplied}</td></tr>`,
   );
@@ -143,7 +158,7 @@ ${rows.join('\n')}
 </tbody>
 </table>
 ${foldedNote}
-<h2>Recent passes</h2>
+${albs}<h2>Recent passes</h2>
 <table class="passes"><thead><tr><th>At</th><th>Trigger</th><th>Mode</th><th>Outcome</th><th>Duration</th><th>AWS calls</th><th>Applied</th></tr></thead>
 <tbody>${passes.join('')}</tbody></table>
 <p class="note">This page refreshes every ${opts.refreshSeconds} s. JSON: <a href="/drift">/drift</a>; metrics: <a href="/metrics">/metrics</a>; API: <a href="/openapi.json">/openapi.json</a>.</p>

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallListener } from '../aws/call-counter.ts';
 import { ResourceKind, type ErrorReport, type Report, type Status } from '../model/report-contract.ts';
+import { loadBalancerFill } from './load-balancer-fill.ts';
 
 const STATUSES: Status[] = ['InSync', 'Drifted', 'Missing', 'Orphaned', 'Pending', 'Conflict', 'Error'];
 /** Every kind the report contract knows, so a new kind is a label value at once. */
@@ -44,6 +45,11 @@ export class ControllerMetrics implements CallListener {
   private readonly eventGaps: Counter;
   private readonly notifications: Counter;
   private readonly notificationsQueued: Gauge;
+  private readonly albRules: Gauge;
+  private readonly albRuleQuota: Gauge;
+  private readonly albTargetGroups: Gauge;
+  private readonly albTargetGroupQuota: Gauge;
+  private readonly albServices: Gauge;
 
   constructor() {
     const registers = [this.registry];
@@ -136,6 +142,14 @@ export class ControllerMetrics implements CallListener {
       labelNames: ['result'],
       registers,
     });
+    // One series per ALB of the document (at most 20, named by the shard: never an ARN), so an
+    // alert can fire before one fills: rules / rule_quota or target_groups / target_group_quota > 0.8.
+    const lb = ['load_balancer'];
+    this.albRules = new Gauge({ name: 'routeyard_load_balancer_rules', help: 'Non-default rules on every listener of the ALB, foreign ones included, by shard of spec.shared.loadBalancers.', labelNames: lb, registers });
+    this.albRuleQuota = new Gauge({ name: 'routeyard_load_balancer_rule_quota', help: "The ALB's rule quota (ruleQuota or --rule-quota), by shard.", labelNames: lb, registers });
+    this.albTargetGroups = new Gauge({ name: 'routeyard_load_balancer_target_groups', help: 'Target groups attached to the ALB, by shard.', labelNames: lb, registers });
+    this.albTargetGroupQuota = new Gauge({ name: 'routeyard_load_balancer_target_group_quota', help: 'Target groups an ALB takes (100), by shard.', labelNames: lb, registers });
+    this.albServices = new Gauge({ name: 'routeyard_load_balancer_services', help: 'Services of the document on the ALB (a moving service counts where it goes), by shard.', labelNames: lb, registers });
     this.notificationsQueued = new Gauge({ name: 'routeyard_notifications_queued', help: 'Webhook notifications waiting to be sent.', registers });
     for (const result of ['sent', 'failed', 'dropped']) this.notifications.inc({ result }, 0);
     for (const by of ['event', 'rolling']) this.driftDetected.inc({ by }, 0);
@@ -208,6 +222,18 @@ export class ControllerMetrics implements CallListener {
     }
     this.lastVerified.reset();
     for (const [kind, t] of oldest) this.lastVerified.set({ kind }, t);
+    if (report.loadBalancers) {
+      // A shard removed from the document drops its series (it is in the report as departed while its services move).
+      for (const g of [this.albRules, this.albRuleQuota, this.albTargetGroups, this.albTargetGroupQuota, this.albServices]) g.reset();
+      for (const f of loadBalancerFill(report)) {
+        const labels = { load_balancer: f.label };
+        this.albRules.set(labels, f.rules);
+        if (f.ruleQuota !== undefined) this.albRuleQuota.set(labels, f.ruleQuota);
+        this.albTargetGroups.set(labels, f.targetGroups);
+        this.albTargetGroupQuota.set(labels, f.targetGroupQuota);
+        this.albServices.set(labels, f.services);
+      }
+    }
     const v = report.verification;
     if (v) {
       this.verifyWindow.set(v.windowSeconds);

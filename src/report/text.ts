@@ -1,5 +1,6 @@
 import type { Report, ReportAction } from '../plan/report.ts';
 import { secretValues } from '../secrets.ts';
+import { loadBalancerFill, NEARLY_FULL, showsLoadBalancers } from './load-balancer-fill.ts';
 
 const OP_MARK: Record<ReportAction['op'], string> = { create: '+', update: '~', replace: '±', delete: '-' };
 
@@ -26,6 +27,16 @@ export function renderText(report: Report): string {
       const detail = notable.map((x) => `${label(x)} ${x.status}${x.message ? `: ${x.message}` : ''}`).join('; ');
       lines.push(`${s.name.padEnd(width)}  ${s.status.padEnd(9)}  ${detail}`);
       for (const x of s.resources) if (x.warning) lines.push(`${''.padEnd(width)}  ${'WARNING'.padEnd(9)}  ${x.kind} ${x.id}: ${x.warning}`);
+    }
+  }
+  const fills = loadBalancerFill(r);
+  if (showsLoadBalancers(fills)) {
+    // Each ALB against its quotas: add one to spec.shared.loadBalancers before they fill.
+    const width = Math.max(13, ...fills.map((f) => f.label.length));
+    lines.push('', `${'LOAD BALANCER'.padEnd(width)}  ${'RULES'.padEnd(9)}  ${'GROUPS'.padEnd(7)}  SERVICES`);
+    for (const f of fills) {
+      const note = f.departed ? '  departed: its services are moving away' : f.fill >= NEARLY_FULL ? `  nearly full (${Math.round(f.fill * 100)}%): add a load balancer to spec.shared.loadBalancers` : '';
+      lines.push(`${f.label.padEnd(width)}  ${`${f.rules}/${f.ruleQuota ?? '?'}`.padEnd(9)}  ${`${f.targetGroups}/${f.targetGroupQuota}`.padEnd(7)}  ${f.services}${note}`);
     }
   }
   if (r.actions.length > 0) {
