@@ -13,7 +13,7 @@ VENV := .venv
 MOTO := $(VENV)/bin/moto_server
 export ROUTEYARD_MOTO_SERVER := $(CURDIR)/$(MOTO)
 
-.PHONY: help install system-tools bench-scale bench-daemon bench-domains bench-verification bench-import build schema docs check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
+.PHONY: help install system-tools bench-scale bench-event-repair bench-daemon bench-domains bench-verification bench-import build schema docs check-schema typecheck lint test test-unit test-integration test-deploy synth demo bench clean
 
 help:
 	@echo "make demo   converge the example RouteSet on a local AWS emulator (moto) twice, hand a service to ECS deployments, then run the controller and watch it repair drift"
@@ -114,6 +114,12 @@ bench-domains: install build
 
 bench-daemon: install build
 	node bench/daemon.ts
+
+# Seconds from an event on the queue to the repair, with the verify budget binding
+# (docs/detection.md). Not part of `make bench`: about 10 minutes.
+# `BENCH_VERIFY_WITHIN=60s node bench/event-repair.ts 500` for one size.
+bench-event-repair: install build
+	BENCH_VERIFY_WITHIN=60s node bench/event-repair.ts 30 90 150 500
 
 # About 25 minutes: an hour-equivalent of steady passes at 100, 500 and 1,000 services against
 # moto (not part of `make bench`). `node bench/scale.ts --sizes 1000 --passes 300` for hours.
