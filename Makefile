@@ -93,7 +93,8 @@ test: install system-tools build typecheck lint
 	npx vitest run --reporter=default --reporter=json --outputFile=.vitest-results.json
 	@node -e 'const r=require("./.vitest-results.json");console.log("vitest: "+r.numPassedTests+" passed, "+r.numFailedTests+" failed"+(r.numPendingTests?", "+r.numPendingTests+" skipped":""))'
 
-demo: install build
+# The demo needs node's packages and moto only (not the CDK app's packages or the scanners).
+demo: node_modules/.installed $(MOTO) build
 	node demo/demo.ts
 
 bench: install build

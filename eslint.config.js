@@ -14,6 +14,18 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  // Flat config: for one rule, the last matching block wins, so the pure folders' block (which
+  // repeats the SDK pattern) comes after the general one.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/aws/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@aws-sdk/*'], message: 'Only src/aws/ imports @aws-sdk/*.' }] },
+      ],
+    },
+  },
   {
     files: ['src/desired/**/*.ts', 'src/model/**/*.ts', 'src/plan/**/*.ts'],
     ignores: ['**/*.test.ts'],
@@ -26,16 +38,6 @@ export default tseslint.config(
             { group: ['**/run/*', '**/reconcile/*'], message: 'desired/, model/ and plan/ must not depend on the runners.' },
           ],
         },
-      ],
-    },
-  },
-  {
-    files: ['src/**/*.ts'],
-    ignores: ['src/aws/**', '**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['@aws-sdk/*'], message: 'Only src/aws/ imports @aws-sdk/*.' }] },
       ],
     },
   },

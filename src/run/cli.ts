@@ -169,7 +169,7 @@ export const FLAGS = [
     arg: 'DURATION',
     group: 'general',
     help: ['with --reconcile-once: repeat passes until nothing is pending', '(exit 0) or DURATION is up (exit 6), a progress line per pass'],
-    doc: 'With `--reconcile-once`: repeat passes while any service is `Pending` (a certificate being validated, a domain queued behind the pacing, a target group without a healthy target), printing a progress line per pass on stderr, until nothing is pending (exit 0) or the time is up (exit 6). At least `1s`.',
+    doc: 'With `--reconcile-once`: repeat passes while any service is `Pending` (a certificate being validated, a domain queued behind the pacing, a target group without a healthy target), printing a progress line per pass on stderr, until nothing is pending (exit 0) or the time is up (exit 6). At least `1s`. The report printed is the last pass\'s: what earlier passes applied is in the progress lines, not in it.',
   },
   {
     name: 'request-timeout',
@@ -251,7 +251,7 @@ export const FLAGS = [
     type: 'string',
     arg: 'DURATION',
     group: 'controller',
-    help: ['announce a drift still open again at most this often (default 1h)'],
+    help: ['announce a drift, conflict or error still open again at most', 'this often (default 1h)'],
     doc: 'Announce a drift, conflict or error still open again at most this often. Default `1h`.',
   },
   {

@@ -21,6 +21,13 @@ describe('docs/architecture.md matches the folders', () => {
     for (const dir of ['src/run', 'src/plan', 'src/reconcile', 'src/report', 'src/desired', 'src/import', 'src/hints', 'src/docs', 'bench']) {
       for (const f of entries(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'types.ts')) expect(tree, `${dir}/${f}`).toContain(f);
     }
+    // Every source file of model/ and of each service folder of aws/, and every file of test/unit/ and test/support/.
+    for (const dir of ['src/model', ...entries('src/aws').filter((f) => isDir(`src/aws/${f}`)).map((f) => `src/aws/${f}`)]) {
+      for (const f of entries(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) expect(tree, `${dir}/${f}`).toContain(f);
+    }
+    for (const dir of ['test/unit', 'test/support']) {
+      for (const f of entries(dir)) expect(tree, `${dir}/${f}`).toContain(f.replace(/\.test\.ts$/, '').replace(/\.ts$/, ''));
+    }
     expect(tree).toMatch(/^src\/$/m);
     for (const d of ['schema', 'docs', 'test', 'bench', 'demo', 'deploy']) expect(tree, d).toMatch(new RegExp(`^${d}/ `, 'm'));
   });

@@ -69,9 +69,20 @@ describe('docs/README-map.md', () => {
 
   it('the README is the front door again: at most about 250 lines, and it links every page under docs/', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    expect(readme.split('\n').length).toBeLessThanOrEqual(260);
+    expect(readme.split('\n').length).toBeLessThanOrEqual(250);
     const pages = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
     expect(pages.length).toBeGreaterThan(15);
     for (const p of pages) expect(readme, p).toContain(`](${p}`);
+  });
+
+  it("says why each of package.json's dependencies is there (README: Dependencies and why)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Dependencies and why'));
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    for (const name of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)]) {
+      // The SDK clients are named as a family (`@aws-sdk/client-*`) or one by one.
+      const named = table.includes(`\`${name}\``) || (name.startsWith('@aws-sdk/client-') && table.includes('`@aws-sdk/client-*`'));
+      expect(named, name).toBe(true);
+    }
   });
 });
