@@ -37,4 +37,13 @@ describe('docs/cli.md', () => {
     for (const flag of inHelp) expect(page, flag).toContain(`\`${flag}`);
     for (const f of FLAGS) expect(page, f.name).toContain(`| \`${flagLabel(f)}\` |`);
   });
+
+  it('--help and the table give each flag the same default (both are written in FLAGS)', () => {
+    const defaultIn = (text: string) => /\bdefault:? `?([^`\s),;:]+)/i.exec(text)?.[1]?.replace(/\.$/, '');
+    for (const f of FLAGS) {
+      const help = defaultIn(f.help.join(' '));
+      const doc = defaultIn(f.doc);
+      if (help !== undefined || doc !== undefined) expect(help, `--${f.name}: help says ${help}, the table ${doc}`).toBe(doc);
+    }
+  });
 });
