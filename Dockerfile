@@ -29,10 +29,10 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 # --max-semi-space-size=8 (MiB): V8 otherwise lets the young generation grow to 2 x 64 MiB
 # of mostly garbage when a process allocates fast, as a pass over 1,000 services does (every
 # listing parsed, the observed state, the plan, the report), and keeps it. With the cap and the
-# collection the controller runs after its passes (src/run/memory.ts), 1,000 services peaked at
-# 225 MiB resident and settled at 167 MiB after each pass; with the collection alone the peak
-# was 310 MiB, with neither 544 MiB, over the 512 MiB task (issue 18; bench/scale.ts runs the
-# controller with this line's flags; docs/aws-calls-and-cost.md has the figures).
+# collection the controller runs after its passes (src/run/memory.ts), 1,000 services stay
+# under 256 MiB resident; with neither, they reached 544 MiB, over the 512 MiB task (issue 18;
+# bench/scale.ts runs the controller with this line's flags; the figures, each measured, are
+# in the README's "At scale" and docs/aws-calls-and-cost.md).
 ENTRYPOINT ["node", "--max-semi-space-size=8", "bin/routeyard.js"]
 # No mode flag: the controller. The source comes from ROUTEYARD_SOURCE or --source.
 CMD []

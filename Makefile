@@ -120,7 +120,7 @@ bench-daemon: install build
 # (docs/detection.md). Not part of `make bench`: about 10 minutes.
 # `BENCH_VERIFY_WITHIN=60s node bench/event-repair.ts 500` for one size.
 bench-event-repair: install build
-	BENCH_VERIFY_WITHIN=60s node bench/event-repair.ts 30 90 150 500
+	BENCH_VERIFY_WITHIN=60s BENCH_REPEATS=10 node bench/event-repair.ts 30 90 150 500
 
 # About 25 minutes: an hour-equivalent of steady passes at 100, 500 and 1,000 services against
 # moto (not part of `make bench`). `node bench/scale.ts --sizes 1000 --passes 300` for hours.

@@ -99,13 +99,15 @@ export function renderDashboard(report: DriftResponse, opts: { refreshSeconds: n
   const foldedNote = folded.size
     ? `<details class="in-sync"><summary>${folded.size} services in sync, nothing to do (not listed in the grid)</summary><p>${[...folded].map((n) => `<code>${esc(n)}</code>`).join(' ')}</p></details>`
     : '';
+  const severalAlbs = (r.loadBalancers ?? []).length > 1;
   const rows = ordered.filter((s) => !folded.has(s.name)).map((s) => {
     const actions = r.actions.filter((a) => a.service === s.name);
     // An API's children not re-read this pass show in their three columns, as last verified.
     const inColumn = (x: ResourceReport, kind: ResourceKind) => x.kind === kind || (x.kind === 'httpApiChildren' && (kind === 'integration' || kind === 'route' || kind === 'stage'));
     const cells = KINDS.map(({ kind }) => cell(s.name, kind, s.resources.filter((x) => inColumn(x, kind)), actions.filter((a) => a.kind === kind), opts.now)).join('');
+    const where = severalAlbs && s.loadBalancer ? `<div class="note">${s.movingFrom ? `moving from ${esc(s.movingFrom)} to ${esc(s.loadBalancer)}` : `on ${esc(s.loadBalancer)}`}</div>` : '';
     const backoff = s.backoff ? `<div class="note">backing off: ${s.backoff.failures} failure(s), next retry ${esc(s.backoff.nextRetryAt)}</div>` : '';
-    return `<tr><th scope="row" class="svc"><span class="name">${esc(s.name)}</span><span class="badge st-${s.status}" data-status="${s.status}">${s.status}</span>${since(s.since, opts.now)}${backoff}</th>${cells}</tr>`;
+    return `<tr><th scope="row" class="svc"><span class="name">${esc(s.name)}</span><span class="badge st-${s.status}" data-status="${s.status}">${s.status}</span>${since(s.since, opts.now)}${where}${backoff}</th>${cells}</tr>`;
   });
   const banner = r.sourceError
     ? `<section class="banner" role="alert"><h2>The desired-state source is broken: nothing is applied until it is fixed</h2><p><b>${esc(r.sourceError.code)}</b>: ${esc(r.sourceError.message)}</p>${

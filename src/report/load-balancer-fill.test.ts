@@ -51,6 +51,30 @@ describe('load balancer fill in the text report, the dashboard and /metrics', ()
     expect(line('departed:old-one')).toContain('departed: its services are moving away');
   });
 
+  it("with several ALBs, each service's line says where it lives, or which way it moves; with one, nothing changes", () => {
+    const several = report([roomy, full]);
+    several.services = [
+      { name: 'a', status: 'InSync', resources: [], loadBalancer: 'default' },
+      { name: 'b', status: 'Pending', resources: [], loadBalancer: 'alb-2', movingFrom: 'default' },
+    ];
+    const text = renderText(several);
+    expect(text.split('\n').find((l) => l.startsWith('a '))).toMatch(/^a\s+InSync\s+on default$/);
+    expect(text.split('\n').find((l) => l.startsWith('b '))).toMatch(/^b\s+Pending\s+moving from default to alb-2$/);
+    const html = renderDashboard(several, { refreshSeconds: 10, now: 0 });
+    expect(html).toContain('<div class="note">moving from default to alb-2</div>');
+    const one = report([roomy]);
+    one.services = [{ name: 'a', status: 'InSync', resources: [], loadBalancer: 'default' }];
+    expect(renderText(one)).not.toContain('on default');
+    expect(renderDashboard(one, { refreshSeconds: 10, now: 0 })).not.toContain('on default');
+  });
+
+  it('after a pass that applied actions, the table says its figures are from before them', () => {
+    const applied = report([roomy, full]);
+    applied.summary = { ...applied.summary, applied: 2 };
+    expect(renderText(applied)).toContain('(rules and groups as read at the start of this pass, before its actions)');
+    expect(renderText(report([roomy, full]))).not.toContain('as read at the start');
+  });
+
   it('the dashboard has a load balancer table with the same figures', () => {
     const html = renderDashboard(report([roomy, full]), { refreshSeconds: 10, now: Date.parse('2026-11-30T12:00:01Z') });
     expect(html).toContain('<h2>Load balancers</h2>');

@@ -16,6 +16,8 @@ export function renderText(report: Report): string {
     lines.push('', `${r.error.code}: ${r.error.fieldErrors.length > 0 ? `${r.error.fieldErrors.length} problem(s) in the desired state` : r.error.message}`);
     for (const e of r.error.fieldErrors) lines.push(`  ${e.path}: ${e.message}`);
   }
+  const fills = loadBalancerFill(r);
+  const severalAlbs = fills.length > 1;
   if (r.services.length > 0) {
     lines.push('');
     const width = Math.max(7, ...r.services.map((s) => s.name.length));
@@ -24,12 +26,13 @@ export function renderText(report: Report): string {
       const notable = s.resources.filter((x) => x.status !== 'InSync');
       // A published output is named by its key: a service has up to seven of them.
       const label = (x: (typeof notable)[number]) => (x.kind === 'parameter' ? `parameter ${x.id.split('/').filter(Boolean).pop() ?? x.id}` : x.kind);
-      const detail = notable.map((x) => `${label(x)} ${x.status}${x.message ? `: ${x.message}` : ''}`).join('; ');
+      // With several ALBs, where the service lives (or which way it is moving) leads the detail.
+      const where = severalAlbs && s.loadBalancer ? [s.movingFrom ? `moving from ${s.movingFrom} to ${s.loadBalancer}` : `on ${s.loadBalancer}`] : [];
+      const detail = [...where, ...notable.map((x) => `${label(x)} ${x.status}${x.message ? `: ${x.message}` : ''}`)].join('; ');
       lines.push(`${s.name.padEnd(width)}  ${s.status.padEnd(9)}  ${detail}`);
       for (const x of s.resources) if (x.warning) lines.push(`${''.padEnd(width)}  ${'WARNING'.padEnd(9)}  ${x.kind} ${x.id}: ${x.warning}`);
     }
   }
-  const fills = loadBalancerFill(r);
   if (showsLoadBalancers(fills)) {
     // Each ALB against its quotas: add one to spec.shared.loadBalancers before they fill.
     const width = Math.max(13, ...fills.map((f) => f.label.length));
@@ -38,6 +41,7 @@ export function renderText(report: Report): string {
       const note = f.departed ? '  departed: its services are moving away' : f.fill >= NEARLY_FULL ? `  nearly full (${Math.round(f.fill * 100)}%): add a load balancer to spec.shared.loadBalancers` : '';
       lines.push(`${f.label.padEnd(width)}  ${`${f.rules}/${f.ruleQuota ?? '?'}`.padEnd(9)}  ${`${f.targetGroups}/${f.targetGroupQuota}`.padEnd(7)}  ${f.services}${note}`);
     }
+    if (r.summary.applied > 0) lines.push('(rules and groups as read at the start of this pass, before its actions)');
   }
   if (r.actions.length > 0) {
     lines.push('', r.mode === 'dry-run' ? 'Planned actions (not applied: --dry-run):' : 'Actions:');

@@ -230,13 +230,13 @@ export const FLAGS = [
     arg: 'N',
     group: 'controller',
     help: [
-      'share (0..1] of each AWS service\'s pace background verification may',
+      'share (0.001 to 1) of each AWS service\'s pace background verification may',
       'use (default 0.2: 2 of API Gateway\'s 10 requests per second); for API',
       'Gateway the whole steady-state cost: each pass\'s listings come out',
       'of it first, and passes are spaced out when they alone would take',
       'more than half',
     ],
-    doc: 'The share (0..1] of each paced AWS service\'s rate that background verification may use, and for API Gateway the whole steady-state cost: each scheduled pass\'s listings come out of it first, the rolling deep reads get the rest, and passes are spaced out when the listings alone would take more than half (see [API budget](detection.md#api-budget-and-rolling-verification)). Default `0.2`: 2 of API Gateway\'s 10 requests per second.',
+    doc: 'The share (0.001 to 1) of each paced AWS service\'s rate that background verification may use, and for API Gateway the whole steady-state cost: each scheduled pass\'s listings come out of it first, the rolling deep reads get the rest, and passes are spaced out when the listings alone would take more than half (see [API budget](detection.md#api-budget-and-rolling-verification)). Default `0.2`: 2 of API Gateway\'s 10 requests per second.',
   },
   {
     name: 'notify-webhook',
