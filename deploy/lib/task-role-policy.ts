@@ -101,8 +101,9 @@ export function taskRoleStatements(stack: Stack, input: TaskRolePolicyInput): Po
     // --- Elastic Load Balancing v2 ---
     statement('ElbReadOnlyUnscopable', {
       // SAR: the Describe* actions take no resource type.
+      // DescribeLoadBalancers: each shard's DNS name and hosted zone, checked against the document's alias target.
       actions: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetGroups',
-        'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetHealth'],
+        'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeLoadBalancers'],
       resources: ['*'],
     }),
     statement('ElbCreateRuleOnSharedListener', {

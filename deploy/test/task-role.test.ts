@@ -322,6 +322,7 @@ describe('task role: adoption (issue #17)', () => {
     }
     // Reads are unscoped.
     expect(allowed(p, { action: 'elasticloadbalancing:DescribeTargetHealth', resource: '*' })).toBe(true);
+    expect(allowed(p, { action: 'elasticloadbalancing:DescribeLoadBalancers', resource: '*' })).toBe(true);
   });
 
   it('refuses what adoption must not do: another owner\'s resource, other tag keys or owners, other listeners, accounts and Regions, untagged groups', () => {

@@ -142,6 +142,13 @@ export interface ObservedLoadBalancer {
    * action of any of its listeners.
    */
   attachedTargetGroupArns: string[];
+  /**
+   * The load balancer's DNS name and canonical hosted zone id, as DescribeLoadBalancers gives
+   * them: what a shard's albDnsName and albHostedZoneId must name (a private alias to any
+   * other name would send the service's traffic elsewhere). Absent when not read.
+   */
+  dnsName?: string;
+  canonicalHostedZoneId?: string;
 }
 
 /** A listener routeyard reads, with its load balancer as a whole. */

@@ -46,7 +46,7 @@ export function planAway(
   outputsPrefix?: string,
 ): AwayPlan {
   const on = placement.on;
-  const albOf = (s: Shard) => (s.albDnsName && s.albHostedZoneId ? { dnsName: s.albDnsName, hostedZoneId: s.albHostedZoneId } : undefined);
+  const albOf = (s: Shard) => (s.albDnsName && s.albHostedZoneId ? { dnsName: s.albDnsName, hostedZoneId: s.albHostedZoneId, ...(s.aliasError ? { error: s.aliasError } : {}) } : undefined);
   const awayRules = (idx.ownedRulesByService.get(svc.name) ?? []).filter((r) => listenerOf(r) !== on.listenerArn);
   const awayGroups = (idx.ownedTargetGroupsByService.get(svc.name) ?? []).filter((g) => !attachedHereOrNowhere(g, on.loadBalancerArn));
   const here = { integrationListener: on.listenerArn, ...(albOf(on) ? { alb: albOf(on)! } : {}) };

@@ -32,7 +32,8 @@ export interface NamingContext {
    * The ALB a service's private alias points at: its shard's (plan/placement.ts, moves.ts);
    * 'keep' leaves the record as it is this pass. Absent: the document's one ALB.
    */
-  albFor?: (svc: DesiredService) => { dnsName: string; hostedZoneId: string } | 'keep' | undefined;
+  /** The alias target of a service's private name; `error`: the document's target is not its ALB's (nothing is written). */
+  albFor?: (svc: DesiredService) => { dnsName: string; hostedZoneId: string; error?: string } | 'keep' | undefined;
   /** Every ALB of the document's shards: an alias to any of them is one routeyard would write. */
   albs?: { dnsName: string; hostedZoneId: string }[];
 }
@@ -387,6 +388,10 @@ function planPrivateRecord(ctx: NamingContext, svc: DesiredService, given: strin
   const alb = ctx.albFor ? ctx.albFor(svc) : desired.albDnsName && desired.albHostedZoneId ? { dnsName: desired.albDnsName, hostedZoneId: desired.albHostedZoneId } : undefined;
   if (alb === 'keep') {
     out.resources.push({ kind: 'dnsRecord', id: name, status: 'Pending', diffs: [], message: "follows the service's load balancer once its move is done" });
+    return;
+  }
+  if (alb?.error) {
+    out.resources.push({ kind: 'dnsRecord', id: name, status: 'Error', diffs: [], message: alb.error });
     return;
   }
   if (!zone.zone || !alb) {

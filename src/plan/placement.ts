@@ -23,6 +23,12 @@ export interface Shard {
   ruleQuota: number;
   /** No longer in the document: what lives there moves away. */
   departed: boolean;
+  /**
+   * The document's albDnsName or albHostedZoneId is not its listener's load balancer's (as
+   * read this pass): its services' private aliases are an Error with this message, never
+   * written to point elsewhere.
+   */
+  aliasError?: string;
   observed: ObservedListener;
 }
 
@@ -57,7 +63,19 @@ export function shardsOfPass(desired: DesiredState, observed: ObservedState): Sh
     // The observer returns the shards' listeners in document order, the first as ObservedState.listenerArn.
     const l = byArn.get(s.listenerArn) ?? (i === 0 ? listeners[0] : undefined);
     if (!l) continue; // not read (a test's partial snapshot): nothing is placed there
-    shards.push({ name: s.name, listenerArn: l.listenerArn, loadBalancerArn: l.loadBalancer.arn, ...(s.albDnsName ? { albDnsName: s.albDnsName } : {}), ...(s.albHostedZoneId ? { albHostedZoneId: s.albHostedZoneId } : {}), ruleQuota: s.ruleQuota, departed: false, observed: l });
+    const field = desired.loadBalancers ? `spec.shared.loadBalancers[${i}]` : 'spec.shared';
+    const aliasError = aliasTargetMismatch(field, s, l.loadBalancer);
+    shards.push({
+      name: s.name,
+      listenerArn: l.listenerArn,
+      loadBalancerArn: l.loadBalancer.arn,
+      ...(s.albDnsName ? { albDnsName: s.albDnsName } : {}),
+      ...(s.albHostedZoneId ? { albHostedZoneId: s.albHostedZoneId } : {}),
+      ruleQuota: s.ruleQuota,
+      departed: false,
+      observed: l,
+      ...(aliasError ? { aliasError } : {}),
+    });
   }
   const named = new Set(shards.map((s) => s.listenerArn));
   for (const l of listeners) {
@@ -67,6 +85,28 @@ export function shardsOfPass(desired: DesiredState, observed: ObservedState): Sh
     shards.push({ name: `${lbName} (not listed)`, listenerArn: l.listenerArn, loadBalancerArn: l.loadBalancer.arn, ruleQuota: Number.POSITIVE_INFINITY, departed: true, observed: l });
   }
   return shards;
+}
+
+/**
+ * Whether the document's alias target for a shard names its listener's load balancer. Route 53
+ * takes an ALB's name with or without the `dualstack.` prefix, in any case, with or without
+ * the final dot; the hosted zone id is compared without case. Unread (undefined) is no
+ * mismatch: the check waits for a pass that read it.
+ */
+export function aliasTargetMismatch(
+  field: string,
+  shard: { albDnsName?: string; albHostedZoneId?: string },
+  lb: { arn: string; dnsName?: string; canonicalHostedZoneId?: string },
+): string | undefined {
+  const norm = (n: string) => n.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
+  const what = `the private alias would send the service's traffic to another load balancer; set it to the listener's (${lb.arn})`;
+  if (shard.albDnsName && lb.dnsName && norm(shard.albDnsName) !== norm(lb.dnsName)) {
+    return `${field}.albDnsName ${shard.albDnsName} is not the DNS name of its listener's load balancer (${lb.dnsName}): ${what}`;
+  }
+  if (shard.albHostedZoneId && lb.canonicalHostedZoneId && shard.albHostedZoneId.toUpperCase() !== lb.canonicalHostedZoneId.toUpperCase()) {
+    return `${field}.albHostedZoneId ${shard.albHostedZoneId} is not the canonical hosted zone of its listener's load balancer (${lb.canonicalHostedZoneId}): ${what}`;
+  }
+  return undefined;
 }
 
 /** What a service needs on a shard where it has nothing yet. */

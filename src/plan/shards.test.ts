@@ -7,6 +7,7 @@ import type { DesiredState } from '../model/desired.ts';
 import { targetGroupName } from '../model/names.ts';
 import type { ObservedApi, ObservedListener, ObservedRule, ObservedState, ObservedTargetGroup, TargetHealthSummary } from '../model/observed.ts';
 import { ownershipTags } from '../model/tags.ts';
+import { aliasTargetMismatch } from './placement.ts';
 import { plan } from './planner.ts';
 
 // Several load balancers (spec.shared.loadBalancers): placement, quotas per ALB, moves.
@@ -333,5 +334,25 @@ describe('several load balancers: where a service lives when its rule is gone, a
     expect(create.payload).toMatchObject({ listenerArn: L('b') });
     expect(create.payload.type === 'createRule' && create.payload.priority).not.toBe(1000);
     expect(p.services.find((s) => s.name === 'y')!.status).toBe('InSync');
+  });
+});
+
+describe('aliasTargetMismatch: the document\'s alias target against the listener\'s load balancer', () => {
+  const lb = { arn: 'arn:lb/second', dnsName: 'internal-second-1.eu-west-1.elb.amazonaws.com', canonicalHostedZoneId: 'Z32O12XQLNTSW2' };
+  it('accepts the name as Route 53 does: any case, with or without dualstack. and the final dot', () => {
+    for (const albDnsName of [lb.dnsName, lb.dnsName.toUpperCase(), `dualstack.${lb.dnsName}`, `${lb.dnsName}.`]) {
+      expect(aliasTargetMismatch('spec.shared.loadBalancers[1]', { albDnsName, albHostedZoneId: 'z32o12xqlntsw2' }, lb), albDnsName).toBeUndefined();
+    }
+  });
+  it("names the field, both values and the way out when the name or the zone is another load balancer's", () => {
+    const name = aliasTargetMismatch('spec.shared.loadBalancers[1]', { albDnsName: 'internal-shared-1.eu-west-1.elb.amazonaws.com', albHostedZoneId: lb.canonicalHostedZoneId }, lb)!;
+    expect(name).toContain('spec.shared.loadBalancers[1].albDnsName internal-shared-1.eu-west-1.elb.amazonaws.com is not the DNS name');
+    expect(name).toContain(`(${lb.dnsName})`);
+    expect(name).toContain('another load balancer');
+    const zone = aliasTargetMismatch('spec.shared', { albDnsName: lb.dnsName, albHostedZoneId: 'Z35SXDOTRQ7X7K' }, lb)!;
+    expect(zone).toContain('spec.shared.albHostedZoneId Z35SXDOTRQ7X7K is not the canonical hosted zone');
+  });
+  it('checks nothing it has not read', () => {
+    expect(aliasTargetMismatch('spec.shared', { albDnsName: 'anything', albHostedZoneId: 'Z1' }, { arn: 'arn:lb/x' })).toBeUndefined();
   });
 });

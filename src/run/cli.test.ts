@@ -62,5 +62,9 @@ describe('the flag definitions (FLAGS) feed the parser, --help and docs/cli.md',
     const res = await runCli(['--no-such-flag'], { stdout: () => {}, stderr: (s) => (err += s), env: {} });
     expect(res.exitCode).toBe(1);
     expect(err).toContain("Unknown option '--no-such-flag'");
+    // The error stays in sight: the usage line and where the flags are, not the whole help.
+    expect(err).toContain('Usage: routeyard');
+    expect(err).toContain('routeyard --help lists every flag');
+    expect(err.split('\n').length).toBeLessThan(6);
   });
 });

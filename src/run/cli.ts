@@ -461,7 +461,8 @@ export async function runCli(argv: string[], io: CliIo, makeWiring?: MakeWiring)
       io.stdout(`${USAGE}\n`);
       return { exitCode: 0 };
     }
-    io.stderr(`routeyard: ${(err as Error).message}\n\n${USAGE}\n`);
+    // The error and the usage line, not the whole --help (over 80 lines would bury the error).
+    io.stderr(`routeyard: ${(err as Error).message}\n${USAGE.split('\n')[0]}\nrouteyard --help lists every flag; docs/cli.md explains them.\n`);
     return { exitCode: 1 };
   }
   const log = createLogger(io.env.ROUTEYARD_LOG_LEVEL ?? 'info');

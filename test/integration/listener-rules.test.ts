@@ -75,9 +75,11 @@ describe('shared-ALB listener rules and target groups against moto', () => {
     expect(second.report.stats.awsCalls.mutating).toBe(0);
     expect(second.report.actions).toEqual([]);
     // Steady state: DescribeRules + DescribeTargetGroups + one DescribeTags for all 10 ARNs,
-    // + one DescribeListeners for the load balancer's other listeners (AWS counts quotas per load balancer).
-    expect(second.report.stats.awsCalls.byService.ELBv2).toBe(4);
+    // + one DescribeListeners for the load balancer's other listeners (AWS counts quotas per load balancer),
+    // + one DescribeLoadBalancers for its DNS name (the private aliases' target, checked against the document).
+    expect(second.report.stats.awsCalls.byService.ELBv2).toBe(5);
     expect(second.report.stats.awsCalls.byOperation['ELBv2.DescribeListeners']).toBe(1);
+    expect(second.report.stats.awsCalls.byOperation['ELBv2.DescribeLoadBalancers']).toBe(1);
   });
 
   it('reports out-of-band drift under --dry-run (exit 2, path/desired/live) and repairs it', async () => {

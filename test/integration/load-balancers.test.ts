@@ -171,6 +171,25 @@ describe('several load balancers against moto', () => {
     expect((await rulesOn(second.listenerArn)).length).toBe(3);
   });
 
+  it("a shard whose albDnsName is another ALB's: its services' private aliases are an Error naming the field, never written; the dualstack. form and case pass", async () => {
+    const services = [svc('on-one', { loadBalancer: 'alb-1', privateDns: { name: 'on-one' } }), svc('on-two', { loadBalancer: 'alb-2', privateDns: { name: 'on-two' } })];
+    const doc = shardsDoc(services);
+    // alb-2's entry names alb-1's DNS name (a copy-paste slip): its alias would send on-two's traffic to alb-1.
+    (doc.spec as { shared: { loadBalancers: { albDnsName: string }[] } }).shared.loadBalancers[1]!.albDnsName = platform.albDnsName;
+    // alb-1's names its own ALB as Route 53 also takes it.
+    (doc.spec as { shared: { loadBalancers: { albDnsName: string }[] } }).shared.loadBalancers[0]!.albDnsName = `dualstack.${platform.albDnsName.toUpperCase()}.`;
+    const r = await reconcile(doc);
+    const record = (name: string) => r.report.services.find((s) => s.name === name)!.resources.find((x) => x.kind === 'dnsRecord')!;
+    expect(record('on-two').status).toBe('Error');
+    expect(record('on-two').message).toContain('spec.shared.loadBalancers[1].albDnsName');
+    expect(record('on-two').message).toContain(`not the DNS name of its listener's load balancer (${second.albDnsName}`);
+    expect(record('on-one').status).not.toBe('Error');
+    expect(await privateAlias('on-two')).toBeUndefined();
+    expect(await privateAlias('on-one')).toBe(`dualstack.${platform.albDnsName}`);
+    // The rest of on-two is made: only its alias waits for the document to be fixed.
+    expect((await ruleArnsByService(second.listenerArn)).has('on-two')).toBe(true);
+  });
+
   it('pinning a service to the other ALB moves it without a moment without a serving rule: new side made, Pending until healthy, integration repointed, then the old side deleted', { timeout: 300_000 }, async () => {
     const services = ['fastapi-app', 'loopback-app'].map((n) => svc(n, { loadBalancer: 'alb-1', api: {}, privateDns: { name: n } }));
     expect((await reconcile(shardsDoc(services))).exitCode).toBe(0);

@@ -1,5 +1,6 @@
 import {
   DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
@@ -123,6 +124,31 @@ describe('observeLoadBalancing (aws-sdk-client-mock)', () => {
     expect(health.get('arn:tg/a')).toEqual({ readable: true, healthy: 2, registered: 3, states: { healthy: 2, initial: 1 } });
     expect(health.get('arn:tg/b')).toEqual({ readable: true, healthy: 0, registered: 1, states: { unused: 1 } });
     expect(health.get('arn:tg/c')).toEqual({ readable: false, error: 'AccessDenied: denied' });
+  });
+
+  it("reads each shard's load balancer's DNS name and hosted zone in one DescribeLoadBalancers; a failed read leaves them unset, not a failed pass", async () => {
+    const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const mock = mockClient(client);
+    const LB2 = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/second/def';
+    const LISTENER2 = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/second/def/l2';
+    mock.on(DescribeListenersCommand, { LoadBalancerArn: LB }).resolves({ Listeners: [{ ListenerArn: LISTENER, LoadBalancerArn: LB }] });
+    mock.on(DescribeListenersCommand, { LoadBalancerArn: LB2 }).resolves({ Listeners: [{ ListenerArn: LISTENER2, LoadBalancerArn: LB2 }] });
+    mock.on(DescribeRulesCommand).resolves({ Rules: [] });
+    mock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
+    mock.on(DescribeLoadBalancersCommand).resolves({
+      LoadBalancers: [
+        { LoadBalancerArn: LB2, DNSName: 'internal-second-2.eu-west-1.elb.amazonaws.com', CanonicalHostedZoneId: 'Z32O12XQLNTSW2' },
+        { LoadBalancerArn: LB, DNSName: 'internal-shared-1.eu-west-1.elb.amazonaws.com', CanonicalHostedZoneId: 'Z32O12XQLNTSW2' },
+      ],
+    });
+    const read = await observeLoadBalancing(client, [LISTENER, LISTENER2]);
+    expect(read.listeners.map((l) => l.loadBalancer.dnsName)).toEqual(['internal-shared-1.eu-west-1.elb.amazonaws.com', 'internal-second-2.eu-west-1.elb.amazonaws.com']);
+    expect(mock.commandCalls(DescribeLoadBalancersCommand)).toHaveLength(1);
+    expect(mock.commandCalls(DescribeLoadBalancersCommand)[0]!.args[0].input.LoadBalancerArns).toEqual([LB, LB2]);
+
+    mock.on(DescribeLoadBalancersCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+    const unread = await observeLoadBalancing(client, [LISTENER, LISTENER2]);
+    expect(unread.listeners.map((l) => l.loadBalancer.dnsName)).toEqual([undefined, undefined]);
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetHealthCommand,
   paginateDescribeListeners,
@@ -40,6 +41,7 @@ export async function observeLoadBalancing(
   owner?: string,
 ): Promise<{ rules: ObservedRule[]; targetGroups: ObservedTargetGroup[]; listeners: ObservedListener[] }> {
   const [groups, shards] = await Promise.all([listTargetGroups(elbv2), Promise.all(listenerArns.map((l) => readListener(elbv2, l)))]);
+  await addAliasTargets(elbv2, shards.map((s) => s.loadBalancer));
   // Groups the shards' rules forward to are read with their tags too: a group routeyard
   // adopted keeps the name it had (adoption never recreates), so the prefix alone does not find it.
   const forwardedTo = new Set(shards.flatMap((l) => l.rules.flatMap((r) => forwardTargets(r.Actions ?? []).map((t) => t.arn))));
@@ -86,6 +88,31 @@ async function readListener(elbv2: ElasticLoadBalancingV2Client, listenerArn: st
   for (const r of rules) for (const t of forwardTargets(r.Actions ?? [])) attached.add(t.arn);
   return { listenerArn, rules: nonDefault, departed, loadBalancer: { arn: lb.arn, listenerCount: lb.listenerCount, ruleCount: lb.ruleCount + nonDefault.length, attachedTargetGroupArns: [...attached].sort() } };
 }
+
+/**
+ * Each shard's load balancer's DNS name and canonical hosted zone id, in one
+ * DescribeLoadBalancers call (it takes up to 20 ARNs: the document has at most 20 shards).
+ * A failed read leaves them unset: the planner then cannot check the document's
+ * albDnsName/albHostedZoneId this pass and plans the private aliases as the document says,
+ * as it did before the check existed; the next pass checks again.
+ */
+async function addAliasTargets(elbv2: ElasticLoadBalancingV2Client, lbs: ObservedLoadBalancer[]): Promise<void> {
+  const arns = [...new Set(lbs.map((lb) => lb.arn))].slice(0, DESCRIBE_LOAD_BALANCERS_MAX);
+  if (arns.length === 0) return;
+  try {
+    const found = (await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns }))).LoadBalancers ?? [];
+    for (const lb of lbs) {
+      const d = found.find((f) => f.LoadBalancerArn === lb.arn);
+      if (d?.DNSName) lb.dnsName = d.DNSName;
+      if (d?.CanonicalHostedZoneId) lb.canonicalHostedZoneId = d.CanonicalHostedZoneId;
+    }
+  } catch {
+    // Not read: see above.
+  }
+}
+
+/** DescribeLoadBalancers: "You can specify up to 20 load balancers in a single call" (API reference). */
+const DESCRIBE_LOAD_BALANCERS_MAX = 20;
 
 async function listListeners(elbv2: ElasticLoadBalancingV2Client, loadBalancerArn: string): Promise<Listener[]> {
   const listeners: Listener[] = [];
