@@ -90,7 +90,7 @@ export function shardsOfPass(desired: DesiredState, observed: ObservedState): Sh
 /**
  * Whether the document's alias target for a shard names its listener's load balancer. Route 53
  * takes an ALB's name with or without the `dualstack.` prefix, in any case, with or without
- * the final dot; the hosted zone id is compared without case. Unread (undefined) is no
+ * the final dot; the hosted zone id is compared exactly (as the record is). Unread (undefined) is no
  * mismatch: the check waits for a pass that read it.
  */
 export function aliasTargetMismatch(
@@ -99,12 +99,13 @@ export function aliasTargetMismatch(
   lb: { arn: string; dnsName?: string; canonicalHostedZoneId?: string },
 ): string | undefined {
   const norm = (n: string) => n.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
-  const what = `the private alias would send the service's traffic to another load balancer; set it to the listener's (${lb.arn})`;
+  const what = (value: string) => `the private alias would send the service's traffic to another load balancer; set it to ${value} (load balancer ${lb.arn})`;
   if (shard.albDnsName && lb.dnsName && norm(shard.albDnsName) !== norm(lb.dnsName)) {
-    return `${field}.albDnsName ${shard.albDnsName} is not the DNS name of its listener's load balancer (${lb.dnsName}): ${what}`;
+    return `${field}.albDnsName ${shard.albDnsName} is not the DNS name of its listener's load balancer (${lb.dnsName}): ${what(lb.dnsName)}`;
   }
-  if (shard.albHostedZoneId && lb.canonicalHostedZoneId && shard.albHostedZoneId.toUpperCase() !== lb.canonicalHostedZoneId.toUpperCase()) {
-    return `${field}.albHostedZoneId ${shard.albHostedZoneId} is not the canonical hosted zone of its listener's load balancer (${lb.canonicalHostedZoneId}): ${what}`;
+  // Compared exactly, as the record itself is: Route 53's zone ids are upper case.
+  if (shard.albHostedZoneId && lb.canonicalHostedZoneId && shard.albHostedZoneId !== lb.canonicalHostedZoneId) {
+    return `${field}.albHostedZoneId ${shard.albHostedZoneId} is not the canonical hosted zone of its listener's load balancer (${lb.canonicalHostedZoneId}): ${what(lb.canonicalHostedZoneId)}`;
   }
   return undefined;
 }

@@ -341,14 +341,14 @@ describe('aliasTargetMismatch: the document\'s alias target against the listener
   const lb = { arn: 'arn:lb/second', dnsName: 'internal-second-1.eu-west-1.elb.amazonaws.com', canonicalHostedZoneId: 'Z32O12XQLNTSW2' };
   it('accepts the name as Route 53 does: any case, with or without dualstack. and the final dot', () => {
     for (const albDnsName of [lb.dnsName, lb.dnsName.toUpperCase(), `dualstack.${lb.dnsName}`, `${lb.dnsName}.`]) {
-      expect(aliasTargetMismatch('spec.shared.loadBalancers[1]', { albDnsName, albHostedZoneId: 'z32o12xqlntsw2' }, lb), albDnsName).toBeUndefined();
+      expect(aliasTargetMismatch('spec.shared.loadBalancers[1]', { albDnsName, albHostedZoneId: 'Z32O12XQLNTSW2' }, lb), albDnsName).toBeUndefined();
     }
   });
   it("names the field, both values and the way out when the name or the zone is another load balancer's", () => {
     const name = aliasTargetMismatch('spec.shared.loadBalancers[1]', { albDnsName: 'internal-shared-1.eu-west-1.elb.amazonaws.com', albHostedZoneId: lb.canonicalHostedZoneId }, lb)!;
     expect(name).toContain('spec.shared.loadBalancers[1].albDnsName internal-shared-1.eu-west-1.elb.amazonaws.com is not the DNS name');
     expect(name).toContain(`(${lb.dnsName})`);
-    expect(name).toContain('another load balancer');
+    expect(name).toContain(`another load balancer; set it to ${lb.dnsName}`);
     const zone = aliasTargetMismatch('spec.shared', { albDnsName: lb.dnsName, albHostedZoneId: 'Z35SXDOTRQ7X7K' }, lb)!;
     expect(zone).toContain('spec.shared.albHostedZoneId Z35SXDOTRQ7X7K is not the canonical hosted zone');
   });

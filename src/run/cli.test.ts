@@ -66,5 +66,9 @@ describe('the flag definitions (FLAGS) feed the parser, --help and docs/cli.md',
     expect(err).toContain('Usage: routeyard');
     expect(err).toContain('routeyard --help lists every flag');
     expect(err.split('\n').length).toBeLessThan(6);
+    // A bad value is reported even when the source is missing too.
+    let both = '';
+    await runCli(['--verify-budget', '2'], { stdout: () => {}, stderr: (s) => (both += s), env: {} });
+    expect(both).toContain('--verify-budget must be a number from 0.001 to 1');
   });
 });

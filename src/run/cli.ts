@@ -643,12 +643,11 @@ function parseConfig(argv: string[], io: CliIo): Config {
   if (output !== 'text' && output !== 'json') throw usage(`--output must be text or json, not ${JSON.stringify(output)}`);
   if (importOptions && output !== 'json') throw usage('--import writes the document as JSON: --output text does not apply');
   const sourceUri = importOptions ? (importOptions.sourceUri ?? '') : (values.source ?? io.env.ROUTEYARD_SOURCE);
-  if (!sourceUri && !importOptions) throw usage('no desired state: pass --source URI or set ROUTEYARD_SOURCE');
   if (sourceUri) parseSourceUri(sourceUri); // a malformed URI is a usage error, before anything runs
   const leaseDuration = durationOption(values['lease-duration'], '--lease-duration', DEFAULT_LEASE.durationMs, 2_000);
   const leaseRenew = durationOption(values['lease-renew'], '--lease-renew', DEFAULT_LEASE.renewEveryMs, 100);
   if (leaseRenew * 2 > leaseDuration) throw usage('--lease-renew must be at most half of --lease-duration, so a renewal can fail once without losing the lease');
-  return {
+  const config: Config = {
     mode,
     ...(importOptions ? { import: importOptions } : {}),
     output,
@@ -685,6 +684,9 @@ function parseConfig(argv: string[], io: CliIo): Config {
         }
       : {}),
   };
+  // After every flag's value is checked: a bad value is the first thing said, not hidden behind the missing source.
+  if (!sourceUri && !importOptions) throw usage('no desired state: pass --source URI or set ROUTEYARD_SOURCE');
+  return config;
 }
 
 /** The listener ARN form (ELBv2 resource types): `...:listener/app/<lb-name>/<lb-id>/<listener-id>`. */
