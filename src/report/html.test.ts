@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DriftResponse, ServiceReport } from '../model/report-contract.ts';
+import { driftResponse } from '../../test/unit/builders.ts';
 import { IN_SYNC_ROWS, renderDashboard } from './html.ts';
 
 /** The dashboard's shape at scale: problems first, in-sync services summarized past IN_SYNC_ROWS. */
-function report(services: ServiceReport[]): DriftResponse {
-  const count = (st: string) => services.filter((s) => s.status === st).length;
-  return {
-    generatedAt: '2026-11-30T12:00:00.000Z',
-    passId: 'p',
-    mode: 'reconcile',
-    outcome: 'DriftFound',
-    source: { uri: 'file:x.json', version: 'v' },
-    summary: { services: services.length, inSync: count('InSync'), drifted: count('Drifted'), missing: 0, orphaned: 0, pending: 0, conflicts: count('Conflict'), errors: 0, actions: 0, applied: 0, failed: 0, skipped: 0 },
-    services,
-    actions: [],
-    stats: { durationMs: 1, awsCalls: { total: 0, mutating: 0, throttled: 0, retries: 0, lostAnswers: 0, byService: {}, byOperation: {} } },
-    ageSeconds: 1,
-  };
-}
+const report = (services: ServiceReport[]): DriftResponse => driftResponse(services);
 
 const svc = (name: string, status: ServiceReport['status']): ServiceReport => ({
   name,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DriftResponse, Report } from '../model/report-contract.ts';
+import { driftResponse } from '../../test/unit/builders.ts';
 import { renderDashboard } from './html.ts';
 import { loadBalancerFill, showsLoadBalancers } from './load-balancer-fill.ts';
 import { ControllerMetrics } from './metrics.ts';
@@ -8,19 +9,7 @@ import { renderText } from './text.ts';
 const LISTENER = (alb: string) => `arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/${alb}/50dc6c495c0c9188/f2f7dc8efc522ab2`;
 
 function report(loadBalancers: Report['loadBalancers']): DriftResponse {
-  return {
-    generatedAt: '2026-11-30T12:00:00.000Z',
-    passId: 'p',
-    mode: 'reconcile',
-    outcome: 'InSync',
-    source: { uri: 'file:x.json', version: 'v' },
-    summary: { services: 1, inSync: 1, drifted: 0, missing: 0, orphaned: 0, pending: 0, conflicts: 0, errors: 0, actions: 0, applied: 0, failed: 0, skipped: 0 },
-    services: [{ name: 'a', status: 'InSync', resources: [] }],
-    actions: [],
-    ...(loadBalancers ? { loadBalancers } : {}),
-    stats: { durationMs: 1, awsCalls: { total: 0, mutating: 0, throttled: 0, retries: 0, lostAnswers: 0, byService: {}, byOperation: {} } },
-    ageSeconds: 1,
-  };
+  return driftResponse([{ name: 'a', status: 'InSync', resources: [] }], { outcome: 'InSync', ...(loadBalancers ? { loadBalancers } : {}) });
 }
 
 const roomy = { name: 'default', listenerArn: LISTENER('shared'), rules: 3, ruleQuota: 100, targetGroups: 3, targetGroupQuota: 100, services: 3 };

@@ -2,6 +2,7 @@ import { buildDesiredState } from '../../src/desired/resolve.ts';
 import { validateObject } from '../../src/desired/validate.ts';
 import type { DesiredState } from '../../src/model/desired.ts';
 import type { ObservedApi, ObservedRule, ObservedState, ObservedTargetGroup } from '../../src/model/observed.ts';
+import type { DriftResponse, ServiceReport } from '../../src/model/report-contract.ts';
 import { ownershipTags } from '../../src/model/tags.ts';
 
 /** Builders for planner unit tests: plain data, no AWS. */
@@ -111,4 +112,25 @@ export function convergedObserved(desired: DesiredState, priorities: Record<stri
     }
   }
   return withLoadBalancerCounts(observed);
+}
+
+/**
+ * A /drift answer for the renderers' unit tests (text, dashboard, metrics): the summary counts
+ * the given services by status; `extra` overrides any field.
+ */
+export function driftResponse(services: ServiceReport[], extra: Partial<DriftResponse> = {}): DriftResponse {
+  const count = (st: ServiceReport['status']) => services.filter((s) => s.status === st).length;
+  return {
+    generatedAt: '2026-11-30T12:00:00.000Z',
+    passId: 'p',
+    mode: 'reconcile',
+    outcome: 'DriftFound',
+    source: { uri: 'file:x.json', version: 'v' },
+    summary: { services: services.length, inSync: count('InSync'), drifted: count('Drifted'), missing: 0, orphaned: 0, pending: count('Pending'), conflicts: count('Conflict'), errors: count('Error'), actions: 0, applied: 0, failed: 0, skipped: 0 },
+    services,
+    actions: [],
+    stats: { durationMs: 1, awsCalls: { total: 0, mutating: 0, throttled: 0, retries: 0, lostAnswers: 0, byService: {}, byOperation: {} } },
+    ageSeconds: 1,
+    ...extra,
+  };
 }
