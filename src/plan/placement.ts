@@ -1,3 +1,4 @@
+import { excerpt } from '../desired/excerpt.ts';
 import { shardsOf, type DesiredService, type DesiredState } from '../model/desired.ts';
 import { listenersOf, type ObservedListener, type ObservedState } from '../model/observed.ts';
 import type { ObservedIndex } from './observed-index.ts';
@@ -99,13 +100,16 @@ export function aliasTargetMismatch(
   lb: { arn: string; dnsName?: string; canonicalHostedZoneId?: string },
 ): string | undefined {
   const norm = (n: string) => n.toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
-  const what = (value: string) => `the private alias would send the service's traffic to another load balancer; set it to ${value} (load balancer ${lb.arn})`;
+  // Values from the account or the document are quoted at most a DNS name's length (253) each:
+  // a hostile or broken one never makes a megabyte message.
+  const q = (v: string) => excerpt(v, 253);
+  const what = (value: string) => `the private alias would send the service's traffic to another load balancer; set it to ${q(value)} (load balancer ${q(lb.arn)})`;
   if (shard.albDnsName && lb.dnsName && norm(shard.albDnsName) !== norm(lb.dnsName)) {
-    return `${field}.albDnsName ${shard.albDnsName} is not the DNS name of its listener's load balancer (${lb.dnsName}): ${what(lb.dnsName)}`;
+    return `${field}.albDnsName ${q(shard.albDnsName)} is not the DNS name of its listener's load balancer (${q(lb.dnsName)}): ${what(lb.dnsName)}`;
   }
   // Compared exactly, as the record itself is: Route 53's zone ids are upper case.
   if (shard.albHostedZoneId && lb.canonicalHostedZoneId && shard.albHostedZoneId !== lb.canonicalHostedZoneId) {
-    return `${field}.albHostedZoneId ${shard.albHostedZoneId} is not the canonical hosted zone of its listener's load balancer (${lb.canonicalHostedZoneId}): ${what(lb.canonicalHostedZoneId)}`;
+    return `${field}.albHostedZoneId ${q(shard.albHostedZoneId)} is not the canonical hosted zone of its listener's load balancer (${q(lb.canonicalHostedZoneId)}): ${what(lb.canonicalHostedZoneId)}`;
   }
   return undefined;
 }

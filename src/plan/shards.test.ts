@@ -352,6 +352,14 @@ describe('aliasTargetMismatch: the document\'s alias target against the listener
     const zone = aliasTargetMismatch('spec.shared', { albDnsName: lb.dnsName, albHostedZoneId: 'Z35SXDOTRQ7X7K' }, lb)!;
     expect(zone).toContain('spec.shared.albHostedZoneId Z35SXDOTRQ7X7K is not the canonical hosted zone');
   });
+  it('a hostile DNS name from the account (a megabyte, control characters) is quoted in a bounded, one-line message', () => {
+    const hostile = { ...lb, dnsName: `evil\n${'x'.repeat(1_000_000)}` };
+    const message = aliasTargetMismatch('spec.shared', { albDnsName: lb.dnsName }, hostile)!;
+    expect(message.length).toBeLessThan(1_200);
+    expect(message).not.toContain('\n');
+    expect(message).toContain('(1000005 characters)');
+  });
+
   it('checks nothing it has not read', () => {
     expect(aliasTargetMismatch('spec.shared', { albDnsName: 'anything', albHostedZoneId: 'Z1' }, { arn: 'arn:lb/x' })).toBeUndefined();
   });

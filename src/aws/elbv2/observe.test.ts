@@ -198,4 +198,24 @@ describe('observeLoadBalancing: a shard dropped from the document (aws-sdk-clien
     expect(listeners).toHaveLength(1);
     expect(mock.commandCalls(DescribeListenersCommand, { LoadBalancerArn: OLD_LB })).toHaveLength(0);
   });
+
+  it('asks DescribeLoadBalancers for at most 20 load balancers a call, as AWS allows', async () => {
+    const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const mock = mockClient(client);
+    mock.on(DescribeRulesCommand).resolves({ Rules: [] });
+    mock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
+    // AWS takes at most 20 ARNs per DescribeLoadBalancers call (API reference: "up to 20 load balancers in a single call").
+    const lbArn = (i: number) => `arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/lb${i}/${i}`;
+    const many = Array.from({ length: 25 }, (_, i) => `arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/lb${i}/${i}/l`);
+    mock.on(DescribeListenersCommand).callsFake((input: { LoadBalancerArn: string }) => ({ Listeners: [{ ListenerArn: `${input.LoadBalancerArn.replace(':loadbalancer/', ':listener/')}/l`, LoadBalancerArn: input.LoadBalancerArn }] }));
+    mock.on(DescribeLoadBalancersCommand).callsFake((input: { LoadBalancerArns: string[] }) => {
+      if (input.LoadBalancerArns.length > 20) throw Object.assign(new Error('too many'), { name: 'ValidationError' });
+      return { LoadBalancers: input.LoadBalancerArns.map((a) => ({ LoadBalancerArn: a, DNSName: `${a.split('/')[2]}.elb.amazonaws.com` })) };
+    });
+    const wide = await observeLoadBalancing(client, many);
+    expect(mock.commandCalls(DescribeLoadBalancersCommand).map((c) => c.args[0].input.LoadBalancerArns!.length)).toEqual([20, 5]);
+    expect(wide.listeners.map((l) => l.loadBalancer.dnsName)).toEqual(many.map((_, i) => `lb${i}.elb.amazonaws.com`));
+    expect(wide.listeners[0]!.loadBalancer.arn).toBe(lbArn(0));
+
+  });
 });

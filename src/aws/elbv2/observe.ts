@@ -90,17 +90,19 @@ async function readListener(elbv2: ElasticLoadBalancingV2Client, listenerArn: st
 }
 
 /**
- * Each shard's load balancer's DNS name and canonical hosted zone id, in one
- * DescribeLoadBalancers call (it takes up to 20 ARNs: the document has at most 20 shards).
+ * Each shard's load balancer's DNS name and canonical hosted zone id, in DescribeLoadBalancers
+ * calls of up to 20 ARNs each (AWS's limit; the document has at most 20 shards: one call).
  * A failed read leaves them unset: the planner then cannot check the document's
  * albDnsName/albHostedZoneId this pass and plans the private aliases as the document says,
  * as it did before the check existed; the next pass checks again.
  */
 async function addAliasTargets(elbv2: ElasticLoadBalancingV2Client, lbs: ObservedLoadBalancer[]): Promise<void> {
-  const arns = [...new Set(lbs.map((lb) => lb.arn))].slice(0, DESCRIBE_LOAD_BALANCERS_MAX);
-  if (arns.length === 0) return;
+  const arns = [...new Set(lbs.map((lb) => lb.arn))];
   try {
-    const found = (await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns }))).LoadBalancers ?? [];
+    const found = [];
+    for (let i = 0; i < arns.length; i += DESCRIBE_LOAD_BALANCERS_MAX) {
+      found.push(...((await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns.slice(i, i + DESCRIBE_LOAD_BALANCERS_MAX) }))).LoadBalancers ?? []));
+    }
     for (const lb of lbs) {
       const d = found.find((f) => f.LoadBalancerArn === lb.arn);
       if (d?.DNSName) lb.dnsName = d.DNSName;
