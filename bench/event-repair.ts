@@ -18,14 +18,14 @@
  * the platform's, the others made in moto. BENCH_LOGS=1 keeps the controller's info logs in
  * bench/output/; BENCH_VERIFY_WITHIN sets --verify-within (default 10m).
  */
-import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand, UpdateIntegrationCommand, type Api } from '@aws-sdk/client-apigatewayv2';
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ApiGatewayV2Client, GetApisCommand, type Api } from '@aws-sdk/client-apigatewayv2';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addLoadBalancer, bootstrapSharedPlatform, type SharedPlatform } from '../test/support/bootstrap.ts';
 import { startDaemon, sumCounter, waitFor } from '../test/support/daemon.ts';
-import { cloudTrailEvent } from '../test/support/events.ts';
+import { breakIntegrationAndTimeRepair } from '../test/support/events.ts';
 import { exampleDoc } from '../test/support/harness.ts';
 import { motoEnv, resetMoto, startMoto } from '../test/support/moto.ts';
 
@@ -111,20 +111,7 @@ try {
         await new Promise((r) => setTimeout(r, 3_000 + Math.random() * 5_000));
         const service = `svc-${String(Math.floor(Math.random() * n)).padStart(3, '0')}`;
         const apiId = apis.get(service)!.ApiId!;
-        const integration = (await apigw.send(new GetIntegrationsCommand({ ApiId: apiId }))).Items![0]!;
-        await apigw.send(
-          new UpdateIntegrationCommand({
-            ApiId: apiId,
-            IntegrationId: integration.IntegrationId!,
-            RequestParameters: { [`overwrite:header.${HEADER}`]: '', [`append:header.${HEADER}`]: service },
-          }),
-        );
-        const sentAt = Date.now();
-        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId, integrationId: integration.IntegrationId! }) }));
-        const after = await waitFor('the repair', 60, async () => {
-          const p = (await apigw.send(new GetIntegrationsCommand({ ApiId: apiId }))).Items![0]!.RequestParameters ?? {};
-          return p[`overwrite:header.${HEADER}`] === service && !p[`append:header.${HEADER}`] ? Date.now() - sentAt : undefined;
-        }, 25);
+        const after = await breakIntegrationAndTimeRepair({ apigw, sqs }, queueUrl, { apiId, service, header: HEADER }, { seconds: 60, everyMs: 25 });
         times.push(after / 1000);
       }
       console.log(

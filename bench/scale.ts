@@ -44,13 +44,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand, UpdateIntegrationCommand } from '@aws-sdk/client-apigatewayv2';
-import { CreateListenerCommand, CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ApiGatewayV2Client, GetApisCommand } from '@aws-sdk/client-apigatewayv2';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { validateObject } from '../src/desired/validate.ts';
-import { bootstrapSharedPlatform, type SharedPlatform } from '../test/support/bootstrap.ts';
+import { addLoadBalancer, bootstrapSharedPlatform, type SharedPlatform } from '../test/support/bootstrap.ts';
 import { sumCounter, waitFor } from '../test/support/daemon.ts';
-import { cloudTrailEvent } from '../test/support/events.ts';
+import { breakIntegrationAndTimeRepair } from '../test/support/events.ts';
 import { exampleDoc, repoRoot, type Doc } from '../test/support/harness.ts';
 import { freePort, motoEnv, startMoto } from '../test/support/moto.ts';
 
@@ -96,21 +95,11 @@ interface Shard {
 /** The first shard is the bootstrap's ALB; each further one its own internal ALB with an HTTP listener (default: fixed 404), as the CDK stack makes them. */
 async function bootstrapShards(platform: SharedPlatform, count: number): Promise<Shard[]> {
   const shards: Shard[] = [{ name: 'alb-01', listenerArn: platform.listenerArn, albDnsName: platform.albDnsName, albHostedZoneId: platform.albHostedZoneId }];
-  const elbv2 = new ElasticLoadBalancingV2Client({});
   for (let i = 2; i <= count; i++) {
     const name = `alb-${String(i).padStart(2, '0')}`;
-    const lb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: `shared-qa-services-${name}`, Scheme: 'internal', Type: 'application', Subnets: platform.subnetIds }))).LoadBalancers![0]!;
-    const listener = await elbv2.send(
-      new CreateListenerCommand({
-        LoadBalancerArn: lb.LoadBalancerArn!,
-        Port: 80,
-        Protocol: 'HTTP',
-        DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found — no matching service header' } }],
-      }),
-    );
-    shards.push({ name, listenerArn: listener.Listeners![0]!.ListenerArn!, albDnsName: lb.DNSName!.toLowerCase(), albHostedZoneId: lb.CanonicalHostedZoneId! });
+    const { listenerArn, albDnsName, albHostedZoneId } = await addLoadBalancer(platform, `shared-qa-services-${name}`);
+    shards.push({ name, listenerArn, albDnsName, albHostedZoneId });
   }
-  elbv2.destroy();
   return shards;
 }
 
@@ -359,22 +348,7 @@ async function measure(n: number): Promise<void> {
     for (let e = 0; e < Number(args.events); e++) {
       const service = doc.spec.services[Math.floor(((e + 0.5) * n) / Number(args.events))].name as string;
       const apiId = apis.get(service)!;
-      const integration = (await apigw.send(new GetIntegrationsCommand({ ApiId: apiId }))).Items![0]!;
-      await apigw.send(
-        new UpdateIntegrationCommand({
-          ApiId: apiId,
-          IntegrationId: integration.IntegrationId!,
-          RequestParameters: { [`overwrite:header.${HEADER}`]: '', [`append:header.${HEADER}`]: service },
-        }),
-      );
-      const sentAt = Date.now();
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId, integrationId: integration.IntegrationId! }) }));
-      repairs.push(
-        await waitFor('the repair', 600, async () => {
-          const params = (await apigw.send(new GetIntegrationsCommand({ ApiId: apiId }))).Items![0]!.RequestParameters ?? {};
-          return params[`overwrite:header.${HEADER}`] === service && !params[`append:header.${HEADER}`] ? (Date.now() - sentAt) / 1000 : undefined;
-        }, 100),
-      );
+      repairs.push((await breakIntegrationAndTimeRepair({ apigw, sqs }, queueUrl, { apiId, service, header: HEADER }, { seconds: 600, everyMs: 100 })) / 1000);
       // Let the verifying pass after the repair finish, so the next event finds a quiet controller.
       await new Promise((r) => setTimeout(r, 3_000 + (REAL.intervalS * 1000) / K));
     }

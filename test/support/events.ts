@@ -1,3 +1,7 @@
+import { GetIntegrationsCommand, UpdateIntegrationCommand, type ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { waitFor } from './daemon.ts';
+
 /** The envelope EventBridge delivers to an SQS target for a CloudTrail management event ("AWS API Call via CloudTrail"). */
 export function cloudTrailEvent(eventSource: string, eventName: string, requestParameters: Record<string, unknown>, over: Record<string, unknown> = {}): string {
   const now = new Date().toISOString();
@@ -59,4 +63,39 @@ export function hostileEventBodies(apiId: string): { what: string; body: string;
     { what: 'a deeply nested body', body: deep(60_000), reason: 'malformed' },
     { what: 'a 100 000-character event name', body: envelope({ eventName: `Update${'X'.repeat(100_000)}` }), reason: 'malformed' },
   ];
+}
+
+/**
+ * The benches' out-of-band change and its event: the service's integration switched from
+ * `overwrite:` to `append:` of the header, then its CloudTrail event put on the hint queue.
+ * Resolves with the milliseconds from the message on the queue to the integration read back
+ * repaired (every `everyMs`), within `seconds`.
+ */
+export async function breakIntegrationAndTimeRepair(
+  clients: { apigw: ApiGatewayV2Client; sqs: SQSClient },
+  queueUrl: string,
+  target: { apiId: string; service: string; header: string },
+  opts: { seconds: number; everyMs: number },
+): Promise<number> {
+  const { apigw, sqs } = clients;
+  const { apiId, service, header } = target;
+  const integration = (await apigw.send(new GetIntegrationsCommand({ ApiId: apiId }))).Items![0]!;
+  await apigw.send(
+    new UpdateIntegrationCommand({
+      ApiId: apiId,
+      IntegrationId: integration.IntegrationId!,
+      RequestParameters: { [`overwrite:header.${header}`]: '', [`append:header.${header}`]: service },
+    }),
+  );
+  const sentAt = Date.now();
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: cloudTrailEvent('apigateway.amazonaws.com', 'UpdateIntegration', { apiId, integrationId: integration.IntegrationId! }) }));
+  return waitFor(
+    'the repair',
+    opts.seconds,
+    async () => {
+      const p = (await apigw.send(new GetIntegrationsCommand({ ApiId: apiId }))).Items![0]!.RequestParameters ?? {};
+      return p[`overwrite:header.${header}`] === service && !p[`append:header.${header}`] ? Date.now() - sentAt : undefined;
+    },
+    opts.everyMs,
+  );
 }
