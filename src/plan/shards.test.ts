@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OWNER, VPC, VPC_LINK, svc, targetGroup } from '../../test/unit/builders.ts';
+import { OWNER, VPC, VPC_LINK, rule, svc, targetGroup } from '../../test/unit/builders.ts';
 import { buildDesiredState } from '../desired/resolve.ts';
 import { validateObject } from '../desired/validate.ts';
 import type { DesiredState } from '../model/desired.ts';
@@ -54,18 +54,7 @@ function group(name: string, service: string, shard: string | undefined, health?
 }
 
 function ownedRule(service: string, shard: string, priority: number, tgArn: string): ObservedRule {
-  return {
-    arn: `${L(shard).replace(':listener/', ':listener-rule/')}/${service}`,
-    priority,
-    headerConditions: [{ name: 'X-Target-Service', values: [service] }],
-    otherConditions: [],
-    actionTypes: ['forward'],
-    targetGroupArns: [tgArn],
-    forward: [{ arn: tgArn, weight: 1 }],
-    transforms: [],
-    tags: ownershipTags(OWNER, service),
-    listenerArn: L(shard),
-  };
+  return { ...rule(`${L(shard).replace(':listener/', ':listener-rule/')}/${service}`, priority, service, tgArn, ownershipTags(OWNER, service)), listenerArn: L(shard) };
 }
 
 /** A converged service on a shard: its group and rule. */
